@@ -1,0 +1,35 @@
+# Two entry points for a newcomer: `make run` and `make test` (see README.md).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RAG := $(VENV)/bin/rag
+SHARED ?= ../shared
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test eval bench-korquad
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# The CPU build of torch first, or pip resolves a multi-GB CUDA build.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Build the index from corpus/ and ask a sample question.
+run: setup
+	$(RAG) ingest corpus/
+	$(RAG) search "재단은 언제 설립되었나?" -k 3
+
+## The whole test suite (slow tests load the real model).
+test: setup
+	$(PY) -m pytest -q
+
+## Retrieval evaluation on both dev sets (statutes from $(SHARED)).
+eval: setup
+	$(RAG) eval --set eval/article_dev.jsonl
+	$(RAG) eval --set eval/statute_dev.jsonl --extra-corpus $(SHARED)/corpus/laws
+
+bench-korquad: setup
+	$(RAG) bench korquad --data $(SHARED)/data/korquad/KorQuAD_v1.0_dev.json --split dev

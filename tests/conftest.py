@@ -1,0 +1,58 @@
+"""Shared fixtures: paths to ../shared data and a small deterministic embedder."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    """``../shared`` beside the project root, or ``$RAG_SHARED_DIR``."""
+    return Path(os.environ.get("RAG_SHARED_DIR", ROOT.parent / "shared"))
+
+
+@pytest.fixture
+def laws_dir() -> Path:
+    path = shared_dir() / "corpus" / "laws"
+    if not path.is_dir():
+        pytest.skip(f"statutes not found at {path}; set RAG_SHARED_DIR to the shared data folder")
+    return path
+
+
+class CharNgramEmbedder:
+    """Hashes character bigrams into a normalised vector: fast and deterministic.
+
+    It stands in for the real model only where a test isolates indexing or storage;
+    retrieval quality is tested with the real model.
+    """
+
+    model_id = "test:char-bigrams"
+    fingerprint = "char-bigrams-v1"
+    dim = 64
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for a, b in zip(text, text[1:]):
+            vector[int(hashlib.md5((a + b).encode()).hexdigest(), 16) % self.dim] += 1.0
+        norm = np.linalg.norm(vector)
+        return vector / norm if norm else vector
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+    def encode_passages(self, texts, progress=None) -> np.ndarray:
+        vectors = np.stack([self._vector(t) for t in texts]) if texts else np.empty((0, self.dim), np.float32)
+        if progress:
+            progress(len(texts))
+        return vectors
+
+
+@pytest.fixture
+def fake_embedder() -> CharNgramEmbedder:
+    return CharNgramEmbedder()

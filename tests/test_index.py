@@ -1,0 +1,110 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from rag.chunking import ChunkerConfig
+from rag.documents import Document
+from rag.index import IndexMismatchError, IndexStore
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pipeline(tmp_path, embedder, **overrides):
+    return Pipeline(Settings(index_dir=tmp_path / "index", **overrides), embedder)
+
+
+def _doc(doc_id, text):
+    return Document(doc_id=doc_id, title=doc_id, text=text)
+
+
+def test_commit_writes_a_generation_and_swaps_the_link(tmp_path, fake_embedder):
+    pipeline = _pipeline(tmp_path, fake_embedder)
+    pipeline.add_documents([_doc("a", "재단은 2016년 설립되었다.")])
+    first = pipeline.store.current_path()
+    assert (first / "manifest.json").exists() and (first / "vectors.faiss").exists()
+    pipeline.add_documents([_doc("b", "위원회는 위원장 1명을 둔다.")])
+    second = pipeline.store.current_path()
+    assert second != first
+    reloaded = IndexStore(tmp_path / "index").load()
+    assert set(reloaded.documents) == {"a", "b"}
+    assert reloaded.vectors.ntotal == len(reloaded.chunks) == 2
+    assert reloaded.manifest.counts == {"documents": 2, "chunks": 2}
+
+
+def test_old_generations_are_collected(tmp_path, fake_embedder):
+    pipeline = _pipeline(tmp_path, fake_embedder)
+    for n in range(5):
+        pipeline.add_documents([_doc(f"d{n}", f"문서 {n} 본문")])
+    assert len(list((tmp_path / "index").glob("gen-*"))) == 2
+
+
+def test_crash_before_swap_leaves_previous_index_whole(tmp_path, fake_embedder, monkeypatch):
+    pipeline = _pipeline(tmp_path, fake_embedder)
+    pipeline.add_documents([_doc("a", "재단은 2016년 설립되었다.")])
+    before = pipeline.store.current_path()
+
+    def crash(*args, **kwargs):
+        raise OSError("simulated crash while swapping")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="simulated"):
+        pipeline.add_documents([_doc("b", "새 문서")])
+    monkeypatch.undo()
+    assert pipeline.store.current_path() == before
+    assert set(IndexStore(tmp_path / "index").load().documents) == {"a"}
+    # The next write succeeds and sweeps the leftovers of the failed one.
+    pipeline.add_documents([_doc("c", "다음 문서")])
+    assert not list((tmp_path / "index").glob(".gen-*.tmp"))
+    assert set(IndexStore(tmp_path / "index").load().documents) == {"a", "c"}
+
+
+def test_index_built_with_another_model_or_chunker_is_refused(tmp_path, fake_embedder):
+    _pipeline(tmp_path, fake_embedder).add_documents([_doc("a", "본문")])
+    with pytest.raises(IndexMismatchError, match="rag ingest corpus/ --replace"):
+        _pipeline(tmp_path, fake_embedder, chunk_size=300)
+
+    class OtherModel(type(fake_embedder)):
+        model_id = "test:other"
+
+    with pytest.raises(IndexMismatchError, match="embedding model 'test:char-bigrams'"):
+        _pipeline(tmp_path, OtherModel())
+    manifest = IndexStore(tmp_path / "index").load().manifest
+    assert manifest.chunker == asdict(ChunkerConfig())
+
+
+@pytest.mark.slow
+def test_sigkill_during_ingest_keeps_the_old_index(tmp_path):
+    """A real `rag ingest` killed while embedding: the previous index still loads."""
+    index_dir = tmp_path / "index"
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir)}
+    small = tmp_path / "small"
+    small.mkdir()
+    (small / "a.txt").write_text("첫 문서\n이 재단은 2016년 설립되었다.", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "rag", "ingest", str(small)], env=env, check=True, cwd=ROOT,
+                   capture_output=True)
+    before = IndexStore(index_dir).current_path()
+
+    big = tmp_path / "big"
+    big.mkdir()
+    for n in range(60):
+        (big / f"doc{n}.txt").write_text(f"문서 {n}\n" + "서울AI재단은 다양한 사업을 추진한다. " * 40, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(big)], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Without a terminal the CLI logs each stage as a line; kill once embedding is under way.
+    for line in process.stderr:
+        if line.startswith("embedding"):
+            time.sleep(1.0)
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
+    assert IndexStore(index_dir).current_path() == before
+    assert set(IndexStore(index_dir).load().documents) == {"a"}

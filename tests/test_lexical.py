@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from rag.lexical import LexicalIndex, tokenize, tokenize_many
+
+
+@pytest.mark.parametrize(
+    "text, present, absent",
+    [
+        ("재단은 언제 설립되었나?", ["재단", "설립"], ["은", "언제", "었"]),
+        ("서울AI재단이 출범식을 가졌다", ["서울", "ai", "재단", "출범식", "가지"], ["이", "을"]),
+        ("2016년 설립 이래", ["2016", "설립"], ["년"]),
+        ("제7조제2항에 따른 위원회", ["제7조", "제2항", "위원회"], ["7", "조", "에"]),
+        ("제17조의2에 따라", ["제17조의2"], ["17", "2"]),
+        ("제 22 조의 3을 위반한 자", ["제22조의3"], ["22"]),
+        ("위원회(委員會)를 둔다", ["위원회", "委員會"], ["를"]),
+    ],
+)
+def test_tokenize_keeps_content_morphemes_and_statute_references(text, present, absent):
+    tokens = tokenize(text)
+    for token in present:
+        assert token in tokens, (token, tokens)
+    for token in absent:
+        assert token not in tokens, (token, tokens)
+
+
+def test_tokenize_many_matches_single_calls():
+    texts = ["재단은 2016년에 설립되었다.", "", "제3조(정의)"]
+    assert tokenize_many(texts) == [tokenize(t) for t in texts]
+
+
+def test_bm25_ranks_the_matching_row_first_and_drops_non_matches():
+    rows = ["서울AI재단 출범식이 열렸다", "이 재단은 2016년 설립되었다", "인공지능위원회를 둔다"]
+    index = LexicalIndex(tokenize_many(rows))
+    ids, scores = index.search(tokenize("재단은 언제 설립되었나"), k=10)
+    assert ids[0] == 1
+    assert 2 not in ids.tolist()  # shares no token with the question
+    assert np.all(np.diff(scores) <= 0)
+
+
+def test_bm25_handles_empty_index_empty_query_and_unknown_words(tmp_path):
+    assert LexicalIndex([]).search(["재단"], 5)[0].size == 0
+    index = LexicalIndex(tokenize_many(["재단 설립", "위원회 구성"]))
+    assert index.search([], 5)[0].size == 0
+    assert index.search(["없는단어"], 5)[0].size == 0
+    index.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path, size=2)
+    assert loaded.search(["위원회"], 5)[0].tolist() == [1]

@@ -1,0 +1,105 @@
+import threading
+
+import pytest
+
+from rag.documents import Document
+from rag.pipeline import DocumentNotFoundError, Pipeline, validate_doc_id
+from rag.settings import Settings
+
+from conftest import ROOT
+
+
+@pytest.fixture
+def pipeline(tmp_path, fake_embedder):
+    return Pipeline(Settings(index_dir=tmp_path / "index"), fake_embedder)
+
+
+def _doc(doc_id, text, title=None):
+    return Document(doc_id=doc_id, title=title or doc_id, text=text)
+
+
+def test_reingesting_unchanged_documents_is_a_no_op(pipeline):
+    docs = [_doc("a", "재단은 2016년 설립되었다."), _doc("b", "위원회를 둔다.")]
+    first = pipeline.add_documents(docs)
+    generation = pipeline.store.current_path()
+    assert first.added == ["a", "b"] and first.chunks_embedded == 2
+    again = pipeline.add_documents(docs)
+    assert again.unchanged == ["a", "b"] and again.chunks_embedded == 0
+    assert pipeline.store.current_path() == generation  # nothing was written
+
+
+def test_changed_document_replaces_its_chunks(pipeline):
+    pipeline.add_documents([_doc("a", "옛 내용입니다."), _doc("b", "다른 문서")])
+    report = pipeline.add_documents([_doc("a", "새 내용입니다.")])
+    assert report.updated == ["a"] and report.chunks_embedded == 1
+    texts = sorted(c.chunk.text for c in pipeline.index.chunks)
+    assert texts == ["다른 문서", "새 내용입니다."]
+    assert pipeline.document("a").text == "새 내용입니다."
+
+
+def test_replace_drops_documents_not_given(pipeline):
+    pipeline.add_documents([_doc("a", "가"), _doc("b", "나")])
+    report = pipeline.add_documents([_doc("b", "나")], replace=True)
+    assert report.removed == ["a"] and report.unchanged == ["b"]
+    assert [d.doc_id for d in pipeline.documents()] == ["b"]
+
+
+def test_delete_removes_document_and_chunks(pipeline):
+    pipeline.add_documents([_doc("a", "재단 설립"), _doc("b", "위원회 구성")])
+    pipeline.delete_document("a")
+    assert [d.doc_id for d in pipeline.documents()] == ["b"]
+    assert all(c.chunk.doc_id == "b" for c in pipeline.index.chunks)
+    assert all(h.chunk.doc_id == "b" for h in pipeline.search("재단 설립", k=5))
+    with pytest.raises(DocumentNotFoundError, match="no document with id 'a'"):
+        pipeline.delete_document("a")
+    with pytest.raises(DocumentNotFoundError):
+        pipeline.document("a")
+
+
+def test_other_process_writes_are_seen_on_reload(tmp_path, fake_embedder):
+    one = Pipeline(Settings(index_dir=tmp_path / "index"), fake_embedder)
+    two = Pipeline(Settings(index_dir=tmp_path / "index"), fake_embedder)
+    one.add_documents([_doc("a", "가")])
+    two.add_documents([_doc("b", "나")])  # builds on a's generation, not on its stale view
+    one.reload()
+    assert [d.doc_id for d in one.documents()] == ["a", "b"]
+
+
+def test_concurrent_writers_are_serialised(tmp_path, fake_embedder):
+    pipelines = [Pipeline(Settings(index_dir=tmp_path / "index"), fake_embedder) for _ in range(4)]
+    threads = [threading.Thread(target=p.add_documents, args=([_doc(f"d{n}", f"문서 {n}")],))
+               for n, p in enumerate(pipelines)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    pipelines[0].reload()
+    assert [d.doc_id for d in pipelines[0].documents()] == ["d0", "d1", "d2", "d3"]
+
+
+@pytest.mark.parametrize("bad", ["", "../../etc/passwd", "a/b", "..", "a\x00b", "x" * 201, "한 글"])
+def test_invalid_document_ids_are_rejected(pipeline, bad):
+    with pytest.raises(ValueError, match="invalid document id"):
+        validate_doc_id(bad)
+    with pytest.raises(ValueError):
+        pipeline.add_documents([_doc(bad, "본문")])
+
+
+def test_duplicate_ids_in_one_ingest_and_empty_queries_are_errors(pipeline):
+    with pytest.raises(ValueError, match="appears twice"):
+        pipeline.add_documents([_doc("a", "가"), _doc("a", "나")])
+    with pytest.raises(ValueError, match="empty"):
+        pipeline.search("   ")
+
+
+@pytest.mark.slow
+def test_bundled_corpus_with_real_model_finds_the_founding_year(tmp_path):
+    from rag.loaders import load_path
+
+    pipeline = Pipeline.from_config(Settings(index_dir=tmp_path / "index"))
+    pipeline.add_documents(load_path(ROOT / "corpus"))
+    for question in ("재단은 언제 설립되었나?", "서울AI재단이 처음 문을 연 해는?"):
+        hits = pipeline.search(question, k=3)
+        assert any("2016년" in h.chunk.text for h in hits), question
+    for hit in pipeline.search("출범식 장소", k=5):
+        assert pipeline.document(hit.chunk.doc_id).text[hit.chunk.start:hit.chunk.end] == hit.chunk.text
