@@ -71,7 +71,9 @@ class Pipeline:
         self.settings = settings
         self.embedder = embedder
         self.chunker = Chunker(ChunkerConfig(size=settings.chunk_size, overlap=settings.chunk_overlap))
-        self.fusion = FusionConfig(settings.dense_candidates, settings.bm25_candidates, settings.rrf_k)
+        self.fusion = FusionConfig(
+            settings.dense_candidates, settings.bm25_candidates, settings.rrf_k, settings.bm25_weight
+        )
         self.store = IndexStore(settings.index_dir)
         self._retriever = Retriever(self._load_index(), embedder, self.fusion)
 

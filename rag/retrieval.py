@@ -36,22 +36,26 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class FusionConfig:
-    """Candidate depths of each retriever and the RRF constant."""
+    """Candidate depths of each retriever, the RRF constant and BM25's weight in the fusion."""
 
     dense_candidates: int = 50
     bm25_candidates: int = 50
-    rrf_k: int = 60
+    rrf_k: int = 5
+    bm25_weight: float = 2.0
 
 
-def reciprocal_rank_fusion(rankings: list[list[int]], rrf_k: int) -> list[tuple[int, float]]:
-    """Fuse ranked id lists: ``score(id) = sum(1 / (rrf_k + rank))`` with ranks from 1.
+def reciprocal_rank_fusion(
+    rankings: list[list[int]], rrf_k: int, weights: list[float] | None = None
+) -> list[tuple[int, float]]:
+    """Fuse ranked id lists: ``score(id) = sum(weight / (rrf_k + rank))`` with ranks from 1.
 
     Ties keep the order in which ids were first seen, so the result is deterministic.
     """
+    weights = weights or [1.0] * len(rankings)
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights):
         for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (rrf_k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (rrf_k + rank)
     return sorted(scores.items(), key=lambda pair: -pair[1])
 
 
@@ -89,7 +93,9 @@ class Retriever:
         elif mode == "bm25":
             ranked = [(i, lexical[i]) for i in bm25_ranking]
         else:
-            ranked = reciprocal_rank_fusion([dense_ranking, bm25_ranking], self.config.rrf_k)
+            ranked = reciprocal_rank_fusion(
+                [dense_ranking, bm25_ranking], self.config.rrf_k, [1.0, self.config.bm25_weight]
+            )
         return [self._hit(i, score, dense.get(i), lexical.get(i)) for i, score in ranked[:k]]
 
     def _hit(self, row: int, score: float, dense_score: float | None, bm25_score: float | None) -> SearchHit:

@@ -50,3 +50,8 @@ def test_k_larger_than_index_and_empty_index(fake_embedder):
     assert len(Retriever(index, fake_embedder).search("재단", k=50)) == 1
     empty = _index(fake_embedder, [])
     assert Retriever(empty, fake_embedder).search("재단", k=5) == []
+
+
+def test_rrf_weights_scale_each_ranking():
+    fused = dict(reciprocal_rank_fusion([[1], [2]], rrf_k=5, weights=[1.0, 2.0]))
+    assert fused == {2: 2 / 6, 1: 1 / 6}
