@@ -29,7 +29,9 @@ test: setup
 ## Retrieval evaluation on both dev sets (statutes from $(SHARED)).
 eval: setup
 	$(RAG) eval --set eval/article_dev.jsonl
-	$(RAG) eval --set eval/statute_dev.jsonl --extra-corpus $(SHARED)/corpus/laws
+	@if [ -d $(SHARED)/corpus/laws ]; then \
+		$(RAG) eval --set eval/statute_dev.jsonl --extra-corpus $(SHARED)/corpus/laws; \
+	else echo "skipped eval/statute_dev.jsonl: statutes not found at $(SHARED)/corpus/laws"; fi
 
 bench-korquad: setup
 	$(RAG) bench korquad --data $(SHARED)/data/korquad/KorQuAD_v1.0_dev.json --split dev

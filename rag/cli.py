@@ -165,18 +165,13 @@ def search(
 
 def _read_batch(path: Path) -> list[dict]:
     """Rows of a batch file; every line needs ``id`` and a non-empty ``question``."""
+    from rag.jsonl import read_jsonl
+
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                if not isinstance(row.get("question"), str) or not row["question"].strip() or "id" not in row:
-                    raise ValueError("needs an 'id' and a non-empty 'question'")
-            except (json.JSONDecodeError, ValueError, AttributeError) as error:
-                raise ValueError(f"{path}:{number}: {error}") from None
-            rows.append(row)
+    for number, row in read_jsonl(path):
+        if "id" not in row or not isinstance(row.get("question"), str) or not row["question"].strip():
+            raise ValueError(f"{path}:{number}: needs an 'id' and a non-empty 'question'")
+        rows.append(row)
     return rows
 
 

@@ -8,7 +8,6 @@ thresholds that ``rag eval`` enforces.
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 import tomllib
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from rag.jsonl import read_jsonl
 from rag.retrieval import Mode, SearchHit
 
 MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
@@ -43,22 +43,18 @@ class EvalConfig:
 def load_eval_set(path: Path) -> list[EvalQuestion]:
     """Read a JSONL evaluation set; a malformed line raises ``ValueError`` naming it."""
     questions = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                questions.append(
-                    EvalQuestion(
-                        id=str(row["id"]),
-                        question=row["question"],
-                        answers=tuple(row.get("answers") or ()),
-                        answerable=bool(row.get("answerable", bool(row.get("answers")))),
-                    )
+    for number, row in read_jsonl(path):
+        try:
+            questions.append(
+                EvalQuestion(
+                    id=str(row["id"]),
+                    question=row["question"],
+                    answers=tuple(row.get("answers") or ()),
+                    answerable=bool(row.get("answerable", bool(row.get("answers")))),
                 )
-            except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise ValueError(f"{path}:{number}: not an evaluation row ({error})") from error
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"{path}:{number}: not an evaluation row (missing {error})") from None
     return questions
 
 
