@@ -1,0 +1,424 @@
+"""Extractive answers with sentence-level citations, or an explicit abstention.
+
+No generative model: the answer is always a span copied from a retrieved document.
+For each sentence of the top hits, typed candidates (:mod:`rag.candidates`) are scored
+by how well the sentence matches the question's content words, how close the
+candidate sits to those words, whether its type fits the question's expected answer
+type (:mod:`rag.questions`), and how much it merely repeats the question. The best
+candidate is the answer and its sentence the first citation; when the evidence is
+weak (a logistic of the best score under a calibrated threshold) the answerer
+abstains instead of guessing. Questions and documents are only ever matched as text,
+so instructions inside them ("이전 지시를 무시하고…") have no effect.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from typing import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.candidates import NAME, QUOTED, Candidate, extract_candidates
+from rag.documents import Document
+from rag.lexical import CONTENT_TAGS, tokenize
+from rag.questions import AnswerType, QuestionAnalysis, analyze_question
+from rag.retrieval import SearchHit
+from rag.sentences import SentenceSpan, paragraph_bounds, split_sentences
+
+#: Paragraphs whose analysis is kept; a service over a large collection must not grow forever.
+_CACHE_LIMIT = 20_000
+_WORD_EDGES = "‘’“”「」『』《》〈〉()[]\"',.·ㆍ"
+
+#: Types a candidate of another type may still stand in for, with reduced credit.
+_COMPATIBLE: dict[str, frozenset[str]] = {
+    "number": frozenset({"quantity"}),
+    "quantity": frozenset({"number", "date"}),
+    "date": frozenset({"quantity"}),
+    "organization": frozenset({"place"}),
+    "place": frozenset({"organization"}),
+    "title": frozenset({"other"}),
+    "other": frozenset({"title"}),
+    "money": frozenset(),
+    "time": frozenset(),
+    "person": frozenset(),
+    "law_reference": frozenset(),
+}
+
+
+#: Types whose answers are names or noun phrases, which the type rules cannot all recognise.
+_NAMED = frozenset({"person", "organization", "place", "title"})
+
+
+class Citation(BaseModel):
+    """One quoted sentence or clause: ``document.text[start:end] == quote``."""
+
+    doc_id: str = Field(description="Id of the cited document.")
+    title: str = Field(description="Title of the cited document.")
+    start: int = Field(ge=0, description="Offset of the quote in the document's normalised text.")
+    end: int = Field(ge=0, description="End offset (exclusive) of the quote.")
+    quote: str = Field(description="The cited sentence or clause, verbatim.")
+    section: str | None = Field(None, description="Statute section of the quote, e.g. 제7조제2항.")
+    score: float = Field(description="How strongly the sentence supports the answer (higher is better).")
+
+
+class Timings(BaseModel):
+    """Wall-clock time of each stage in milliseconds."""
+
+    retrieve: float = Field(0.0, ge=0, description="Retrieval time, filled in by the caller.")
+    answer: float = Field(0.0, ge=0, description="Answer extraction time.")
+    total: float = Field(0.0, ge=0, description="Retrieval plus answer extraction.")
+
+
+class Answer(BaseModel):
+    """An extractive answer with citations, or an abstention (``answer`` is null)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "q1",
+                "question": "서울디지털재단은 몇 년에 설립되었나?",
+                "answer": "2016년",
+                "answer_type": "date",
+                "abstained": False,
+                "confidence": 0.93,
+                "citations": [
+                    {
+                        "doc_id": "seoul-ai-foundation",
+                        "title": "서울디지털재단, ‘서울AI재단’으로 새출발",
+                        "start": 437,
+                        "end": 498,
+                        "quote": "이 재단은 2016년 설립 이래 스마트시티 조성, 디지털 역량 강화, 데이터 기반 행정 혁신 등에 기여해왔다.",
+                        "section": None,
+                        "score": 3.1,
+                    }
+                ],
+                "timings_ms": {"retrieve": 21.0, "answer": 4.2, "total": 25.2},
+            }
+        }
+    )
+
+    id: str | None = Field(None, description="The caller's question id, echoed back.")
+    question: str = Field(description="The question as asked.")
+    answer: str | None = Field(description="A span of the first citation's quote, or null when abstaining.")
+    answer_type: AnswerType = Field(description="The answer type the question asks for.")
+    abstained: bool = Field(description="True exactly when the evidence was too weak to answer.")
+    confidence: float = Field(ge=0.0, le=1.0, description="Estimated probability that the answer is right.")
+    citations: list[Citation] = Field(
+        default_factory=list, description="Supporting sentences; the first one contains the answer."
+    )
+    timings_ms: Timings = Field(default_factory=Timings, description="Stage timings in milliseconds.")
+
+    def with_retrieval_time(self, retrieve_ms: float) -> Answer:
+        """A copy whose timings include the caller's retrieval time."""
+        timings = Timings(retrieve=retrieve_ms, answer=self.timings_ms.answer, total=retrieve_ms + self.timings_ms.answer)
+        return self.model_copy(update={"timings_ms": timings})
+
+
+@dataclass(frozen=True)
+class AnswererConfig:
+    """Scoring weights and the abstention threshold.
+
+    ``threshold`` applies to the confidence, a logistic of the evidence of the best
+    candidate's sentence (question words it shares, and how close they are to the
+    candidate): ``1 / (1 + exp(-steepness * (evidence - midpoint)))``. Calibrated on
+    the dev sets (answerable against unanswerable questions).
+    """
+
+    hits: int = 5
+    threshold: float = 0.5
+    midpoint: float = 0.3
+    steepness: float = 10.0
+    rank_weight: float = 0.6
+    overlap_weight: float = 2.0
+    proximity_weight: float = 1.5
+    type_weight: float = 1.0
+    head_weight: float = 0.5
+    repeat_weight: float = 1.5
+    length_weight: float = 0.01
+    role_weight: float = 0.5
+    follow_weight: float = 0.7
+    predicate_weight: float = 0.5
+    misfit: float = 0.2
+    proximity_scale: float = 20.0
+    max_citations: int = 4
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """A sentence of a hit, with its candidates and the context words of its titles."""
+
+    doc: Document
+    span: SentenceSpan
+    candidates: tuple[Candidate, ...]
+    context: frozenset[str]
+    rank: int
+
+
+@dataclass(frozen=True)
+class _Scored:
+    score: float
+    evidence: float
+    candidate: Candidate
+    sentence: _Sentence
+
+
+class Answerer:
+    """Picks the best-supported span from the sentences of the top search hits."""
+
+    def __init__(self, config: AnswererConfig | None = None):
+        self.config = config or AnswererConfig()
+        # Sentences and candidates per paragraph, keyed by document content, so a
+        # paragraph is analysed by Kiwi once however many questions retrieve it.
+        self._paragraphs: dict[tuple[str, str, int, int], list[tuple[SentenceSpan, tuple[Candidate, ...]]]] = {}
+        self._contexts: dict[str, frozenset[str]] = {}
+
+    @classmethod
+    def with_threshold(cls, threshold: float) -> Answerer:
+        """An answerer with the default weights and another abstention threshold."""
+        return cls(dataclasses.replace(AnswererConfig(), threshold=threshold))
+
+    def answer(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
+               question_id: str | None = None, hits_read: int | None = None) -> Answer:
+        """Answer ``question`` from ``hits`` (best first); abstain when the evidence is weak.
+
+        The first ``hits_read`` hits are read (default ``config.hits``).
+        """
+        started = time.perf_counter()
+        analysis = analyze_question(question)
+        sentences = self._sentences(hits[: hits_read or self.config.hits], documents)
+        matches = {id(s): self._matches(analysis, s) for s in sentences}
+        weights = self._weights(analysis, sentences, matches)
+        best: _Scored | None = None
+        for sentence in sentences:
+            for candidate in sentence.candidates:
+                scored = self._score(analysis, candidate, sentence, matches[id(sentence)], weights)
+                if scored is not None and (best is None or scored.score > best.score):
+                    best = scored
+
+        confidence = 0.0 if best is None else 1 / (
+            1 + math.exp(-self.config.steepness * (best.evidence - self.config.midpoint))
+        )
+        answered = best is not None and confidence >= self.config.threshold
+        citations: list[Citation] = []
+        if answered:
+            citations.append(self._citation(best.sentence, best.score))
+            support = sorted(
+                (s for s in sentences if s.span.start != best.sentence.span.start or s.doc is not best.sentence.doc),
+                key=lambda s: -self._overlap(matches[id(s)], weights),
+            )
+            for sentence in support[: self.config.max_citations - 1]:
+                if self._overlap(matches[id(sentence)], weights) > 0:
+                    citations.append(self._citation(sentence, self._overlap(matches[id(sentence)], weights)))
+        elapsed = (time.perf_counter() - started) * 1000
+        result = Answer(
+            id=question_id,
+            question=question,
+            answer=best.candidate.text if answered else None,
+            answer_type=analysis.answer_type,
+            abstained=not answered,
+            confidence=round(confidence, 4),
+            citations=citations,
+            timings_ms=Timings(answer=round(elapsed, 3), total=round(elapsed, 3)),
+        )
+        assert result.answer is None or result.answer in result.citations[0].quote
+        return result
+
+    # -- evidence ------------------------------------------------------------------------
+
+    def _sentences(self, hits: list[SearchHit], documents: Mapping[str, Document]) -> list[_Sentence]:
+        """Sentences of the hits' paragraphs, each kept once with its best hit rank."""
+        seen: dict[tuple[str, int], _Sentence] = {}
+        for rank, hit in enumerate(hits):
+            doc = documents.get(hit.chunk.doc_id)
+            if doc is None:
+                continue
+            spans = self._paragraph(doc, hit.chunk.start, hit.chunk.end)
+            article = doc.section_at(hit.chunk.start)
+            if article is not None:
+                # The 조 heading names what the clause is about: "제31조(투명성 확보 의무)".
+                article_start = min(
+                    sec.start for sec in doc.sections if sec.article == article.article and sec.start <= article.start
+                )
+                spans = self._paragraph(doc, article_start, article_start) + spans
+            for span, candidates in spans:
+                key = (doc.doc_id, span.start)
+                if key not in seen:
+                    section = doc.section_at(span.start)
+                    context = self._context(doc.title)
+                    if section and section.title:
+                        context = context | self._context(section.title)
+                    seen[key] = _Sentence(doc, span, candidates, context, rank)
+        return list(seen.values())
+
+    def _paragraph(self, doc: Document, start: int, end: int) -> list[tuple[SentenceSpan, tuple[Candidate, ...]]]:
+        left, right = paragraph_bounds(doc.text, start, end)
+        key = (doc.doc_id, doc.content_hash, left, right)
+        if key not in self._paragraphs:
+            if len(self._paragraphs) >= _CACHE_LIMIT:
+                self._paragraphs.clear()
+            self._paragraphs[key] = [
+                (span, tuple(extract_candidates(span))) for span in split_sentences(doc.text, left, right)
+            ]
+        return self._paragraphs[key]
+
+    def _context(self, title: str) -> frozenset[str]:
+        """Content words of a document or section title, which frame all its sentences."""
+        if title not in self._contexts:
+            self._contexts[title] = frozenset(tokenize(title))
+        return self._contexts[title]
+
+    # -- scoring -------------------------------------------------------------------------
+
+    @staticmethod
+    def _matches(analysis: QuestionAnalysis, sentence: _Sentence) -> dict[str, tuple[float, list[int]]]:
+        """For each question word found in the sentence: match strength and positions.
+
+        An exact morpheme match counts 1; a compound containing the word or contained
+        in it (위원회 / 국가인공지능전략위원회) 0.7; a word only in the document's
+        or the statute section's title 0.5 (it frames every sentence under it).
+        """
+        found: dict[str, tuple[float, list[int]]] = {}
+        morphemes = [m for m in sentence.span.morphemes if m.tag in CONTENT_TAGS]
+        for token in set(analysis.content_tokens):
+            exact = [m.start for m in morphemes if m.form.lower() == token]
+            if exact:
+                found[token] = (1.0, exact)
+                continue
+            partial = [
+                m.start for m in morphemes
+                if len(token) >= 2 and len(m.form) >= 2 and (token in m.form.lower() or m.form.lower() in token)
+            ]
+            if partial:
+                found[token] = (0.7, partial)
+            elif token in sentence.context:
+                found[token] = (0.5, [])
+        return found
+
+    @staticmethod
+    def _weights(analysis: QuestionAnalysis, sentences: list[_Sentence],
+                 matches: dict[int, dict[str, tuple[float, list[int]]]]) -> dict[str, float]:
+        """An inverse sentence frequency per question word, over the retrieved sentences.
+
+        A word found in most retrieved sentences (the law's name, 인공지능) tells them
+        apart less than a rare one; a word found nowhere weighs most, so a question
+        about something the documents never mention gets weak evidence.
+        """
+        total = len(sentences)
+        return {
+            token: math.log(1 + (total + 1) / (1 + sum(token in matches[id(s)] for s in sentences)))
+            for token in set(analysis.content_tokens)
+        }
+
+    @staticmethod
+    def _overlap(matches: dict[str, tuple[float, list[int]]], weights: dict[str, float]) -> float:
+        """The weighted share of the question's words that the sentence contains."""
+        total = sum(weights.values())
+        return sum(weights[t] * strength for t, (strength, _) in matches.items()) / total if total else 0.0
+
+    def _type_fit(self, analysis: QuestionAnalysis, candidate: Candidate) -> float | None:
+        """1 for the expected type, less for a compatible one, ``None`` for a misfit.
+
+        Named or quoted spans (typed ``title``) beat plain noun phrases for ``other``,
+        and a person's name beats a bare title (이사장) for ``person``. A count must
+        carry the question's counter (몇 명 → …명). Any noun phrase may still name a
+        person, place or thing the type rules do not recognise (노아, 하나님), with
+        little credit; a misfit for a number, date or amount is never an answer.
+        """
+        expected = analysis.answer_type
+        if analysis.units and not any(unit in candidate.text for unit in analysis.units):
+            return None
+        if expected in ("other", "title"):
+            if QUOTED in candidate.types or (expected == "other" and "title" in candidate.types):
+                return 1.0
+            return 0.8 if "title" in candidate.types else 0.7 if "other" in candidate.types else 0.5
+        if expected == "person" and "person" in candidate.types:
+            return 1.0 if NAME in candidate.types else 0.8
+        if expected in candidate.types:
+            return 1.0
+        if _COMPATIBLE[expected] & candidate.types:
+            return 0.5
+        if expected in _NAMED and "other" in candidate.types:
+            return self.config.misfit
+        return None
+
+    def _score(self, analysis: QuestionAnalysis, candidate: Candidate, sentence: _Sentence,
+               matches: dict[str, tuple[float, list[int]]], weights: dict[str, float]) -> _Scored | None:
+        fit = self._type_fit(analysis, candidate)
+        if fit is None:
+            return None
+        repeat = self._repeat(analysis, candidate)
+        if repeat >= 1.0:
+            return None
+        c = self.config
+        proximity = 0.0
+        for token, (strength, positions) in matches.items():
+            outside = [p for p in positions if not candidate.start <= p < candidate.end]
+            if outside:
+                distance = min(max(candidate.start - p, p - candidate.end, 0) for p in outside)
+                proximity += weights[token] * strength * math.exp(-distance / c.proximity_scale)
+        total = sum(weights.values())
+        proximity = proximity / total if total else 0.0
+        overlap = self._overlap(matches, weights)
+        head = analysis.head
+        headed = bool(head) and candidate.text.endswith(head) and len(candidate.text) > len(head)
+        # "‘…’을 주제로" answers "어떤 주제로": the span sits right before the asked noun.
+        followed = bool(head) and candidate.next_noun is not None and (
+            candidate.next_noun.endswith(head) or head.endswith(candidate.next_noun))
+        role = analysis.role is not None and candidate.role == analysis.role
+        score = (
+            c.rank_weight / (1 + sentence.rank)
+            + c.overlap_weight * overlap
+            + c.proximity_weight * proximity
+            + c.type_weight * fit
+            + c.head_weight * headed
+            + c.follow_weight * followed
+            + c.role_weight * role
+            + c.predicate_weight * self._predicate_near(analysis, candidate, sentence)
+            - c.repeat_weight * (repeat if repeat > 0.5 else 0.0)
+            # Among numeric spans the longer one keeps its bound (60명 이내, 3년마다).
+            + c.length_weight * min(len(candidate.text), 20) * any(ch.isdigit() for ch in candidate.text)
+        )
+        return _Scored(score, overlap + 0.5 * proximity, candidate, sentence)
+
+    def _predicate_near(self, analysis: QuestionAnalysis, candidate: Candidate, sentence: _Sentence) -> float:
+        """How closely the question's predicate follows the candidate (Korean is verb-final).
+
+        "몇 년에 설립되었나" is answered by the date right before 설립; a date before
+        another verb of the same sentence answers a different question.
+        """
+        if analysis.predicate is None:
+            return 0.0
+        distances = [
+            m.start - candidate.end for m in sentence.span.morphemes_from(candidate.end)
+            if m.form == analysis.predicate
+        ]
+        return math.exp(-min(distances) / self.config.proximity_scale) if distances else 0.0
+
+    @staticmethod
+    def _repeat(analysis: QuestionAnalysis, candidate: Candidate) -> float:
+        """The share of the candidate's words that the question already contains."""
+        words = [w.strip(_WORD_EDGES) for w in candidate.text.split()]
+        words = [w for w in words if w]
+        if not words:
+            return 1.0
+        question = "".join(analysis.text.lower().split())
+        return sum(1 for w in words if w.lower() in question) / len(words)
+
+    @staticmethod
+    def _citation(sentence: _Sentence, score: float) -> Citation:
+        span, doc = sentence.span, sentence.doc
+        quote = doc.text[span.start:span.end]
+        assert quote == span.text, "a citation must quote the document text exactly"
+        section = doc.section_at(span.start)
+        return Citation(
+            doc_id=doc.doc_id,
+            title=doc.title,
+            start=span.start,
+            end=span.end,
+            quote=quote,
+            section=section.label if section else None,
+            score=round(score, 4),
+        )

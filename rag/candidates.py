@@ -1,0 +1,265 @@
+"""Typed answer candidates: the spans of a sentence that could answer a question.
+
+Two sources, both general: compact regular expressions for spans with a fixed shape
+(dates, times, counts, amounts of money, statute references, quoted titles), and Kiwi
+morphemes for noun phrases, whose head noun suggests a person, an organisation or a
+place (…재단 → organisation, …구 → place, a Kiwi NNP shaped like a Korean name →
+person). Every candidate carries exact document offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.questions import PARTICLE_ROLES, AnswerType
+from rag.sentences import Morpheme, SentenceSpan
+
+_NUM = r"\d+(?:[.,]\d+)*"
+_BOUND = r"(?:\s?(?:이내|이상|이하|미만|초과|가량|정도|남짓|안팎|내외|여))?"
+_MONEY = rf"{_NUM}\s?(?:조|억|천만|백만|십만|만|천|백)?\s?(?:{_NUM}\s?(?:억|천만|백만|만|천)\s?)*원(?!칙|장)"
+_LAW_ONE = r"제\d+조(?:의\d+)?(?:\s?제\d+항)?(?:\s?제\d+호(?:의\d+)?)?(?:[가-하]목)?"
+
+#: (type, pattern): several may match overlapping text; the answerer's scoring chooses.
+_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    ("date", re.compile(r"(?<!\d)\d{4}\s?\.\s?\d{1,2}\s?\.\s?\d{1,2}(?!\d)")),
+    ("date", re.compile(
+        r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)(?:\d{1,4}\s?년\s?)?(?:\d{1,2}\s?월\s?)?\d{1,2}\s?일(?!간|\s?동안|\s?이내|\s?마다)")),
+    ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)(?:\d{1,4}\s?년\s?)?\d{1,2}\s?월(?!\s?\d{1,2}\s?일)")),
+    ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)\d{1,4}\s?년(?!간|\s?동안|\s?이내|\s?마다|\s?\d{1,2}\s?월)")),
+    ("date", re.compile(r"(?:\S+\s)?후\s\d+\s?(?:년|개월|주|일)이?\s경과한\s날")),
+    ("time", re.compile(
+        r"(?:(?:오전|오후|새벽|아침|저녁|밤|낮)\s?)?(?<![\d.])\d{1,2}\s?시(?!간|대|작|행|점|기|설|장|민|청|도)(?:\s?\d{1,2}\s?분)?(?:\s?\d{1,2}\s?초)?")),
+    ("money", re.compile(rf"\d+\s?년\s?이하의\s징역\s?(?:또는|이나)\s?{_MONEY}\s?이하의\s벌금")),
+    ("money", re.compile(rf"{_MONEY}(?:\s?(?:이하|이상|미만|초과)의\s(?:과태료|벌금|과징금|이행강제금))")),
+    ("money", re.compile(rf"{_MONEY}{_BOUND}")),
+    ("money", re.compile(_MONEY)),
+    ("number", re.compile(
+        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?(?:개국|명|개|가지|대|곳|건|회|차례|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루){_BOUND}")),
+    ("number", re.compile(
+        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?(?:개국|명|개|가지|대|곳|건|회|차례|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루)")),
+    ("quantity", re.compile(
+        rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배)(?:\s?(?:간|마다|동안|이내|이상|이하|미만|초과|가량|정도|째|여))?")),
+    ("quantity", re.compile(
+        rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배)")),
+    ("law_reference", re.compile(
+        rf"{_LAW_ONE}(?:(?:\s?(?:및|또는|ㆍ|,)\s?{_LAW_ONE})|(?:부터\s?{_LAW_ONE}까지))+")),
+    ("law_reference", re.compile(_LAW_ONE)),
+    ("law_reference", re.compile(r"(?:법률\s)?제\d{4,}호")),
+)
+_QUOTES = (("‘", "’"), ("“", "”"), ("「", "」"), ("『", "』"), ("《", "》"), ("〈", "〉"), ('"', '"'), ("'", "'"))
+
+_NOUNISH = frozenset({"NNG", "NNP", "NR", "SL", "SN", "SH", "XPN", "XSN", "XR"})
+#: Units made only of these are numbers; the regular expressions type them instead.
+_NUMERIC = frozenset({"SN", "NR"})
+_JOINERS = frozenset({"ㆍ", "·", "-", "&"})
+#: Korean surnames: a Kiwi NNP of 2–4 syllables starting with one is taken for a name.
+_SURNAMES = frozenset(
+    "김이박최정강조윤장임한오서신권황안송류유홍전고문양손배백허남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부"
+)
+_ROLE_SUFFIXES = (
+    "대통령", "총리", "장관", "차관", "처장", "청장", "위원장", "부위원장", "이사장", "시장", "지사", "군수",
+    "구청장", "소장", "원장", "회장", "사장", "대표", "과장", "국장", "실장", "본부장", "센터장", "부문장",
+    "단장", "팀장", "부장", "차장", "기자", "의원", "비서관", "위원", "교수", "박사", "감독", "선수", "작가",
+    "총장", "왕", "황제", "장군", "사령관", "주교", "간사",
+)
+_ORG_SUFFIXES = (
+    "재단", "위원회", "협의회", "협회", "연구소", "연구원", "센터", "사업단", "지원단", "공단", "공사",
+    "은행", "대학교", "대학", "학교", "학회", "그룹", "회사", "기업", "조합", "법인", "정부", "부", "청", "처",
+    "원", "당", "군", "일보", "신문", "방송", "뉴스", "통신", "데일리", "기관", "단체", "기구", "부처",
+)
+_PLACE_SUFFIXES = (
+    "특별시", "광역시", "시", "도", "군", "구", "동", "읍", "면", "리", "국", "주", "섬", "산", "강", "역",
+    "공항", "항", "회의실", "홀", "광장", "도서관", "박물관", "미술관", "체육관", "경기장", "빌딩", "타워",
+    "공원", "궁", "마을", "거리", "지역", "도시", "나라",
+)
+#: Endings of place and organisation names that start like a surname (서울시, 남해군).
+_NOT_NAME_ENDINGS = ("시", "군", "청", "도청", "구청", "공사", "공단", "대학", "은행")
+#: Quoted spans up to this length are titles: no candidate may cut into them.
+_ATOMIC_QUOTE = 40
+_MAX_UNITS = 5
+#: Extra marker among a candidate's types: the span starts with a personal name.
+NAME = "name"
+#: Extra marker among a candidate's types: the span is the whole text between quotes.
+QUOTED = "quoted"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible answer: ``document_text[start:end] == text``; ``types`` it may stand for.
+
+    ``types`` holds answer types, plus :data:`NAME` when the span starts with a name.
+    ``role`` is the case role of the particle attached to the span (object for ‘…’을)
+    and ``next_noun`` the first noun after it (주제 in "‘…’을 주제로"): a question
+    asks for the span whose role and neighbour match its wh-phrase.
+    """
+
+    start: int
+    end: int
+    text: str
+    types: frozenset[str]
+    role: str | None = None
+    next_noun: str | None = None
+
+
+def _is_name(unit: list[Morpheme], before_title: bool) -> bool:
+    """Whether a word looks like a Korean personal name (surname + given name).
+
+    Kiwi tags known names NNP; unknown ones it may cut into pieces (박/태/진), so
+    a 2–4 syllable word beginning with a surname also counts when a title follows.
+    """
+    form = "".join(m.form for m in unit)
+    if not (form[0] in _SURNAMES and all("가" <= c <= "힣" for c in form)) or form.endswith(_NOT_NAME_ENDINGS):
+        return False
+    if before_title:
+        # Kiwi cuts unknown names into syllables (주/성/환); before a title, a
+        # three-syllable word of single syllables after a surname is still a name.
+        pieces = len(unit) > 1 and all(len(m.form) == 1 for m in unit)
+        return (2 <= len(form) <= 4 and unit[0].tag == "NNP") or (len(form) == 3 and pieces)
+    return len(unit) == 1 and unit[0].tag == "NNP" and len(form) == 3
+
+
+def _is_title(unit: list[Morpheme]) -> bool:
+    return "".join(m.form for m in unit).endswith(_ROLE_SUFFIXES)
+
+
+def _phrase_types(units: list[list[Morpheme]], name_first: bool) -> frozenset[str]:
+    """Types a noun phrase may stand for, judged by its first and its head (last) unit.
+
+    A name alone, a name followed by its title (김만기 … 이사장) and a title alone
+    (디지털정책과장) are persons; otherwise the head's suffix decides.
+    """
+    head = "".join(m.form for m in units[-1])
+    role = _is_title(units[-1])
+    types: set[str] = {"other"}
+    if (len(units) == 1 and name_first) or role:
+        types.add("person")
+    if name_first and (len(units) == 1 or role):
+        types.add(NAME)
+    if not role and head.endswith(_ORG_SUFFIXES):
+        types.add("organization")
+    if not role and head.endswith(_PLACE_SUFFIXES):
+        types.add("place")
+    if "person" not in types and all(m.tag in ("NNP", "SL", "SN") for unit in units for m in unit):
+        types.update(("organization", "place", "title"))
+    return frozenset(types)
+
+
+def _units(morphemes: tuple[Morpheme, ...]) -> list[tuple[list[Morpheme], bool]]:
+    """Noun runs, each with whether the phrase may continue into the next word.
+
+    A run continues only when it fills its whole word (no particle or ending attached)
+    and the next word starts right after one space.
+    """
+    runs: list[tuple[list[Morpheme], bool]] = []
+    current: list[Morpheme] = []
+    for i, m in enumerate(morphemes):
+        nounish = m.tag in _NOUNISH and not (m.tag == "XSN" and not current)
+        joiner = m.form in _JOINERS and current and i + 1 < len(morphemes) and \
+            morphemes[i + 1].start == m.end and morphemes[i + 1].tag in _NOUNISH
+        if (nounish or joiner) and (not current or current[-1].end == m.start):
+            current.append(m)
+            continue
+        if current:
+            open_ = nounish and current[-1].end + 1 == m.start
+            runs.append((current, open_))
+        current = [m] if nounish else []
+    if current:
+        runs.append((current, False))
+    # A bare number breaks a phrase ("오후 2시 서울" is not one name); the patterns type it.
+    kept: list[tuple[list[Morpheme], bool]] = []
+    for unit, open_ in runs:
+        if all(m.tag in _NUMERIC for m in unit):
+            if kept:
+                kept[-1] = (kept[-1][0], False)
+        else:
+            kept.append((unit, open_))
+    return kept
+
+
+def _noun_phrases(sentence: SentenceSpan) -> list[Candidate]:
+    candidates = []
+    phrase: list[list[Morpheme]] = []
+    for unit, open_ in _units(sentence.morphemes):
+        phrase.append(unit)
+        if open_:
+            continue
+        for i in range(len(phrase)):
+            name = _is_name(phrase[i], before_title=any(_is_title(u) for u in phrase[i + 1:]))
+            for j in range(i + 1, min(len(phrase), i + _MAX_UNITS) + 1):
+                part = phrase[i:j]
+                start, end = part[0][0].start, part[-1][-1].end
+                text = sentence.text[start - sentence.start:end - sentence.start]
+                candidates.append(Candidate(start, end, text, _phrase_types(part, name)))
+        phrase = []
+    return candidates
+
+
+def _quoted(sentence: SentenceSpan) -> list[Candidate]:
+    candidates = []
+    for opening, closing in _QUOTES:
+        pattern = re.escape(opening) + r"([^" + re.escape(opening + closing) + r"\n]{1,80})" + re.escape(closing)
+        for match in re.finditer(pattern, sentence.text):
+            inner = match.group(1).strip()
+            if inner:
+                start = sentence.start + match.start(1) + match.group(1).index(inner)
+                candidates.append(Candidate(start, start + len(inner), inner, frozenset({"title", "other", QUOTED})))
+    return candidates
+
+
+#: Tags skipped between a span and the noun after it: quotes, particles, copula, endings.
+_LINKING = ("SS", "J", "VCP", "E", "XSN")
+_NEXT_NOUN_REACH = 8
+
+
+def _context_after(sentence: SentenceSpan, end: int) -> tuple[str | None, str | None]:
+    """The role of the particle attached at ``end`` and the first noun shortly after it."""
+    role = next_noun = None
+    attached = end
+    for m in sentence.morphemes_from(end):
+        if m.start > end + _NEXT_NOUN_REACH:
+            break
+        if m.tag.startswith("SS") and m.start == attached:
+            attached = m.end
+            continue
+        if m.tag.startswith("J") and m.start == attached and role is None:
+            role = PARTICLE_ROLES.get(m.form)
+        if m.tag in ("NNG", "NNP"):
+            next_noun = m.form
+            break
+        if not m.tag.startswith(_LINKING):
+            break
+    return role, next_noun
+
+
+def _cuts_a_quote(start: int, end: int, quotes: list[Candidate]) -> bool:
+    """Whether ``[start, end)`` cuts into a short quoted title without covering it whole.
+
+    ‘Urban AI’ names one thing, so ‘Urban’ alone or ‘AI’ alone is never its answer.
+    """
+    return any(
+        start < q.end and q.start < end and not (start <= q.start and q.end <= end)
+        for q in quotes if q.end - q.start <= _ATOMIC_QUOTE
+    )
+
+
+def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
+    """All typed candidate spans of one sentence (duplicates merged, types united)."""
+    found: dict[tuple[int, int], set[str]] = {}
+    quotes = _quoted(sentence)
+    for answer_type, pattern in _PATTERNS:
+        for match in pattern.finditer(sentence.text):
+            text = match.group().strip()
+            if text:
+                start = sentence.start + match.start() + match.group().index(text)
+                found.setdefault((start, start + len(text)), set()).add(answer_type)
+    for candidate in quotes:
+        found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)
+    for candidate in _noun_phrases(sentence):
+        if not _cuts_a_quote(candidate.start, candidate.end, quotes):
+            found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)
+    return [
+        Candidate(start, end, sentence.text[start - sentence.start:end - sentence.start], frozenset(types),
+                  *_context_after(sentence, end))
+        for (start, end), types in sorted(found.items())
+    ]

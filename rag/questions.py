@@ -1,0 +1,208 @@
+"""Question analysis: what kind of answer a question expects, and which words to look for.
+
+An extractive answerer needs two things from a question: the expected answer type
+(a date for 언제, a count for 몇 명, an organisation for 어느 기관 …) and the content
+words that should occur near the answer. Both come from Kiwi morphemes: the wh-word
+(누구, 어디, 언제, 얼마, 몇, 무엇, 어느/어떤/무슨) and the noun it governs or that it
+asks about (the *focus*: 기관 in "소속 기관은 어디인가", 조 in "몇 조인가") decide
+the type; content morphemes other than the wh-phrase are the words to match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from rag.lexical import CONTENT_TAGS, _kiwi
+
+AnswerType = Literal[
+    "date", "time", "number", "quantity", "money", "person", "organization", "place", "title",
+    "law_reference", "other",
+]
+ANSWER_TYPES: tuple[str, ...] = get_args(AnswerType)
+
+_NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SL", "XR"})
+_WH_FORMS = frozenset({"누구", "어디", "언제", "얼마", "얼마나", "몇", "며칠", "무엇", "뭐", "무슨", "어느", "어떤", "웬"})
+#: Determiners whose type comes from the noun right after them.
+_DETERMINERS = frozenset({"몇", "어느", "어떤", "무슨", "웬"})
+
+# Focus nouns, matched as suffixes of the noun so compounds inherit them (시행일 → 일).
+_FOCUS_TYPES: tuple[tuple[AnswerType, tuple[str, ...]], ...] = (
+    ("law_reference", ("조문", "조항", "조")),
+    ("time", ("시각",)),
+    ("money", ("금액", "예산", "비용", "가격", "과태료", "벌금", "수당", "수수료", "액수", "요금",
+               "연봉", "보수", "처벌", "출연금", "상금")),
+    ("quantity", ("기간", "임기", "주기", "동안", "시간", "나이", "거리", "비율", "퍼센트", "규모",
+                  "크기", "길이", "높이", "무게", "면적", "인원", "횟수", "개월")),
+    ("date", ("날짜", "일자", "시기", "연도", "년도", "시점", "요일", "시행일", "공포일", "생일",
+              "기념일", "날", "해", "때", "년", "월", "일")),
+    ("person", ("사람", "인물", "직책", "직위", "직함", "수장", "발표자", "기자", "장관", "위원장",
+                "이사장", "대표", "인사", "선수", "작가", "감독", "왕", "자")),
+    ("organization", ("기관", "단체", "기구", "조직", "매체", "언론사", "신문사", "방송사", "회사",
+                      "기업", "협회", "위원회", "부처", "소속", "연구소", "연구원", "대학", "학교",
+                      "팀", "정당", "모임", "구단", "재단")),
+    ("place", ("장소", "곳", "지역", "도시", "나라", "국가", "위치", "주소", "공간", "건물", "동네",
+               "지방", "대륙", "섬", "구", "도", "군")),
+    ("title", ("제목", "주제", "이름", "명칭", "용어", "약칭", "약자", "슬로건", "표어", "작품",
+               "책", "노래", "영화", "앨범", "별명", "호칭")),
+)
+#: Counters after 몇 and the type they ask for.
+_COUNTER_TYPES: dict[str, AnswerType] = {
+    "시": "time", "월": "date", "일": "date", "요일": "date", "조": "law_reference", "항": "law_reference",
+    "호": "law_reference", "원": "money", "퍼센트": "quantity", "%": "quantity", "시간": "quantity",
+    "분": "quantity", "초": "quantity", "개월": "quantity", "주": "quantity", "주일": "quantity",
+    "살": "number", "세": "number",
+}
+#: Particles after 몇 년 that make it a point in time (몇 년에 세웠나) rather than a span.
+_POINT_PARTICLES = frozenset({"에", "부터", "까지", "도", "생"})
+#: Focus nouns that name a name: the answer ends with the noun before them, if anything.
+_NAMING_NOUNS = frozenset({"이름", "명칭", "용어", "약칭", "제목", "무엇", "것", "뭐"})
+_MONEY_WORDS = ("과태료", "벌금", "예산", "금액", "비용", "수당", "수수료", "가격", "출연", "원", "돈",
+                "요금", "연봉", "투자", "매출", "세금")
+_DURATION_WORDS = frozenset({"동안", "간", "지나", "걸리", "경과", "만"})
+#: Content morphemes that only frame a question (기사, 이름) and say nothing about the answer.
+_FRAME_WORDS = frozenset({"것", "수", "무엇", "누구", "어디", "언제", "얼마", "몇", "이름", "명칭",
+                          "하", "되", "있", "이", "그", "대하", "관하", "따르", "말하", "알리",
+                          "부르", "불리", "가리키"})
+#: Case particles grouped by the role they mark; the answer in the document tends to
+#: carry the same role as the wh-word in the question (누구를 → 그를, 어디에서 → 서울에서).
+PARTICLE_ROLES: dict[str, str] = {
+    "이": "subject", "가": "subject", "은": "subject", "는": "subject", "께서": "subject",
+    "을": "object", "를": "object", "의": "genitive", "에서": "from", "에게서": "from", "로부터": "from",
+    "에": "at", "에게": "to", "한테": "to", "께": "to", "으로": "by", "로": "by", "와": "with", "과": "with",
+    "랑": "with", "이랑": "with", "까지": "until", "부터": "since", "보다": "than", "처럼": "as",
+}
+#: Counter synonyms: the unit a document writes for the counter a question uses.
+_COUNTER_UNITS: dict[str, tuple[str, ...]] = {
+    "해": ("년",), "퍼센트": ("%", "퍼센트"), "%": ("%", "퍼센트"), "살": ("살", "세"), "세": ("세", "살"),
+    "주일": ("주",), "가지": ("가지", "개", "대", "종"), "개": ("개", "가지", "대"), "차례": ("차례", "번", "회"), "번": ("번", "회", "차례"), "회": ("회", "번", "차례"),
+}
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """What a question asks for.
+
+    ``content_tokens`` are the question's content morphemes (lower-cased) that the
+    answer's sentence should share; ``focus`` is the noun that names the asked thing
+    (기관, 조, 시각), when there is one; ``head`` is the noun the answer itself likely
+    ends with (연구소 in "…연구소는?", 협회 in "협회의 명칭은?"). ``units`` are the
+    counters a numeric answer must carry (명 for 몇 명); ``role`` is the case role of
+    the wh-phrase (object for 무엇을); ``predicate`` the verb stem it depends on.
+    """
+
+    text: str
+    answer_type: AnswerType
+    wh_word: str | None
+    content_tokens: tuple[str, ...]
+    focus: str | None = None
+    head: str | None = None
+    units: tuple[str, ...] = ()
+    role: str | None = None
+    predicate: str | None = None
+
+
+def _focus_type(noun: str | None) -> AnswerType | None:
+    if not noun:
+        return None
+    for answer_type, suffixes in _FOCUS_TYPES:
+        if any(noun.endswith(suffix) for suffix in suffixes):
+            return answer_type
+    return None
+
+
+def _type_of(wh: str | None, after: list[str], focus: str | None, text: str) -> AnswerType:
+    """The answer type from the wh-word, the morphemes after it and the focus noun."""
+    focus_type = _focus_type(focus)
+    if wh == "몇":
+        counter = after[0] if after else ""
+        if counter in ("년", "해"):
+            return "date" if len(after) > 1 and after[1] in _POINT_PARTICLES else "quantity"
+        if counter == "시" and len(after) > 1 and after[1] == "간":
+            return "quantity"
+        return _COUNTER_TYPES.get(counter, "number")
+    if wh == "며칠":
+        return "date"
+    if wh == "누구":
+        return "organization" if focus_type == "organization" else "person"
+    if wh == "어디":
+        return "organization" if focus_type == "organization" else "place"
+    if wh == "언제":
+        return "time" if focus_type == "time" else "date"
+    if wh in ("얼마", "얼마나"):
+        if any(word in after[:2] for word in _DURATION_WORDS) or focus_type == "quantity":
+            return "quantity"
+        if focus_type == "money" or any(word in text for word in _MONEY_WORDS):
+            return "money"
+        return "quantity" if wh == "얼마나" else "money"
+    return focus_type or "other"
+
+
+def analyze_question(text: str) -> QuestionAnalysis:
+    """Analyse one question: expected answer type, wh-word, focus noun and content tokens."""
+    tokens = _kiwi().tokenize(text)
+    forms = [t.form for t in tokens]
+    # The last wh-word is the asked one: Korean puts it next to the final predicate,
+    # and an earlier match may be part of a name (어디나지원단).
+    wh_index = next((i for i in reversed(range(len(tokens))) if forms[i] in _WH_FORMS and tokens[i].tag != "VV"), None)
+    wh = None if wh_index is None else tokens[wh_index].form
+    after = forms[wh_index + 1:] if wh_index is not None else []
+
+    skip: set[int] = set()
+    focus_index = None
+    if wh_index is not None:
+        skip.add(wh_index)
+        if wh in _DETERMINERS and wh_index + 1 < len(tokens) and tokens[wh_index + 1].tag in _NOUN_TAGS:
+            focus_index = wh_index + 1
+            skip.add(focus_index)
+        else:
+            # The topic/subject the wh-word is predicated of: "소속 기관은 어디인가".
+            before = [i for i in range(wh_index) if tokens[i].tag in _NOUN_TAGS]
+            focus_index = before[-1] if before else None
+    else:
+        nouns = [i for i, t in enumerate(tokens) if t.tag in _NOUN_TAGS]
+        focus_index = nouns[-1] if nouns else None
+    focus = None if focus_index is None else tokens[focus_index].form
+    role, predicate = _role_and_predicate(tokens, wh_index)
+    # After 몇 the focus is a counter (년, 명), not a word the answer ends with; a
+    # wh-word with a case particle (누구의 명령) is not predicated of the noun before it.
+    head = None if wh == "몇" or role is not None else focus
+    if focus in _NAMING_NOUNS:
+        nouns_before = [t.form for t in tokens[:focus_index] if t.tag in ("NNG", "NNP")]
+        head = nouns_before[-1] if nouns_before else None
+    answer_type = _type_of(wh, after, focus, text)
+    units: tuple[str, ...] = ()
+    if wh == "몇" and focus_index is not None and answer_type != "law_reference":
+        units = _COUNTER_UNITS.get(focus, (focus,))
+    content = tuple(
+        t.form.lower()
+        for i, t in enumerate(tokens)
+        if i not in skip and t.tag in CONTENT_TAGS and t.form not in _FRAME_WORDS
+    )
+    return QuestionAnalysis(
+        text=text, answer_type=answer_type, wh_word=wh, content_tokens=content, focus=focus, head=head,
+        units=units, role=role, predicate=predicate,
+    )
+
+
+def _role_and_predicate(tokens, wh_index: int | None) -> tuple[str | None, str | None]:
+    """The case role of a bare wh-word and the first content predicate after it.
+
+    The particle must follow the wh-word directly (무엇을, 어디에서) or the counter
+    after 몇 (몇 년에); a copula (누구인가) or another determiner (어떤 주제로, whose
+    particle belongs to a noun the answer is not) marks no role. The predicate is a verb stem other than a light verb, or a noun made a
+    verb by 하다/되다 (설립되었나 → 설립).
+    """
+    if wh_index is None:
+        return None, None
+    role = None
+    wh = tokens[wh_index].form
+    at = wh_index + 2 if wh == "몇" else wh_index + 1
+    if (wh == "몇" or wh not in _DETERMINERS) and at < len(tokens) and tokens[at].tag.startswith("J"):
+        role = PARTICLE_ROLES.get(tokens[at].form)
+    for token, next_token in zip(tokens[wh_index + 1:], list(tokens[wh_index + 2:]) + [None]):
+        if token.tag in ("VV", "VA") and token.form not in _FRAME_WORDS:
+            return role, token.form
+        if token.tag == "NNG" and next_token is not None and next_token.tag in ("XSV", "XSA"):
+            return role, token.form
+    return role, None

@@ -1,0 +1,81 @@
+"""Typed candidate spans, one group of checks per answer type."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.candidates import extract_candidates
+from rag.sentences import split_sentences
+
+
+def candidates(text: str, prefix: str = "") -> dict[str, set[str]]:
+    """Candidate text → types, for a one-sentence text placed after ``prefix``."""
+    full = prefix + text
+    found: dict[str, set[str]] = {}
+    for sentence in split_sentences(full, len(prefix)):
+        for c in extract_candidates(sentence):
+            assert full[c.start:c.end] == c.text
+            found.setdefault(c.text, set()).update(c.types)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "answer_type"),
+    [
+        ("이 재단은 2016년 설립 이래 성장했다.", "2016년", "date"),
+        ("법은 2025년 5월 21일 공포되었다.", "2025년 5월 21일", "date"),
+        ("부칙 <제20676호,2025.1.21>", "2025.1.21", "date"),
+        ("시장은 지난 2월 전략을 발표했다.", "지난 2월", "date"),
+        ("이 법은 공포 후 1년이 경과한 날부터 시행한다.", "공포 후 1년이 경과한 날", "date"),
+        ("출범식은 21일 오후 2시 열렸다.", "오후 2시", "time"),
+        ("출범식은 21일 오후 2시 열렸다.", "21일", "date"),
+        ("전문가 300여명이 참석했다.", "300여명", "number"),
+        ("7대 핵심 전략을 발표했다.", "7대", "number"),
+        ("위원회는 60명 이내의 위원으로 구성한다.", "60명 이내", "number"),
+        ("기본계획은 3년마다 수립한다.", "3년마다", "quantity"),
+        ("위원회는 5년간 존속한다.", "5년간", "quantity"),
+        ("3천만원 이하의 과태료를 부과한다.", "3천만원 이하", "money"),
+        ("3천만원 이하의 과태료를 부과한다.", "3천만원 이하의 과태료", "money"),
+        ("3년 이하의 징역 또는 3천만원 이하의 벌금에 처한다.", "3년 이하의 징역 또는 3천만원 이하의 벌금", "money"),
+        ("김유철 LG AI연구원 부문장이 발제를 진행했다.", "김유철", "person"),
+        ("김만기 서울AI재단 이사장은 말했다.", "김만기 서울AI재단 이사장", "person"),
+        ("[이데일리 박태진 기자] 재단이 이름을 바꿨다.", "박태진", "person"),
+        ("김숙희 서울시 디지털정책과장이 발표했다.", "서울시 디지털정책과장", "person"),
+        ("김성하 경기연구원 센터장이 발표했다.", "경기연구원", "organization"),
+        ("서울디지털재단이 이름을 바꿨다.", "서울디지털재단", "organization"),
+        ("국가인공지능전략위원회를 둔다.", "국가인공지능전략위원회", "organization"),
+        ("서울 중구에 있는 대한상공회의소에서 열렸다.", "중구", "place"),
+        ("대한상공회의소 국제회의실에서 열렸다.", "국제회의실", "place"),
+        ("‘Urban AI’를 추진한다.", "Urban AI", "title"),
+        ("「행정조사기본법」에서 정하는 바에 따른다.", "행정조사기본법", "title"),
+        ("그는 “새로운 시작”이라고 말했다.", "새로운 시작", "title"),
+        ('"학습용데이터"란 데이터를 말한다.', "학습용데이터", "title"),
+        ("제31조(인공지능 투명성 확보 의무)", "제31조", "law_reference"),
+        ("제7조제9항을 위반한 자", "제7조제9항", "law_reference"),
+        ("「형법」 제127조 및 제129조부터 제132조까지를 적용한다.", "제127조 및 제129조부터 제132조까지", "law_reference"),
+        ("청문을 하여야 한다.", "청문", "other"),
+    ],
+)
+def test_candidate_of_each_type(text, span, answer_type):
+    found = candidates(text)
+    assert span in found, sorted(found)
+    assert answer_type in found[span]
+
+
+def test_offsets_point_into_the_document_text():
+    prefix = "첫 줄입니다.\n\n"
+    found = candidates("이 재단은 2016년 설립되었다.", prefix)
+    assert "2016년" in found
+
+
+def test_a_number_is_not_a_name_or_a_time_of_day():
+    found = candidates("제2조제1호에 따른 3개 기관")
+    assert not any("time" in types for types in found.values())
+    assert "3개" in found and "number" in found["3개"]
+    assert "2조" not in found
+
+
+def test_a_place_word_with_a_title_is_a_person_not_a_place():
+    found = candidates("위원회의 위원장은 대통령이 된다.")
+    assert "person" in found["위원장"] and "place" not in found["위원장"]
+    assert "person" in found["대통령"]
