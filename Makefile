@@ -17,16 +17,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## Build the index from corpus/ and ask a sample question.
+## Build the index from corpus/, ask a sample question, then serve the HTTP API.
 run: setup
 	$(RAG) ingest corpus/
-	$(RAG) search "재단은 언제 설립되었나?" -k 3
+	$(RAG) ask "재단은 언제 설립되었나?"
+	$(RAG) serve --host 127.0.0.1 --port 8000
 
 ## The whole test suite (slow tests load the real model).
 test: setup
 	$(PY) -m pytest -q
 
-## Retrieval evaluation on both dev sets. The statutes from $(SHARED) join the index as
+## Retrieval and answer evaluation on both dev sets, with their gates. The statutes from $(SHARED) join the index as
 ## distractors for the article set, and hold the answers of the statute set.
 LAWS := $(wildcard $(SHARED)/corpus/laws)
 eval: setup

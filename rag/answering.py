@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import time
 from dataclasses import dataclass
 from typing import Mapping
@@ -35,7 +36,8 @@ _WORD_EDGES = "‘’“”「」『』《》〈〉()[]\"',.·ㆍ"
 #: Types a candidate of another type may still stand in for, with reduced credit.
 _COMPATIBLE: dict[str, frozenset[str]] = {
     "number": frozenset({"quantity"}),
-    "quantity": frozenset({"number", "date"}),
+    # A bare "얼마" (점유율은 얼마인가) may still be answered by an amount of money.
+    "quantity": frozenset({"number", "date", "money"}),
     "date": frozenset({"quantity"}),
     "organization": frozenset({"place"}),
     "place": frozenset({"organization"}),
@@ -50,6 +52,20 @@ _COMPATIBLE: dict[str, frozenset[str]] = {
 
 #: Types whose answers are names or noun phrases, which the type rules cannot all recognise.
 _NAMED = frozenset({"person", "organization", "place", "title"})
+
+
+_DAY = re.compile(r"\d\s?일|\d{4}\s?\.\s?\d{1,2}\s?\.\s?\d")
+_MONTH = re.compile(r"\d\s?월")
+_ARTICLE = re.compile(r"제\d+조(?:의\d+)?")
+
+
+def _precision(candidate: Candidate) -> str:
+    """The finest part a date or statute reference names: day, month, year; article or finer."""
+    if "law_reference" in candidate.types:
+        return "article" if _ARTICLE.fullmatch(candidate.text) else "clause"
+    if _DAY.search(candidate.text):
+        return "day"
+    return "month" if _MONTH.search(candidate.text) else "year"
 
 
 class Citation(BaseModel):
@@ -139,22 +155,25 @@ class AnswererConfig:
     repeat_weight: float = 1.5
     length_weight: float = 0.01
     role_weight: float = 0.5
-    follow_weight: float = 0.7
+    follow_weight: float = 0.3
     predicate_weight: float = 0.5
     misfit: float = 0.2
+    imprecise: float = 0.7
+    unasked_weight: float = 0.5
     proximity_scale: float = 20.0
     max_citations: int = 4
 
 
 @dataclass(frozen=True)
 class _Sentence:
-    """A sentence of a hit, with its candidates and the context words of its titles."""
+    """A sentence of a hit, with its candidates, the context words of its titles and its 조."""
 
     doc: Document
     span: SentenceSpan
     candidates: tuple[Candidate, ...]
     context: frozenset[str]
     rank: int
+    article: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,16 +210,18 @@ class Answerer:
         sentences = self._sentences(hits[: hits_read or self.config.hits], documents)
         matches = {id(s): self._matches(analysis, s) for s in sentences}
         weights = self._weights(analysis, sentences, matches)
+        unasked = self._unasked_documents(analysis, sentences)
+        articles = self._article_overlaps(sentences, matches, weights)
         best: _Scored | None = None
         for sentence in sentences:
+            article = articles.get((sentence.doc.doc_id, sentence.article), 0.0)
             for candidate in sentence.candidates:
-                scored = self._score(analysis, candidate, sentence, matches[id(sentence)], weights)
+                scored = self._score(analysis, candidate, sentence, matches[id(sentence)], weights,
+                                     sentence.doc.doc_id in unasked, article)
                 if scored is not None and (best is None or scored.score > best.score):
                     best = scored
 
-        confidence = 0.0 if best is None else 1 / (
-            1 + math.exp(-self.config.steepness * (best.evidence - self.config.midpoint))
-        )
+        confidence = 0.0 if best is None else self._confidence(best)
         answered = best is not None and confidence >= self.config.threshold
         citations: list[Citation] = []
         if answered:
@@ -250,7 +271,7 @@ class Answerer:
                     context = self._context(doc.title)
                     if section and section.title:
                         context = context | self._context(section.title)
-                    seen[key] = _Sentence(doc, span, candidates, context, rank)
+                    seen[key] = _Sentence(doc, span, candidates, context, rank, section.article if section else None)
         return list(seen.values())
 
     def _paragraph(self, doc: Document, start: int, end: int) -> list[tuple[SentenceSpan, tuple[Candidate, ...]]]:
@@ -270,6 +291,46 @@ class Answerer:
             self._contexts[title] = frozenset(tokenize(title))
         return self._contexts[title]
 
+    def _unasked_documents(self, analysis: QuestionAnalysis, sentences: list[_Sentence]) -> set[str]:
+        """Ids of retrieved documents the question does not mean, judged by their titles.
+
+        When one title is another plus words (an act and its 시행령), the question
+        means the longer title only if it names one of the extra words, and the
+        shorter one otherwise.
+        """
+        titles = {s.doc.doc_id: self._context(s.doc.title) for s in sentences}
+        unasked: set[str] = set()
+        for broad, broad_words in titles.items():
+            for narrow, narrow_words in titles.items():
+                if broad_words < narrow_words:
+                    named = any(word in analysis.compact for word in narrow_words - broad_words)
+                    unasked.add(broad if named else narrow)
+        return unasked
+
+    def _article_overlaps(self, sentences: list[_Sentence], matches: dict[int, dict[str, tuple[float, list[int]]]],
+                          weights: dict[str, float]) -> dict[tuple[str, str | None], float]:
+        """The question's weighted overlap with each retrieved statute 조 as a whole.
+
+        A 조 answers "몇 조인가" with all its 항 together: its heading alone shares
+        few of the question's words.
+        """
+        merged: dict[tuple[str, str | None], dict[str, tuple[float, list[int]]]] = {}
+        for sentence in sentences:
+            if sentence.article is not None:
+                found = merged.setdefault((sentence.doc.doc_id, sentence.article), {})
+                for token, (strength, _) in matches[id(sentence)].items():
+                    found[token] = (max(strength, found.get(token, (0.0, []))[0]), [])
+        return {key: self._overlap(found, weights) for key, found in merged.items()}
+
+    def _confidence(self, best: _Scored) -> float:
+        """A logistic of the evidence for the best answer, calibrated on the dev sets.
+
+        The evidence is how much of the question the answer's sentence shares, and
+        how close those words sit to the answer.
+        """
+        c = self.config
+        return 1 / (1 + math.exp(-c.steepness * (best.evidence - c.midpoint)))
+
     # -- scoring -------------------------------------------------------------------------
 
     @staticmethod
@@ -281,16 +342,16 @@ class Answerer:
         or the statute section's title 0.5 (it frames every sentence under it).
         """
         found: dict[str, tuple[float, list[int]]] = {}
-        morphemes = [m for m in sentence.span.morphemes if m.tag in CONTENT_TAGS]
+        forms = [(m.form.lower(), m.start) for m in sentence.span.morphemes if m.tag in CONTENT_TAGS]
         for token in set(analysis.content_tokens):
-            exact = [m.start for m in morphemes if m.form.lower() == token]
+            exact = [start for form, start in forms if form == token]
             if exact:
                 found[token] = (1.0, exact)
                 continue
             partial = [
-                m.start for m in morphemes
-                if len(token) >= 2 and len(m.form) >= 2 and (token in m.form.lower() or m.form.lower() in token)
-            ]
+                start for form, start in forms
+                if len(token) >= 2 and len(form) >= 2 and (token in form or form in token)
+            ] if len(token) >= 2 else []
             if partial:
                 found[token] = (0.7, partial)
             elif token in sentence.context:
@@ -325,7 +386,9 @@ class Answerer:
         and a person's name beats a bare title (이사장) for ``person``. A count must
         carry the question's counter (몇 명 → …명). Any noun phrase may still name a
         person, place or thing the type rules do not recognise (노아, 하나님), with
-        little credit; a misfit for a number, date or amount is never an answer.
+        little credit; a misfit for a number, date or amount is never an answer. A
+        date or reference finer or coarser than the part the question names (a full
+        date for "설립 연도", 제33조제1항 for "몇 조") fits less than the part alone.
         """
         expected = analysis.answer_type
         if analysis.units and not any(unit in candidate.text for unit in analysis.units):
@@ -333,9 +396,14 @@ class Answerer:
         if expected in ("other", "title"):
             if QUOTED in candidate.types or (expected == "other" and "title" in candidate.types):
                 return 1.0
-            return 0.8 if "title" in candidate.types else 0.7 if "other" in candidate.types else 0.5
+            if expected == "title":
+                # A name asked for is quoted or a proper noun, rarely a common noun.
+                return 0.8 if "title" in candidate.types else 0.5
+            return 0.7 if "other" in candidate.types else 0.5
         if expected == "person" and "person" in candidate.types:
             return 1.0 if NAME in candidate.types else 0.8
+        if analysis.precision and expected in candidate.types:
+            return 1.0 if _precision(candidate) == analysis.precision else self.config.imprecise
         if expected in candidate.types:
             return 1.0
         if _COMPATIBLE[expected] & candidate.types:
@@ -345,7 +413,14 @@ class Answerer:
         return None
 
     def _score(self, analysis: QuestionAnalysis, candidate: Candidate, sentence: _Sentence,
-               matches: dict[str, tuple[float, list[int]]], weights: dict[str, float]) -> _Scored | None:
+               matches: dict[str, tuple[float, list[int]]], weights: dict[str, float],
+               unasked: bool = False, article_overlap: float = 0.0) -> _Scored | None:
+        """The candidate's score and its sentence's evidence, or ``None`` for a misfit.
+
+        ``unasked`` marks a document the question does not mean; ``article_overlap``
+        is the overlap of the sentence's whole 조, which stands in for the sentence's
+        own when the candidate is that 조's reference.
+        """
         fit = self._type_fit(analysis, candidate)
         if fit is None:
             return None
@@ -362,6 +437,8 @@ class Answerer:
         total = sum(weights.values())
         proximity = proximity / total if total else 0.0
         overlap = self._overlap(matches, weights)
+        if analysis.answer_type == "law_reference" and candidate.text == sentence.article:
+            overlap = max(overlap, article_overlap)
         head = analysis.head
         headed = bool(head) and candidate.text.endswith(head) and len(candidate.text) > len(head)
         # "‘…’을 주제로" answers "어떤 주제로": the span sits right before the asked noun.
@@ -378,6 +455,7 @@ class Answerer:
             + c.role_weight * role
             + c.predicate_weight * self._predicate_near(analysis, candidate, sentence)
             - c.repeat_weight * (repeat if repeat > 0.5 else 0.0)
+            - c.unasked_weight * unasked
             # Among numeric spans the longer one keeps its bound (60명 이내, 3년마다).
             + c.length_weight * min(len(candidate.text), 20) * any(ch.isdigit() for ch in candidate.text)
         )
@@ -404,8 +482,7 @@ class Answerer:
         words = [w for w in words if w]
         if not words:
             return 1.0
-        question = "".join(analysis.text.lower().split())
-        return sum(1 for w in words if w.lower() in question) / len(words)
+        return sum(1 for w in words if w.lower() in analysis.compact) / len(words)
 
     @staticmethod
     def _citation(sentence: _Sentence, score: float) -> Citation:

@@ -17,16 +17,18 @@ from rag.sentences import Morpheme, SentenceSpan
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _BOUND = r"(?:\s?(?:이내|이상|이하|미만|초과|가량|정도|남짓|안팎|내외|여))?"
-_MONEY = rf"{_NUM}\s?(?:조|억|천만|백만|십만|만|천|백)?\s?(?:{_NUM}\s?(?:억|천만|백만|만|천)\s?)*원(?!칙|장)"
+_MONEY = rf"{_NUM}\s?(?:조|억|천만|백만|십만|만|천|백)?\s?(?:{_NUM}\s?(?:억|천만|백만|만|천)\s?)*(?:원(?!칙|장)|달러|유로|파운드|위안)"
 _LAW_ONE = r"제\d+조(?:의\d+)?(?:\s?제\d+항)?(?:\s?제\d+호(?:의\d+)?)?(?:[가-하]목)?"
 
-#: (type, pattern): several may match overlapping text; the answerer's scoring chooses.
+#: (type, pattern): several may match overlapping text; the answerer's scoring chooses. The
+#: year and the month of a full date are candidates of their own, for questions asking
+#: only for them (설립 연도).
 _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("date", re.compile(r"(?<!\d)\d{4}\s?\.\s?\d{1,2}\s?\.\s?\d{1,2}(?!\d)")),
     ("date", re.compile(
         r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)(?:\d{1,4}\s?년\s?)?(?:\d{1,2}\s?월\s?)?\d{1,2}\s?일(?!간|\s?동안|\s?이내|\s?마다)")),
-    ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)(?:\d{1,4}\s?년\s?)?\d{1,2}\s?월(?!\s?\d{1,2}\s?일)")),
-    ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)\d{1,4}\s?년(?!간|\s?동안|\s?이내|\s?마다|\s?\d{1,2}\s?월)")),
+    ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)(?:\d{1,4}\s?년\s?)?\d{1,2}\s?월")),
+    ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)\d{1,4}\s?년(?!간|\s?동안|\s?이내|\s?마다)")),
     ("date", re.compile(r"(?:\S+\s)?후\s\d+\s?(?:년|개월|주|일)이?\s경과한\s날")),
     ("time", re.compile(
         r"(?:(?:오전|오후|새벽|아침|저녁|밤|낮)\s?)?(?<![\d.])\d{1,2}\s?시(?!간|대|작|행|점|기|설|장|민|청|도)(?:\s?\d{1,2}\s?분)?(?:\s?\d{1,2}\s?초)?")),
@@ -39,12 +41,14 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("number", re.compile(
         rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?(?:개국|명|개|가지|대|곳|건|회|차례|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루)")),
     ("quantity", re.compile(
-        rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배)(?:\s?(?:간|마다|동안|이내|이상|이하|미만|초과|가량|정도|째|여))?")),
+        rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)(?:\s?(?:간|마다|동안|이내|이상|이하|미만|초과|가량|정도|째|여))?")),
     ("quantity", re.compile(
-        rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배)")),
+        rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)")),
     ("law_reference", re.compile(
         rf"{_LAW_ONE}(?:(?:\s?(?:및|또는|ㆍ|,)\s?{_LAW_ONE})|(?:부터\s?{_LAW_ONE}까지))+")),
     ("law_reference", re.compile(_LAW_ONE)),
+    # The article alone of a finer reference (제33조 of 제33조제1항), for "몇 조".
+    ("law_reference", re.compile(r"제\d+조(?:의\d+)?")),
     ("law_reference", re.compile(r"(?:법률\s)?제\d{4,}호")),
 )
 _QUOTES = (("‘", "’"), ("“", "”"), ("「", "」"), ("『", "』"), ("《", "》"), ("〈", "〉"), ('"', '"'), ("'", "'"))
@@ -109,7 +113,8 @@ def _is_name(unit: list[Morpheme], before_title: bool) -> bool:
     a 2–4 syllable word beginning with a surname also counts when a title follows.
     """
     form = "".join(m.form for m in unit)
-    if not (form[0] in _SURNAMES and all("가" <= c <= "힣" for c in form)) or form.endswith(_NOT_NAME_ENDINGS):
+    if not (form[0] in _SURNAMES and all("가" <= c <= "힣" for c in form)) or form.endswith(_NOT_NAME_ENDINGS) \
+            or any(form.endswith(suffix) for suffix in _ORG_SUFFIXES if len(suffix) > 1):
         return False
     if before_title:
         # Kiwi cuts unknown names into syllables (주/성/환); before a title, a
@@ -121,6 +126,20 @@ def _is_name(unit: list[Morpheme], before_title: bool) -> bool:
 
 def _is_title(unit: list[Morpheme]) -> bool:
     return "".join(m.form for m in unit).endswith(_ROLE_SUFFIXES)
+
+
+def _ends_with(unit: list[Morpheme], suffixes: tuple[str, ...]) -> bool:
+    """Whether a word ends with one of ``suffixes`` as a name ending, not by chance.
+
+    A one-syllable ending (구, 항, 원) only counts on a proper noun (중구, 인천항) or
+    as a suffix after one: 연구 and 제2항 are no places.
+    """
+    head = "".join(m.form for m in unit)
+    for suffix in suffixes:
+        if head.endswith(suffix):
+            if len(suffix) > 1 or unit[-1].tag == "NNP" or (len(unit) > 1 and unit[-2].tag == "NNP"):
+                return True
+    return False
 
 
 def _phrase_types(units: list[list[Morpheme]], name_first: bool) -> frozenset[str]:
@@ -136,9 +155,9 @@ def _phrase_types(units: list[list[Morpheme]], name_first: bool) -> frozenset[st
         types.add("person")
     if name_first and (len(units) == 1 or role):
         types.add(NAME)
-    if not role and head.endswith(_ORG_SUFFIXES):
+    if not role and _ends_with(units[-1], _ORG_SUFFIXES):
         types.add("organization")
-    if not role and head.endswith(_PLACE_SUFFIXES):
+    if not role and _ends_with(units[-1], _PLACE_SUFFIXES):
         types.add("place")
     if "person" not in types and all(m.tag in ("NNP", "SL", "SN") for unit in units for m in unit):
         types.update(("organization", "place", "title"))
@@ -195,6 +214,29 @@ def _noun_phrases(sentence: SentenceSpan) -> list[Candidate]:
     return candidates
 
 
+#: Tags of a counter noun after a number (3기, 12마디, 3786가구, 아홉 등급).
+_COUNTER_TAGS = frozenset({"NNB", "NNG"})
+_MAX_COUNTER = 3
+
+
+def _counts(sentence: SentenceSpan) -> list[Candidate]:
+    """A number and the short noun right after it, whatever the counter.
+
+    The patterns know the common counters; a question may count in any other (몇 기,
+    몇 마디), and only a span carrying its counter can answer it.
+    """
+    candidates = []
+    morphemes = sentence.morphemes
+    for before, number, counter in zip((None,) + morphemes, morphemes, morphemes[1:]):
+        # 제1항, 제10조 are references, not counts.
+        ordinal = before is not None and before.form == "제" and before.end == number.start
+        if not ordinal and number.tag in _NUMERIC and counter.tag in _COUNTER_TAGS and len(counter.form) <= _MAX_COUNTER \
+                and counter.start - number.end <= 1:
+            text = sentence.text[number.start - sentence.start:counter.end - sentence.start]
+            candidates.append(Candidate(number.start, counter.end, text, frozenset({"number"})))
+    return candidates
+
+
 def _quoted(sentence: SentenceSpan) -> list[Candidate]:
     candidates = []
     for opening, closing in _QUOTES:
@@ -213,23 +255,29 @@ _NEXT_NOUN_REACH = 8
 
 
 def _context_after(sentence: SentenceSpan, end: int) -> tuple[str | None, str | None]:
-    """The role of the particle attached at ``end`` and the first noun shortly after it."""
-    role = next_noun = None
+    """The role of the particle attached at ``end`` and the noun it links the span to.
+
+    Only a noun reached through a quote, particle or copula counts (‘…’을 주제로,
+    …라는 이름): a noun right after the span is part of a longer compound instead.
+    """
+    role = None
     attached = end
+    linked = False
     for m in sentence.morphemes_from(end):
         if m.start > end + _NEXT_NOUN_REACH:
             break
         if m.tag.startswith("SS") and m.start == attached:
             attached = m.end
+            linked = True
             continue
         if m.tag.startswith("J") and m.start == attached and role is None:
             role = PARTICLE_ROLES.get(m.form)
         if m.tag in ("NNG", "NNP"):
-            next_noun = m.form
-            break
+            return role, m.form if linked else None
         if not m.tag.startswith(_LINKING):
             break
-    return role, next_noun
+        linked = True
+    return role, None
 
 
 def _cuts_a_quote(start: int, end: int, quotes: list[Candidate]) -> bool:
@@ -253,6 +301,9 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
             if text:
                 start = sentence.start + match.start() + match.group().index(text)
                 found.setdefault((start, start + len(text)), set()).add(answer_type)
+    for candidate in _counts(sentence):
+        # A span the patterns typed already (21일, 3년) is a date or a duration instead.
+        found.setdefault((candidate.start, candidate.end), set(candidate.types))
     for candidate in quotes:
         found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)
     for candidate in _noun_phrases(sentence):

@@ -1,7 +1,7 @@
-"""The ``rag`` command: ingest, search, inspect documents, evaluate, benchmark.
+"""The ``rag`` command: ingest, search, ask, a REPL, inspect documents, evaluate, benchmark.
 
 Every command translates its arguments into :class:`rag.Pipeline` calls and renders
-the result; no retrieval logic lives here.
+the result (:mod:`rag.render`); no retrieval or answering logic lives here.
 """
 
 from __future__ import annotations
@@ -11,15 +11,21 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rag.documents import Document
+from rag.render import answer_view, document_rows, document_view, documents_table, hit_dict, hits_table
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.evaluation import AnswerReport, CalibrationRow, EvalConfig, RetrievalReport
+    from rag.pipeline import IngestReport
 
 app = typer.Typer(help="Question answering with exact citations over Korean civic documents.", no_args_is_help=True)
 docs_app = typer.Typer(help="List, show and delete indexed documents.", no_args_is_help=True)
@@ -32,7 +38,7 @@ errors = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 1) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)  # one greppable line
     raise typer.Exit(code)
 
 
@@ -115,18 +121,6 @@ def ingest(
     )
 
 
-def _hit_dict(hit) -> dict:
-    chunk = hit.chunk
-    return {
-        "doc_id": chunk.doc_id, "title": hit.title, "start": chunk.start, "end": chunk.end, "text": chunk.text,
-        "section": chunk.section, "score": hit.score, "dense_score": hit.dense_score, "bm25_score": hit.bm25_score,
-    }
-
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
 @app.command()
 def search(
     query: Optional[str] = typer.Argument(None, help="The question or keywords."),
@@ -141,26 +135,59 @@ def search(
     if (query is None) == (batch is None):
         _fail("give either a QUERY or --batch FILE", 2)
     with _friendly_errors():
+        rows = _read_batch(batch) if batch is not None else None  # a bad file fails before the model loads
         pipeline = _pipeline()
-        if batch is not None:
-            for row in _read_batch(batch):
+        if rows is not None:
+            for row in rows:
                 hits = pipeline.search(row["question"], k, mode)
-                print(json.dumps({"id": row["id"], "query": row["question"], "results": [_hit_dict(h) for h in hits]},
+                print(json.dumps({"id": row["id"], "query": row["question"], "results": [hit_dict(h) for h in hits]},
                                  ensure_ascii=False), flush=True)
             return
         hits = pipeline.search(query, k, mode)
     if as_json:
-        print(json.dumps({"query": query, "results": [_hit_dict(h) for h in hits]}, ensure_ascii=False))
+        print(json.dumps({"query": query, "results": [hit_dict(h) for h in hits]}, ensure_ascii=False))
         return
-    table = Table(title=f"{query}", show_lines=True)
-    for column in ("#", "document", "section", "offsets", "fused", "dense", "bm25", "text"):
-        table.add_column(column, overflow="fold")
-    for rank, hit in enumerate(hits, start=1):
-        c = hit.chunk
-        text = c.text if len(c.text) <= 160 else c.text[:160] + "…"
-        table.add_row(str(rank), f"{hit.title}\n[dim]{c.doc_id}[/]", c.section or "", f"{c.start}–{c.end}",
-                      _fmt(hit.score, 4), _fmt(hit.dense_score), _fmt(hit.bm25_score, 2), text)
-    console.print(table if hits else "[yellow]no matching chunks[/]")
+    console.print(hits_table(query, hits))
+
+
+@app.command()
+def ask(
+    question: Optional[str] = typer.Argument(None, help="The question."),
+    k: Optional[int] = typer.Option(
+        None, "-k", min=1, max=20, help="Retrieved chunks the answerer reads (default: RAG_ANSWER_HITS)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer object as JSON."),
+    batch: Optional[Path] = typer.Option(
+        None, "--batch", help='JSONL of {"id","question"}; one JSON answer line each, carrying the id.'
+    ),
+) -> None:
+    """Answer with a short span of the documents and the sentences that say it, or say they do not."""
+    if (question is None) == (batch is None):
+        _fail("give either a QUESTION or --batch FILE", 2)
+    with _friendly_errors():
+        rows = _read_batch(batch) if batch is not None else None
+        pipeline = _pipeline()
+        if rows is not None:
+            for row in rows:
+                # The answer object's id is a string, whatever JSON type the input used.
+                answer = pipeline.ask(row["question"], k, question_id=str(row["id"]))
+                print(answer.model_dump_json(), flush=True)
+            return
+        answer = pipeline.ask(question, k)
+    if as_json:
+        print(answer.model_dump_json())
+        return
+    console.print(answer_view(answer))
+
+
+@app.command()
+def repl() -> None:
+    """Interactive questions with history; :search, :docs, :show, :help and :quit inside."""
+    from rag.repl import run
+
+    with _friendly_errors():
+        pipeline = _pipeline()
+    run(pipeline, console)
 
 
 def _read_batch(path: Path) -> list[dict]:
@@ -179,24 +206,11 @@ def _read_batch(path: Path) -> list[dict]:
 def docs_list(as_json: bool = typer.Option(False, "--json", help="JSON output.")) -> None:
     """Indexed documents with their titles and sizes."""
     with _friendly_errors():
-        pipeline = _pipeline()
-    counts: dict[str, int] = {}
-    for item in pipeline.index.chunks:
-        counts[item.chunk.doc_id] = counts.get(item.chunk.doc_id, 0) + 1
-    rows = [
-        {"doc_id": d.doc_id, "title": d.title, "kind": d.kind, "date": d.date, "chars": len(d.text),
-         "chunks": counts.get(d.doc_id, 0)}
-        for d in pipeline.documents()
-    ]
+        rows = document_rows(_pipeline())
     if as_json:
         print(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table(title=f"{len(rows)} documents")
-    for column in ("doc_id", "title", "kind", "date", "chars", "chunks"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(str(row[c] or "") for c in ("doc_id", "title", "kind", "date", "chars", "chunks")))
-    console.print(table)
+    console.print(documents_table(rows))
 
 
 @docs_app.command("show")
@@ -204,15 +218,10 @@ def docs_show(doc_id: str, as_json: bool = typer.Option(False, "--json", help="J
     """A document's metadata and the normalised text that all offsets refer to."""
     with _friendly_errors():
         document = _pipeline().document(doc_id)
-    data = document.to_dict()
     if as_json:
-        print(json.dumps(data, ensure_ascii=False))
+        print(json.dumps(document.to_dict(), ensure_ascii=False))
         return
-    for key in ("doc_id", "title", "kind", "date", "publisher", "source"):
-        if data[key]:
-            console.print(f"[bold]{key}[/]: {data[key]}", highlight=False)
-    console.print(f"[bold]sections[/]: {len(document.sections)}  [bold]chars[/]: {len(document.text)}\n")
-    console.print(document.text, highlight=False, markup=False)
+    console.print(document_view(document), highlight=False)
 
 
 @docs_app.command("delete")
@@ -229,13 +238,17 @@ def evaluate(
     extra_corpus: list[Path] = typer.Option([], "--extra-corpus", help="More documents to index with corpus/."),
     corpus: Path = typer.Option(Path("corpus"), "--corpus", help="The bundled corpus folder."),
     as_json: bool = typer.Option(False, "--json", help="JSON output."),
+    calibrate: bool = typer.Option(
+        False, "--calibrate", help="Also print answer metrics per confidence threshold and the best threshold."
+    ),
 ) -> None:
-    """Retrieval recall@1/5/10 and MRR per retriever on a fresh temporary index; fails under the set's thresholds."""
-    from rag.evaluation import check_thresholds, contains_answer, evaluate_retrieval, load_eval_config, load_eval_set
+    """Retrieval and answer metrics on a fresh temporary index; fails when a gate of the set's config fails."""
+    from rag import evaluation as ev
+    from rag.pipeline import Pipeline
 
     with _friendly_errors():
-        questions = load_eval_set(set_path)
-        config = load_eval_config(set_path)
+        questions = ev.load_eval_set(set_path)
+        config = ev.load_eval_config(set_path)
         missing = [p for p in extra_corpus if not p.exists()]
         if missing or (config.needs_extra_corpus and not extra_corpus):
             _fail(f"{set_path.name} needs its extra corpus (--extra-corpus), not found: "
@@ -245,42 +258,104 @@ def evaluate(
             pipeline = _pipeline(Settings(index_dir=Path(tmp)))
             with _progress() as progress:
                 report_ingest = _ingest(pipeline, _read_documents([corpus, *extra_corpus], progress), True, progress)
-                task = progress.add_task("questions", total=len(answerable))
-                report = evaluate_retrieval(
+                task = progress.add_task("retrieval", total=len(answerable))
+                retrieval = ev.evaluate_retrieval(
                     pipeline.search,
-                    [(q.id, q.question, lambda hit, q=q: contains_answer(hit.chunk.text, q.answers)) for q in answerable],
+                    [(q.id, q.question, lambda hit, q=q: ev.contains_answer(hit.chunk.text, q.answers))
+                     for q in answerable],
                     progress=lambda n: progress.update(task, completed=n),
                 )
-    failures = check_thresholds(report.metrics, config.thresholds)
+                task = progress.add_task("answers", total=len(questions))
+                outcomes = ev.ask_all(pipeline.ask, questions, progress=lambda n: progress.update(task, completed=n))
+                answers = ev.summarize_answers(outcomes, pipeline.index.documents)
+                calibration = None
+                if calibrate:
+                    # The same index with abstention off: every question keeps its best answer and confidence.
+                    never_abstains = Pipeline(pipeline.settings.model_copy(update={"answer_threshold": 0.0}),
+                                              pipeline.embedder)
+                    task = progress.add_task("calibration", total=len(questions))
+                    calibration = ev.calibrate(ev.ask_all(never_abstains.ask, questions,
+                                                          progress=lambda n: progress.update(task, completed=n)))
+    metrics = {**retrieval.metrics, "answer": answers.metrics}
+    failures = ev.check_thresholds(metrics, config.thresholds, config.maxima)
+    unmet = ev.check_thresholds(metrics, config.targets, config.target_maxima)
     result = {"set": str(set_path), "questions": len(questions), "answerable": len(answerable),
+              "answer_threshold": pipeline.settings.answer_threshold,
               "index": {"documents": len(pipeline.index.documents), "chunks": report_ingest.total_chunks,
                         "build_seconds": round(report_ingest.seconds, 2),
                         "chunks_per_second": round(report_ingest.chunks_per_second, 2)},
-              **report.to_dict(), "thresholds": config.thresholds, "failures": failures}
+              "metrics": metrics,
+              "latency_ms": {"search": retrieval.latency_ms, "ask": answers.latency_ms},
+              "misses": retrieval.misses, "answer_errors": answers.errors, "violations": answers.violations,
+              "thresholds": config.thresholds, "max": config.maxima, "failures": failures,
+              "targets": config.targets, "target_max": config.target_maxima, "targets_unmet": unmet}
+    if calibration is not None:
+        rows, best = calibration
+        result["calibration"] = {"criterion": ev.CALIBRATION_CRITERION, "best": best.threshold,
+                                 "rows": [{"threshold": r.threshold, **r.metrics} for r in rows]}
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
     else:
-        _print_retrieval_table(f"{set_path.name}: {len(answerable)} answerable questions", report.metrics)
-        console.print(f"hybrid search latency: median {report.latency_ms['median']:.1f} ms, "
-                      f"p95 {report.latency_ms['p95']:.1f} ms · index build {report_ingest.total_chunks} chunks in "
-                      f"{report_ingest.seconds:.1f}s ({report_ingest.chunks_per_second:.1f} chunks/s)")
-        if report.misses:
-            console.print(f"[dim]hybrid misses (not in top 5): {', '.join(report.misses)}[/]")
+        _print_eval(set_path, len(answerable), pipeline.settings.answer_threshold, retrieval, answers, report_ingest,
+                    config)
+        if calibration is not None:
+            _print_calibration(*calibration)
+        for miss in unmet:
+            errors.print(f"[yellow]target not met:[/] {miss}", highlight=False)
         for failure in failures:
-            errors.print(f"[bold red]below threshold:[/] {failure}")
+            errors.print(f"[bold red]gate failed:[/] {failure}", highlight=False)
     if failures:
         raise typer.Exit(1)
 
 
-def _print_retrieval_table(title: str, metrics: dict[str, dict[str, float]]) -> None:
-    names = list(next(iter(metrics.values())).keys())
+def _print_metrics_table(title: str, label: str, rows: dict[str, dict[str, float]]) -> None:
+    names = list(next(iter(rows.values())).keys())
     table = Table(title=title)
-    table.add_column("retriever")
+    table.add_column(label)
     for name in names:
-        table.add_column(name, justify="right")
-    for mode, values in metrics.items():
-        table.add_row(mode, *(f"{values[n]:.3f}" for n in names))
+        table.add_column(name.replace("_", " "), justify="right")  # spaces let narrow headers wrap
+    for key, values in rows.items():
+        table.add_row(key, *(f"{values[n]:.3f}" for n in names))
     console.print(table)
+
+
+def _print_eval(set_path: Path, answerable: int, threshold: float, retrieval: RetrievalReport,
+                answers: AnswerReport, report_ingest: IngestReport, config: EvalConfig) -> None:
+    _print_metrics_table(f"{set_path.name}: retrieval over {answerable} answerable questions", "retriever",
+                         retrieval.metrics)
+    console.print(f"hybrid search latency: median {retrieval.latency_ms['median']:.1f} ms, "
+                  f"p95 {retrieval.latency_ms['p95']:.1f} ms · index build {report_ingest.total_chunks} chunks in "
+                  f"{report_ingest.seconds:.1f}s ({report_ingest.chunks_per_second:.1f} chunks/s)")
+    if retrieval.misses:
+        console.print(f"[dim]hybrid misses (not in top 5): {', '.join(retrieval.misses)}[/]", highlight=False)
+    table = Table(title=f"{set_path.name}: answers to {answers.questions} questions at threshold {threshold:.2f}")
+    for column in ("answer metric", "value", "gate", "target"):
+        table.add_column(column, justify="left" if column == "answer metric" else "right")
+    for name, value in answers.metrics.items():
+        key = f"answer.{name}"
+        table.add_row(name.replace("_", " "), f"{value:g}" if name == "invariant_violations" else f"{value:.3f}",
+                      _bound(key, config.thresholds, config.maxima), _bound(key, config.targets, config.target_maxima))
+    console.print(table)
+    console.print(f"ask latency: median {answers.latency_ms['median']:.1f} ms, p95 {answers.latency_ms['p95']:.1f} ms")
+    for kind, ids in answers.errors.items():
+        if ids:
+            console.print(f"[dim]{kind.replace('_', ' ')}: {', '.join(ids)}[/]", highlight=False)
+    for violation in answers.violations:
+        errors.print(f"[bold red]citation invariant broken:[/] {violation}", highlight=False)
+
+
+def _bound(key: str, floors: dict[str, float], ceilings: dict[str, float]) -> str:
+    return f"≥ {floors[key]:g}" if key in floors else f"≤ {ceilings[key]:g}" if key in ceilings else ""
+
+
+def _print_calibration(rows: list[CalibrationRow], best: CalibrationRow) -> None:
+    from rag.evaluation import CALIBRATION_CRITERION
+
+    _print_metrics_table("answer metrics per confidence threshold", "threshold",
+                         {f"{row.threshold:.2f}": row.metrics for row in rows})
+    console.print(f"best threshold: [bold]{best.threshold:.2f}[/] (correct {best.metrics['correct']:.3f}) — "
+                  f"maximises {CALIBRATION_CRITERION}. Use it with RAG_ANSWER_THRESHOLD={best.threshold:.2f}.",
+                  highlight=False)
 
 
 @bench_app.command("korquad")
@@ -324,11 +399,23 @@ def bench_korquad(
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
         return
-    _print_retrieval_table(f"KorQuAD 1.0 {split}: {len(questions)} questions over {len(documents)} paragraphs",
-                           report.metrics)
+    _print_metrics_table(f"KorQuAD 1.0 {split}: {len(questions)} questions over {len(documents)} paragraphs",
+                         "retriever", report.metrics)
     console.print(f"ingest: {ingest_report.total_chunks} chunks in {ingest_report.seconds:.1f}s "
                   f"({ingest_report.chunks_per_second:.1f} chunks/s) · hybrid latency median "
                   f"{report.latency_ms['median']:.1f} ms, p95 {report.latency_ms['p95']:.1f} ms")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes; each loads the model once."),
+) -> None:
+    """Run the HTTP API (uvicorn). The model and index load once per worker at start-up; /readyz says when."""
+    from api.app import serve as run_server
+
+    run_server(host, port, workers)
 
 
 def main() -> None:

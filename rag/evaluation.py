@@ -1,9 +1,12 @@
-"""Retrieval evaluation: recall@k and MRR for the dense, BM25 and hybrid retrievers.
+"""Evaluation on question sets: retrieval (recall@k, MRR) and answers (EM, F1, citations).
 
 An evaluation set is JSONL, one ``{"id", "question", "answers": [...], "answerable"}``
-per line. A retrieved chunk is relevant when it contains one of the gold answers.
-Each set may have a small TOML config beside it (``eval/<set>.toml``) with the
-thresholds that ``rag eval`` enforces.
+per line. A retrieved chunk is relevant when it contains one of the gold answers; an
+answer is scored against the gold answers with the KorQuAD metrics of
+:mod:`rag.scoring`, and every answer's citations are checked against the documents.
+Each set may have a small TOML config beside it (``eval/<set>.toml``) with the gates
+that ``rag eval`` enforces: floors under ``[thresholds]``, ceilings under ``[max]``,
+both keyed like ``hybrid.recall@5`` or ``answer.exact_match``.
 """
 
 from __future__ import annotations
@@ -14,12 +17,21 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from rag.jsonl import read_jsonl
 from rag.retrieval import Mode, SearchHit
+from rag.scoring import best_over_truths, exact_match, f1
+
+if TYPE_CHECKING:
+    from rag.answering import Answer
+    from rag.documents import Document
 
 MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
+#: Ceilings every set has: a broken citation is a bug, never something to tune.
+FIXED_MAXIMA: dict[str, float] = {"answer.invariant_violations": 0.0}
+#: Confidence thresholds ``rag eval --calibrate`` tries.
+CALIBRATION_THRESHOLDS: tuple[float, ...] = tuple(n / 20 for n in range(21))
 
 
 @dataclass(frozen=True)
@@ -34,9 +46,19 @@ class EvalQuestion:
 
 @dataclass
 class EvalConfig:
-    """Per-set settings read from ``eval/<set>.toml``."""
+    """Per-set settings read from ``eval/<set>.toml``.
+
+    ``thresholds`` are floors (a metric under its value fails), ``maxima`` ceilings
+    (a metric over its value fails, e.g. ``answer.false_refusals``). ``targets`` and
+    ``target_maxima`` are where a set should get to: reported, met or not, but they
+    do not fail the run, so the gates can guard today's level while the goal stays
+    visible.
+    """
 
     thresholds: dict[str, float] = field(default_factory=dict)
+    maxima: dict[str, float] = field(default_factory=lambda: dict(FIXED_MAXIMA))
+    targets: dict[str, float] = field(default_factory=dict)
+    target_maxima: dict[str, float] = field(default_factory=dict)
     needs_extra_corpus: bool = False
 
 
@@ -66,6 +88,9 @@ def load_eval_config(set_path: Path) -> EvalConfig:
     data = tomllib.loads(config_path.read_text(encoding="utf-8"))
     return EvalConfig(
         thresholds={k: float(v) for k, v in data.get("thresholds", {}).items()},
+        maxima={**{k: float(v) for k, v in data.get("max", {}).items()}, **FIXED_MAXIMA},
+        targets={k: float(v) for k, v in data.get("target", {}).items()},
+        target_maxima={k: float(v) for k, v in data.get("target_max", {}).items()},
         needs_extra_corpus=bool(data.get("needs_extra_corpus", False)),
     )
 
@@ -170,14 +195,209 @@ def evaluate_retrieval(
     )
 
 
-def check_thresholds(metrics: dict[str, dict[str, float]], thresholds: dict[str, float]) -> list[str]:
-    """Failures as readable lines; keys look like ``hybrid.recall@5``."""
+def check_thresholds(
+    metrics: dict[str, dict[str, float]], thresholds: dict[str, float], maxima: dict[str, float] | None = None
+) -> list[str]:
+    """Failures as readable lines; keys look like ``hybrid.recall@5`` or ``answer.exact_match``.
+
+    A metric fails under its value in ``thresholds`` or over its value in ``maxima``.
+    """
+    gates = [(key, bound, "<") for key, bound in thresholds.items()]
+    gates += [(key, bound, ">") for key, bound in (maxima or {}).items()]
     failures = []
-    for key, minimum in sorted(thresholds.items()):
-        mode, _, name = key.partition(".")
-        value = metrics.get(mode, {}).get(name)
+    for key, bound, failing in sorted(gates):
+        group, _, name = key.partition(".")
+        value = metrics.get(group, {}).get(name)
         if value is None:
             failures.append(f"{key}: no such metric")
-        elif value < minimum:
-            failures.append(f"{key} = {value:.3f} < {minimum:.3f}")
+        elif (value < bound) if failing == "<" else (value > bound):
+            failures.append(f"{key} = {value:.3f} {failing} {bound:.3f}")
     return failures
+
+
+# -- answers ---------------------------------------------------------------------------
+
+
+def citation_violations(answer: Answer, documents: Mapping[str, Document]) -> list[str]:
+    """The citation invariants ``answer`` breaks, as readable lines (none for a sound answer).
+
+    Every quote is ``document.text[start:end]`` and a sentence or clause (no line
+    break, so never a whole chunk); a non-null answer is a substring of the first
+    quote; ``abstained`` holds exactly when ``answer`` is null.
+    """
+    label = answer.id or answer.question
+    problems = []
+    if answer.abstained != (answer.answer is None):
+        problems.append(f"{label}: abstained={answer.abstained} but answer={answer.answer!r}")
+    if answer.answer is not None and not (answer.citations and answer.answer in answer.citations[0].quote):
+        problems.append(f"{label}: answer {answer.answer!r} is not in the first citation's quote")
+    for number, citation in enumerate(answer.citations, start=1):
+        document = documents.get(citation.doc_id)
+        if document is None:
+            problems.append(f"{label}: citation {number} cites unknown document {citation.doc_id!r}")
+        elif document.text[citation.start:citation.end] != citation.quote:
+            problems.append(f"{label}: citation {number} is not {citation.doc_id}[{citation.start}:{citation.end}]")
+        if "\n" in citation.quote:
+            problems.append(f"{label}: citation {number} spans a line break (a chunk, not a sentence)")
+    return problems
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One question's answer, scored against the gold answers."""
+
+    question: EvalQuestion
+    answer: Answer
+    exact: bool
+    f1: float
+    cited: bool
+    latency_ms: float
+
+    @classmethod
+    def score(cls, question: EvalQuestion, answer: Answer, latency_ms: float = 0.0) -> Outcome:
+        """Score ``answer`` against the gold answers; a null answer scores 0."""
+        text = answer.answer
+        return cls(
+            question=question,
+            answer=answer,
+            exact=text is not None and bool(best_over_truths(exact_match, text, question.answers)),
+            f1=0.0 if text is None else best_over_truths(f1, text, question.answers),
+            cited=any(contains_answer(c.quote, question.answers) for c in answer.citations),
+            latency_ms=latency_ms,
+        )
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def decision_metrics(decisions: Sequence[tuple[Outcome, bool]]) -> dict[str, float]:
+    """Metrics of answering or abstaining: each item is an outcome and whether it was answered.
+
+    ``exact_match`` is over answerable questions (an abstention scores 0);
+    ``abstention_recall`` is the share of unanswerable questions that abstained,
+    ``false_refusals`` the share of answerable ones that did; ``precision`` is the
+    share of answered questions that are answerable and exactly right; ``correct``
+    counts answerable questions answered exactly plus unanswerable ones abstained, over
+    all questions.
+    """
+    answerable = [(o, a) for o, a in decisions if o.question.answerable]
+    unanswerable = [(o, a) for o, a in decisions if not o.question.answerable]
+    right = sum(1 for o, a in answerable if a and o.exact)
+    refused_unanswerable = sum(1 for _, a in unanswerable if not a)
+    return {
+        "answered": _share(sum(1 for _, a in decisions if a), len(decisions)),
+        "precision": _share(right, sum(1 for _, a in decisions if a)),
+        "exact_match": _share(right, len(answerable)),
+        "abstention_recall": _share(refused_unanswerable, len(unanswerable)),
+        "false_refusals": _share(sum(1 for _, a in answerable if not a), len(answerable)),
+        "correct": _share(right + refused_unanswerable, len(decisions)),
+    }
+
+
+@dataclass
+class AnswerReport:
+    """Answer metrics, ask latency, broken citation invariants and the questions that went wrong.
+
+    ``errors`` maps ``wrong`` (answered, not an exact match), ``refused`` (answerable
+    but abstained) and ``answered_unanswerable`` to question ids.
+    """
+
+    questions: int
+    metrics: dict[str, float]
+    latency_ms: dict[str, float]
+    violations: list[str]
+    errors: dict[str, list[str]]
+
+
+def ask_all(
+    ask: Callable[..., Answer], questions: Sequence[EvalQuestion], progress: Callable[[int], None] | None = None
+) -> list[Outcome]:
+    """Ask every question (``ask(question, question_id=id)``, typically ``Pipeline.ask``) and score it."""
+    outcomes = []
+    for n, question in enumerate(questions, start=1):
+        started = time.perf_counter()
+        answer = ask(question.question, question_id=question.id)
+        outcomes.append(Outcome.score(question, answer, (time.perf_counter() - started) * 1000))
+        if progress:
+            progress(n)
+    return outcomes
+
+
+def summarize_answers(outcomes: Sequence[Outcome], documents: Mapping[str, Document]) -> AnswerReport:
+    """Metrics over the answers as given, with every answer's citations checked against ``documents``.
+
+    ``f1`` and ``citation_hit`` are over answerable questions, an abstention scoring 0;
+    ``invariant_violations`` counts broken citation invariants (see
+    :func:`citation_violations`).
+    """
+    answerable = [o for o in outcomes if o.question.answerable]
+    violations = [problem for o in outcomes for problem in citation_violations(o.answer, documents)]
+    decisions = decision_metrics([(o, not o.answer.abstained) for o in outcomes])
+    metrics = {
+        "exact_match": decisions.pop("exact_match"),
+        "f1": _share(sum(o.f1 for o in answerable), len(answerable)),
+        "citation_hit": _share(sum(1 for o in answerable if o.cited), len(answerable)),
+        **decisions,
+        "invariant_violations": float(len(violations)),
+    }
+    latencies = [o.latency_ms for o in outcomes]
+    return AnswerReport(
+        questions=len(outcomes),
+        metrics=metrics,
+        latency_ms={"median": statistics.median(latencies) if latencies else 0.0, "p95": percentile(latencies, 95)},
+        violations=violations,
+        errors={
+            "wrong": [o.question.id for o in answerable if o.answer.answer is not None and not o.exact],
+            "refused": [o.question.id for o in answerable if o.answer.abstained],
+            "answered_unanswerable": [
+                o.question.id for o in outcomes if not o.question.answerable and not o.answer.abstained
+            ],
+        },
+    )
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    """The decision metrics (see :func:`decision_metrics`) at one confidence threshold."""
+
+    threshold: float
+    metrics: dict[str, float]
+
+
+#: What ``calibrate`` maximises, in words for the report.
+CALIBRATION_CRITERION = (
+    "correct = (answerable questions answered with an exact match + unanswerable questions abstained) "
+    "/ all questions; of several equally good thresholds, the centre of the widest run of them (the higher "
+    "run and the higher centre on a tie), so a small shift in confidence does not change the outcome"
+)
+
+
+def calibrate(
+    outcomes: Sequence[Outcome], thresholds: Sequence[float] = CALIBRATION_THRESHOLDS
+) -> tuple[list[CalibrationRow], CalibrationRow]:
+    """Decision metrics at each threshold, and the row that maximises :data:`CALIBRATION_CRITERION`.
+
+    ``outcomes`` must come from an answerer that never abstains on confidence
+    (threshold 0), so each question carries its best answer and that answer's
+    confidence; at threshold ``t`` a question is answered when its confidence is at
+    least ``t``.
+    """
+    rows = [
+        CalibrationRow(t, decision_metrics(
+            [(o, o.answer.answer is not None and o.answer.confidence >= t) for o in outcomes]
+        ))
+        for t in sorted(thresholds)
+    ]
+    top = max(row.metrics["correct"] for row in rows)
+    runs: list[list[CalibrationRow]] = []
+    in_run = False
+    for row in rows:
+        best = row.metrics["correct"] == top
+        if best and in_run:
+            runs[-1].append(row)
+        elif best:
+            runs.append([row])
+        in_run = best
+    widest = max(reversed(runs), key=len)
+    return rows, widest[len(widest) // 2]

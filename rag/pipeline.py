@@ -140,6 +140,10 @@ class Pipeline:
         answer = self.answerer.answer(question, hits, retriever.index.documents, question_id=question_id, hits_read=k)
         return answer.with_retrieval_time(round(retrieve_ms, 3))
 
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait seconds for: Kiwi and the query encoder."""
+        self.ask("무엇인가?")
+
     def documents(self) -> list[Document]:
         """All indexed documents, by id."""
         return sorted(self.index.documents.values(), key=lambda d: d.doc_id)

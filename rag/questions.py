@@ -11,6 +11,7 @@ the type; content morphemes other than the wh-phrase are the words to match.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, get_args
 
 from rag.lexical import CONTENT_TAGS, _kiwi
@@ -20,6 +21,7 @@ AnswerType = Literal[
     "law_reference", "other",
 ]
 ANSWER_TYPES: tuple[str, ...] = get_args(AnswerType)
+Precision = Literal["year", "month", "article"]
 
 _NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SL", "XR"})
 _WH_FORMS = frozenset({"누구", "어디", "언제", "얼마", "얼마나", "몇", "며칠", "무엇", "뭐", "무슨", "어느", "어떤", "웬"})
@@ -48,11 +50,16 @@ _FOCUS_TYPES: tuple[tuple[AnswerType, tuple[str, ...]], ...] = (
 )
 #: Counters after 몇 and the type they ask for.
 _COUNTER_TYPES: dict[str, AnswerType] = {
-    "시": "time", "월": "date", "일": "date", "요일": "date", "조": "law_reference", "항": "law_reference",
+    "시": "time", "월": "date", "일": "date", "년도": "date", "연도": "date", "요일": "date",
+    "조": "law_reference", "항": "law_reference",
     "호": "law_reference", "원": "money", "퍼센트": "quantity", "%": "quantity", "시간": "quantity",
     "분": "quantity", "초": "quantity", "개월": "quantity", "주": "quantity", "주일": "quantity",
     "살": "number", "세": "number",
 }
+#: Nouns naming the part of a date a question asks for (설립 연도 → 2016년, not a full date).
+_DATE_PRECISION: dict[str, Precision] = {"연도": "year", "년도": "year", "해": "year", "년": "year", "월": "month"}
+#: Nouns asking for a whole statute article (몇 조 → 제33조, not 제33조제1항).
+_ARTICLE_NOUNS = frozenset({"조", "조문", "조항"})
 #: Particles after 몇 년 that make it a point in time (몇 년에 세웠나) rather than a span.
 _POINT_PARTICLES = frozenset({"에", "부터", "까지", "도", "생"})
 #: Focus nouns that name a name: the answer ends with the noun before them, if anything.
@@ -74,8 +81,9 @@ PARTICLE_ROLES: dict[str, str] = {
 }
 #: Counter synonyms: the unit a document writes for the counter a question uses.
 _COUNTER_UNITS: dict[str, tuple[str, ...]] = {
-    "해": ("년",), "퍼센트": ("%", "퍼센트"), "%": ("%", "퍼센트"), "살": ("살", "세"), "세": ("세", "살"),
-    "주일": ("주",), "가지": ("가지", "개", "대", "종"), "개": ("개", "가지", "대"), "차례": ("차례", "번", "회"), "번": ("번", "회", "차례"), "회": ("회", "번", "차례"),
+    "해": ("년",), "년도": ("년",), "연도": ("년",), "퍼센트": ("%", "퍼센트"), "%": ("%", "퍼센트"),
+    "살": ("살", "세"), "세": ("세", "살"), "주일": ("주",), "가지": ("가지", "개", "대", "종"),
+    "개": ("개", "가지", "대"), "차례": ("차례", "번", "회"), "번": ("번", "회", "차례"), "회": ("회", "번", "차례"),
 }
 
 
@@ -89,6 +97,9 @@ class QuestionAnalysis:
     ends with (연구소 in "…연구소는?", 협회 in "협회의 명칭은?"). ``units`` are the
     counters a numeric answer must carry (명 for 몇 명); ``role`` is the case role of
     the wh-phrase (object for 무엇을); ``predicate`` the verb stem it depends on.
+    ``precision`` is the part of a date asked for when the question names it (연도 →
+    year, 몇 월 → month), or ``article`` when a statute reference is asked by its 조:
+    a full date or a 항 then answers more than was asked.
     """
 
     text: str
@@ -100,6 +111,12 @@ class QuestionAnalysis:
     units: tuple[str, ...] = ()
     role: str | None = None
     predicate: str | None = None
+    precision: Precision | None = None
+
+    @cached_property
+    def compact(self) -> str:
+        """The question lower-cased without spaces, for substring tests of answer words."""
+        return "".join(self.text.lower().split())
 
 
 def _focus_type(noun: str | None) -> AnswerType | None:
@@ -130,11 +147,15 @@ def _type_of(wh: str | None, after: list[str], focus: str | None, text: str) -> 
     if wh == "언제":
         return "time" if focus_type == "time" else "date"
     if wh in ("얼마", "얼마나"):
-        if any(word in after[:2] for word in _DURATION_WORDS) or focus_type == "quantity":
+        if any(word in after[:2] for word in _DURATION_WORDS):
             return "quantity"
+        # "예산 규모는 얼마인가" asks for an amount of money, whatever the focus noun.
         if focus_type == "money" or any(word in text for word in _MONEY_WORDS):
             return "money"
-        return "quantity" if wh == "얼마나" else "money"
+        if focus_type == "quantity":
+            return "quantity"
+        # Without a word about money, "얼마" asks for any amount: a share, a count, a size.
+        return "quantity"
     return focus_type or "other"
 
 
@@ -179,9 +200,14 @@ def analyze_question(text: str) -> QuestionAnalysis:
         for i, t in enumerate(tokens)
         if i not in skip and t.tag in CONTENT_TAGS and t.form not in _FRAME_WORDS
     )
+    precision = None
+    if answer_type == "date":
+        precision = _DATE_PRECISION.get(focus or "")
+    elif answer_type == "law_reference" and focus in _ARTICLE_NOUNS:
+        precision = "article"
     return QuestionAnalysis(
         text=text, answer_type=answer_type, wh_word=wh, content_tokens=content, focus=focus, head=head,
-        units=units, role=role, predicate=predicate,
+        units=units, role=role, predicate=predicate, precision=precision,
     )
 
 
@@ -190,8 +216,9 @@ def _role_and_predicate(tokens, wh_index: int | None) -> tuple[str | None, str |
 
     The particle must follow the wh-word directly (무엇을, 어디에서) or the counter
     after 몇 (몇 년에); a copula (누구인가) or another determiner (어떤 주제로, whose
-    particle belongs to a noun the answer is not) marks no role. The predicate is a verb stem other than a light verb, or a noun made a
-    verb by 하다/되다 (설립되었나 → 설립).
+    particle belongs to a noun the answer is not) marks no role. The predicate is a
+    verb stem other than a light verb, or a noun made a verb by 하다/되다
+    (설립되었나 → 설립).
     """
     if wh_index is None:
         return None, None

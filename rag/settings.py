@@ -57,7 +57,8 @@ class Settings(BaseSettings):
         description="Browser origins allowed to call the API, comma-separated (e.g. "
         "'https://chat.example.kr,http://localhost:5173'); '*' allows any.",
     )
-    max_question_chars: int = Field(1000, ge=1, le=100_000, description="Longest question or query accepted.")
+    # Capped at rag.pipeline.MAX_QUERY_CHARS, which the library itself enforces.
+    max_question_chars: int = Field(1000, ge=1, le=1000, description="Longest question or query the API accepts.")
     max_upload_bytes: int = Field(
         5 * 1024 * 1024, ge=1, description="Largest document accepted by the API (uploaded file or JSON text)."
     )

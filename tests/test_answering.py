@@ -49,6 +49,38 @@ def test_answers_from_a_single_hit_with_an_exact_citation():
     assert answer.timings_ms.answer > 0
 
 
+NEWS = Document(
+    doc_id="n",
+    title="구청 소식",
+    text=(
+        "구청 소식\n\n"
+        "행사는 5일 오전 10시 시작해 오후 4시에 끝났다. 구청은 ‘함께 걷는 마을’을 주제로 축제를 열었다. "
+        "축제에는 주민 200여명이 참석했고 부스는 12곳이 운영됐다."
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        ("축제에 참석한 주민은 몇 명인가?", "200여명"),
+        ("부스는 몇 곳이 운영됐나?", "12곳"),
+        ("구청은 어떤 주제로 축제를 열었나?", "함께 걷는 마을"),
+        ("행사는 몇 시에 끝났나?", "오후 4시"),
+    ],
+)
+def test_typed_answers_from_one_paragraph(question, gold):
+    answer = Answerer.with_threshold(0.0).answer(question, [_hit(NEWS, 0, len(NEWS.text))], {"n": NEWS})
+    _check_invariants(answer, {"n": NEWS})
+    assert answer.answer == gold
+
+
+def test_a_count_in_another_unit_is_no_answer():
+    # The paragraph counts people and booths, never vehicles: 몇 대 has no answer here.
+    answer = Answerer.with_threshold(0.0).answer("주차된 차량은 몇 대인가?", [_hit(NEWS, 0, len(NEWS.text))], {"n": NEWS})
+    assert answer.abstained
+
+
 def test_no_hits_means_abstention():
     answer = Answerer().answer("재단은 몇 년에 설립되었나?", [], {})
     assert answer.abstained and answer.answer is None and answer.citations == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.candidates import extract_candidates
+from rag.candidates import NAME, QUOTED, extract_candidates
 from rag.sentences import split_sentences
 
 
@@ -79,3 +79,39 @@ def test_a_place_word_with_a_title_is_a_person_not_a_place():
     found = candidates("위원회의 위원장은 대통령이 된다.")
     assert "person" in found["위원장"] and "place" not in found["위원장"]
     assert "person" in found["대통령"]
+
+
+def test_no_candidate_cuts_into_a_quoted_title():
+    found = candidates("재단은 ‘Urban AI’를 추진하고 ‘AI 3대 강국 도약’을 발표했다.")
+    assert QUOTED in found["Urban AI"]
+    assert "Urban" not in found and "AI" not in found
+    assert "3대" in found  # typed shapes inside a title are still candidates
+
+
+def test_particle_role_and_linked_noun_after_a_span():
+    sentence = split_sentences("‘AI와 동행하는 대한민국’을 주제로 노터데임 대학교에서 열렸다.")[0]
+    by_text = {c.text: c for c in extract_candidates(sentence)}
+    quoted = by_text["AI와 동행하는 대한민국"]
+    assert (quoted.role, quoted.next_noun) == ("object", "주제")
+    assert by_text["노터데임 대학교"].role == "from"
+    assert by_text["노터데임"].next_noun is None  # 대학교 continues the compound
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "not_name"),
+    [
+        ("김숙희 서울시 디지털정책과장이 발표했다.", "김숙희", "서울시"),
+        ("주성환 서울AI재단 본부장이 발표했다.", "주성환", "서울AI재단"),
+        ("[이데일리 박태진 기자] 재단이 이름을 바꿨다.", "박태진", "이데일리"),
+    ],
+)
+def test_names_before_a_title_and_places_that_look_like_names(text, name, not_name):
+    found = candidates(text)
+    assert NAME in found[name]
+    assert NAME not in found.get(not_name, set())
+
+
+def test_a_one_syllable_place_ending_needs_a_proper_noun():
+    found = candidates("인천항에서 정책 연구를 하고 제2항을 고쳤다.")
+    assert "place" in found["인천항"]
+    assert "place" not in found["정책 연구"] and "place" not in found.get("제2항", set())

@@ -7,6 +7,11 @@ import sys
 
 import pytest
 
+from rag.answering import Answer
+from rag.documents import Document
+from rag.evaluation import citation_violations
+from rag.render import ABSTAINED
+
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -80,3 +85,97 @@ def test_delete_then_mismatched_settings_are_refused(index_dir, tmp_path):
     assert json.loads(rag("docs", "list", "--json", index_dir=other).stdout) == []
     refused = rag("search", "재단", index_dir=index_dir, check=False, RAG_CHUNK_SIZE="300")
     assert refused.returncode == 3 and "--replace" in refused.stderr
+
+
+# -- rag ask -----------------------------------------------------------------------------
+
+QUESTION = "서울디지털재단은 몇 년에 설립되었나?"
+
+
+def _document_texts(index_dir) -> dict:
+    return {doc["doc_id"]: Document.from_dict(doc)
+            for doc in (json.loads(rag("docs", "show", d["doc_id"], "--json", index_dir=index_dir).stdout)
+                        for d in json.loads(rag("docs", "list", "--json", index_dir=index_dir).stdout))}
+
+
+def test_ask_prints_the_answer_object_and_a_readable_answer(index_dir):
+    answer = Answer.model_validate_json(rag("ask", QUESTION, "-k", 3, "--json", index_dir=index_dir).stdout)
+    assert answer.question == QUESTION and answer.id is None
+    assert citation_violations(answer, _document_texts(index_dir)) == []
+    shown = rag("ask", QUESTION, "-k", 3, index_dir=index_dir, COLUMNS="200").stdout
+    if answer.abstained:
+        assert ABSTAINED in shown
+    else:
+        assert shown.startswith(answer.answer) and f"{answer.answer_type} · confidence" in shown
+    for citation in answer.citations:
+        assert citation.title in shown and f"{citation.start}–{citation.end}" in shown
+
+
+def test_ask_batch_keeps_ids_one_answer_per_line(index_dir, tmp_path):
+    questions = [("a", QUESTION), (7, "출범식은 어디서 열렸나?"), ("u", "서울AI재단의 올해 예산은 얼마인가?")]
+    batch = tmp_path / "q.jsonl"
+    batch.write_text("\n".join(json.dumps({"id": i, "question": q}, ensure_ascii=False) for i, q in questions) + "\n\n",
+                     encoding="utf-8")
+    lines = rag("ask", "--batch", batch, "--json", index_dir=index_dir).stdout.splitlines()
+    answers = [Answer.model_validate_json(line) for line in lines]
+    assert [(a.id, a.question) for a in answers] == [(str(i), q) for i, q in questions]
+    documents = _document_texts(index_dir)
+    assert [problem for a in answers for problem in citation_violations(a, documents)] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "batch_text", "message"),
+    [
+        ((), None, "either a QUESTION or --batch"),
+        (("  ",), None, "the question is empty"),
+        (("가" * 1001,), None, "too long"),
+        (("질문", "--batch"), '{"id": 1, "question": "q"}\n', "either a QUESTION or --batch"),
+        (("--batch",), '{"id": 1, "question": "q"}\n{"question": "no id"}\n', "bad.jsonl:2"),
+        (("--batch",), "[1, 2]\n", "bad.jsonl:1: expected a JSON object"),
+    ],
+)
+def test_ask_bad_input_is_a_clear_error(index_dir, tmp_path, args, batch_text, message):
+    if batch_text is not None:
+        (tmp_path / "bad.jsonl").write_text(batch_text, encoding="utf-8")
+        args = (*args, tmp_path / "bad.jsonl")
+    result = rag("ask", *args, index_dir=index_dir, check=False)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+# -- rag eval ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory):
+    """Four answerable and two unanswerable questions on the bundled article."""
+    rows = [json.loads(line) for line in (ROOT / "eval" / "article_dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [r for r in rows if r["answerable"]][:4] + [r for r in rows if not r["answerable"]][:2]
+    path = tmp_path_factory.mktemp("eval") / "tiny.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _eval(set_path, gates: str, *args):
+    set_path.with_suffix(".toml").write_text(gates, encoding="utf-8")
+    return rag("eval", "--set", set_path, "--corpus", ROOT / "corpus", "--json", *args,
+               index_dir=set_path.parent / "unused", check=False)
+
+
+def test_eval_reports_answer_metrics_and_passes_its_gates(tiny_set):
+    result = _eval(tiny_set, '[thresholds]\n"answer.exact_match" = 0\n"answer.citation_hit" = 0\n'
+                             '[max]\n"answer.false_refusals" = 1\n', "--calibrate")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    answers = report["metrics"]["answer"]
+    assert {"exact_match", "f1", "citation_hit", "abstention_recall", "false_refusals", "invariant_violations"} <= set(answers)
+    assert answers["invariant_violations"] == 0 and report["violations"] == [] and report["failures"] == []
+    assert set(report["latency_ms"]["ask"]) == {"median", "p95"} and report["metrics"]["hybrid"]["recall@5"] > 0
+    calibration = report["calibration"]
+    assert calibration["best"] in [row["threshold"] for row in calibration["rows"]] and calibration["criterion"]
+
+
+def test_eval_fails_on_a_floor_or_a_ceiling(tiny_set):
+    result = _eval(tiny_set, '[thresholds]\n"answer.exact_match" = 1.01\n[max]\n"answer.false_refusals" = -1\n')
+    assert result.returncode == 1
+    failures = json.loads(result.stdout)["failures"]
+    assert [f.split(" ")[0] for f in failures] == ["answer.exact_match", "answer.false_refusals"]

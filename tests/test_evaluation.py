@@ -2,12 +2,15 @@ import json
 
 import pytest
 
-from rag.documents import Chunk
+from rag.answering import Answer, Citation
+from rag.documents import Chunk, Document
 from rag.evaluation import (
-    check_thresholds, contains_answer, first_relevant_rank, load_eval_config, load_eval_set, percentile,
-    summarize_ranks,
+    EvalQuestion, ask_all, calibrate, check_thresholds, citation_violations, contains_answer, first_relevant_rank,
+    load_eval_config, load_eval_set, percentile, summarize_answers, summarize_ranks,
 )
 from rag.retrieval import SearchHit
+
+from conftest import ROOT, shared_dir
 
 
 def _hit(doc_id, text="x"):
@@ -49,3 +52,141 @@ def test_eval_set_and_config_loading(tmp_path):
     path.write_text("{not json}\n")
     with pytest.raises(ValueError, match="s.jsonl:1"):
         load_eval_set(path)
+
+
+# -- answers ---------------------------------------------------------------------------
+
+DOC = Document(doc_id="d", title="재단 소식", text="재단 소식\n\n이 재단은 2016년 설립 이래 혁신에 기여했다.")
+SENTENCE = (DOC.text.index("이 재단은"), len(DOC.text))
+
+
+def _answer(text, confidence=0.9, qid="q", span=SENTENCE, abstained=None):
+    citations = [] if text is None else [
+        Citation(doc_id="d", title=DOC.title, start=span[0], end=span[1], quote=DOC.text[span[0]:span[1]], score=1.0)
+    ]
+    return Answer(id=qid, question="재단은 언제 설립되었나?", answer=text, answer_type="date",
+                  abstained=text is None if abstained is None else abstained, confidence=confidence,
+                  citations=citations)
+
+
+def _question(qid, answers):
+    return EvalQuestion(id=qid, question="?", answers=tuple(answers), answerable=bool(answers))
+
+
+def test_a_sound_answer_and_an_abstention_break_no_invariant():
+    assert citation_violations(_answer("2016년"), {"d": DOC}) == []
+    assert citation_violations(_answer(None), {"d": DOC}) == []
+
+
+def test_each_broken_citation_invariant_is_reported():
+    shifted = _answer("2016년")
+    shifted.citations[0].start += 1
+    assert "is not d[" in " ".join(citation_violations(shifted, {"d": DOC}))
+    assert "unknown document" in citation_violations(_answer("2016년"), {})[0]
+    assert "not in the first citation" in citation_violations(_answer("2017년"), {"d": DOC})[0]
+    assert "abstained=True" in citation_violations(_answer("2016년", abstained=True), {"d": DOC})[0]
+    whole = _answer("2016년", span=(0, len(DOC.text)))
+    assert "line break" in citation_violations(whole, {"d": DOC})[0]
+
+
+def test_answer_metrics_count_exact_matches_citations_and_abstentions():
+    questions = [_question("right", ["2016년"]), _question("close", ["2016년 설립"]), _question("refused", ["2016년"]),
+                 _question("u1", []), _question("u2", [])]
+    replies = {"right": _answer("2016년"), "close": _answer("2016년"), "refused": _answer(None),
+               "u1": _answer(None), "u2": _answer("2016년")}
+    outcomes = ask_all(lambda question, question_id: replies[question_id], questions)
+    report = summarize_answers(outcomes, {"d": DOC})
+    metrics = report.metrics
+    assert metrics["exact_match"] == pytest.approx(1 / 3)
+    assert metrics["f1"] == pytest.approx((1 + 10 / 12 + 0) / 3)  # "2016년" against "2016년 설립": P 1, R 5/7
+    assert metrics["citation_hit"] == pytest.approx(2 / 3)  # the abstention cites nothing
+    assert metrics["abstention_recall"] == 0.5 and metrics["false_refusals"] == pytest.approx(1 / 3)
+    assert metrics["answered"] == 0.6 and metrics["precision"] == pytest.approx(1 / 3)
+    assert metrics["invariant_violations"] == 0 and report.violations == []
+    assert report.errors == {"wrong": ["close"], "refused": ["refused"], "answered_unanswerable": ["u2"]}
+    assert set(report.latency_ms) == {"median", "p95"}
+
+
+def test_calibration_picks_the_centre_of_the_widest_best_run():
+    questions = [_question("a", ["2016년"]), _question("b", ["2016년"]), _question("u", [])]
+    confidences = {"a": 0.9, "b": 0.3, "u": 0.5}
+    outcomes = ask_all(lambda question, question_id: _answer("2016년", confidences[question_id]), questions)
+    rows, best = calibrate(outcomes, thresholds=(0.0, 0.2, 0.4, 0.6, 0.8, 0.95))
+    by_threshold = {row.threshold: row.metrics for row in rows}
+    assert by_threshold[0.0]["answered"] == 1.0 and by_threshold[0.0]["abstention_recall"] == 0.0
+    assert by_threshold[0.4]["false_refusals"] == 0.5 and by_threshold[0.4]["correct"] == pytest.approx(1 / 3)
+    # Two runs get 2 of 3 right: 0.0–0.2 (a and b right, u answered) and 0.6–0.8 (a right, b and u refused);
+    # of equally wide runs the higher one wins, and of an even run the higher centre.
+    assert [row.threshold for row in rows if row.metrics["correct"] == pytest.approx(2 / 3)] == [0.0, 0.2, 0.6, 0.8]
+    assert by_threshold[0.6]["precision"] == 1.0 and by_threshold[0.95]["answered"] == 0.0
+    assert best.threshold == 0.8
+    _, best = calibrate(outcomes, thresholds=(0.0, 0.4, 0.55, 0.7, 0.8, 0.95))
+    assert best.threshold == 0.7  # the centre of the widest run, 0.55–0.8
+
+
+def test_max_gates_and_the_fixed_invariant_gate(tmp_path):
+    metrics = {"answer": {"exact_match": 0.9, "false_refusals": 0.2, "invariant_violations": 0.0}}
+    assert check_thresholds(metrics, {"answer.exact_match": 0.85}, {"answer.false_refusals": 0.25}) == []
+    assert check_thresholds(metrics, {}, {"answer.false_refusals": 0.1}) == ["answer.false_refusals = 0.200 > 0.100"]
+    path = tmp_path / "s.jsonl"
+    path.write_text("")
+    (tmp_path / "s.toml").write_text('[thresholds]\n"answer.exact_match" = 0.85\n'
+                                     '[max]\n"answer.false_refusals" = 0.1\n"answer.invariant_violations" = 5\n')
+    config = load_eval_config(path)
+    assert config.thresholds == {"answer.exact_match": 0.85}
+    # A set may not loosen the invariant gate.
+    assert config.maxima == {"answer.false_refusals": 0.1, "answer.invariant_violations": 0.0}
+    assert load_eval_config(tmp_path / "none.jsonl").maxima == {"answer.invariant_violations": 0.0}
+    broken = {"answer": {**metrics["answer"], "invariant_violations": 2.0}}
+    assert check_thresholds(broken, {}, config.maxima)[-1] == "answer.invariant_violations = 2.000 > 0.000"
+
+
+def test_targets_are_read_apart_from_the_gates(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text("")
+    (tmp_path / "s.toml").write_text('[thresholds]\n"answer.exact_match" = 0.6\n'
+                                     '[target]\n"answer.exact_match" = 0.85\n'
+                                     '[target_max]\n"answer.false_refusals" = 0.1\n')
+    config = load_eval_config(path)
+    assert config.thresholds == {"answer.exact_match": 0.6}
+    assert config.targets == {"answer.exact_match": 0.85}
+    assert config.target_maxima == {"answer.false_refusals": 0.1}
+    metrics = {"answer": {"exact_match": 0.7, "false_refusals": 0.2}}
+    assert check_thresholds(metrics, config.thresholds, config.maxima) == [
+        "answer.invariant_violations: no such metric"]
+    assert check_thresholds(metrics, config.targets, config.target_maxima) == [
+        "answer.exact_match = 0.700 < 0.850", "answer.false_refusals = 0.200 > 0.100"]
+
+
+# -- every dev-set answer, with the real model ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dev_pipeline(tmp_path_factory):
+    """The bundled article plus, when ../shared is there, the statutes, in a real index on disk."""
+    from rag.loaders import load_path
+    from rag.pipeline import Pipeline
+    from rag.settings import Settings
+
+    laws = shared_dir() / "corpus" / "laws"
+    pipeline = Pipeline.from_config(Settings(index_dir=tmp_path_factory.mktemp("dev") / "index"))
+    pipeline.add_documents(load_path(ROOT / "corpus") + (load_path(laws) if laws.is_dir() else []))
+    return pipeline
+
+
+def _check_every_answer(pipeline, name: str) -> None:
+    questions = load_eval_set(ROOT / "eval" / f"{name}.jsonl")
+    outcomes = ask_all(pipeline.ask, questions)
+    assert [o.answer.id for o in outcomes] == [q.id for q in questions]
+    report = summarize_answers(outcomes, pipeline.index.documents)
+    assert report.violations == [] and report.metrics["invariant_violations"] == 0
+
+
+@pytest.mark.slow
+def test_citation_invariants_hold_for_every_article_dev_answer(dev_pipeline):
+    _check_every_answer(dev_pipeline, "article_dev")
+
+
+@pytest.mark.slow
+def test_citation_invariants_hold_for_every_statute_dev_answer(dev_pipeline, laws_dir):
+    _check_every_answer(dev_pipeline, "statute_dev")

@@ -3,7 +3,7 @@ import threading
 import pytest
 
 from rag.documents import Document
-from rag.pipeline import DocumentNotFoundError, Pipeline, validate_doc_id
+from rag.pipeline import MAX_QUERY_CHARS, DocumentNotFoundError, Pipeline, validate_doc_id
 from rag.settings import Settings
 
 from conftest import ROOT
@@ -92,6 +92,28 @@ def test_duplicate_ids_in_one_ingest_and_empty_queries_are_errors(pipeline):
         pipeline.search("   ")
 
 
+def test_empty_and_overlong_questions_are_refused_before_any_work(pipeline):
+    with pytest.raises(ValueError, match="the question is empty"):
+        pipeline.ask(" \n ")
+    with pytest.raises(ValueError, match=f"too long \\({MAX_QUERY_CHARS + 1} characters"):
+        pipeline.ask("가" * (MAX_QUERY_CHARS + 1))
+    with pytest.raises(ValueError, match="the query is too long"):
+        pipeline.search("가" * (MAX_QUERY_CHARS + 1))
+
+
+def test_ask_echoes_the_id_cites_the_stored_text_and_respects_doc_ids(pipeline):
+    pipeline.add_documents([_doc("a", "재단 소식\n\n이 재단은 2016년 설립 이래 혁신에 기여했다."),
+                            _doc("b", "위원회 소식\n\n위원회는 2019년 설립되었다.")])
+    answer = pipeline.ask("  재단은 언제 설립되었나?  ", question_id="q1")
+    assert answer.id == "q1" and answer.question == "재단은 언제 설립되었나?"
+    assert answer.abstained == (answer.answer is None)
+    for citation in answer.citations:
+        assert pipeline.document(citation.doc_id).text[citation.start:citation.end] == citation.quote
+    assert answer.timings_ms.total >= answer.timings_ms.retrieve > 0
+    only_b = pipeline.ask("재단은 언제 설립되었나?", doc_ids=["b"])
+    assert all(c.doc_id == "b" for c in only_b.citations)
+
+
 @pytest.mark.slow
 def test_bundled_corpus_with_real_model_finds_the_founding_year(tmp_path):
     from rag.loaders import load_path
@@ -104,3 +126,8 @@ def test_bundled_corpus_with_real_model_finds_the_founding_year(tmp_path):
     assert any("2016년" in h.chunk.text for h in paraphrase)
     for hit in pipeline.search("출범식 장소", k=5):
         assert pipeline.document(hit.chunk.doc_id).text[hit.chunk.start:hit.chunk.end] == hit.chunk.text
+
+
+def test_warm_up_works_on_an_empty_index(pipeline):
+    pipeline.warm_up()
+    assert pipeline.ask("재단은 언제 설립되었나?").abstained  # nothing indexed, nothing to cite

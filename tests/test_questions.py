@@ -66,7 +66,48 @@ CASES = [
     ("국내대리인은 어떤 방식으로 지정해야 하나?", "other"),
     ("이 법은 어떤 목적의 인공지능에 적용되지 않나?", "other"),
     ("허가를 취소하기 전에 거쳐야 하는 절차는 무엇인가?", "other"),
+    # the last wh-word is the asked one, even after a name that starts like one
+    ("어디나지원단은 몇 년에 처음 만들어졌나?", "date"),
+    ("누리집에 올린 공고문의 예산 규모는 얼마인가?", "money"),
+    ("시청이 세운 공원의 넓이는 몇 퍼센트 늘었나?", "quantity"),
+    ("그 선수가 은퇴한 연도는 몇 년도인가?", "date"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("question", "units"),
+    [
+        ("회의에 나온 사람은 몇 명인가?", ("명",)),
+        ("전략은 모두 몇 가지인가?", ("가지", "개", "대", "종")),
+        ("세율은 몇 퍼센트인가?", ("%", "퍼센트")),
+        ("위원회는 몇 해 동안 존속하나?", ("년",)),
+        ("이 법은 몇 조로 되어 있나?", ()),
+        ("재단의 이사장은 누구인가?", ()),
+    ],
+)
+def test_a_count_carries_the_question_counter(question, units):
+    assert analyze_question(question).units == units
+
+
+@pytest.mark.parametrize(
+    ("question", "role", "predicate"),
+    [
+        ("출범식은 어디에서 열렸나?", "from", "열리"),
+        ("그는 누구의 명령에 따라 배를 만들었나?", "genitive", "만들"),
+        ("시장은 무엇을 발표했나?", "object", "발표"),
+        ("재단은 몇 년에 설립되었나?", "at", "설립"),
+        ("이번 포럼은 어떤 주제로 열렸나?", None, "열리"),
+        ("재단의 이사장은 누구인가?", None, None),
+    ],
+)
+def test_role_and_predicate_of_the_wh_phrase(question, role, predicate):
+    analysis = analyze_question(question)
+    assert (analysis.role, analysis.predicate) == (role, predicate)
+
+
+def test_a_wh_word_with_a_particle_has_no_head():
+    assert analyze_question("노아는 누구의 명령에 따라 배를 만들었나?").head is None
+    assert analyze_question("재단의 이사장은 누구인가?").head == "이사장"
 
 
 @pytest.mark.parametrize(("question", "expected"), CASES)

@@ -1,0 +1,169 @@
+"""``rag repl``: ask questions, search and read documents at a prompt with history.
+
+:class:`Repl` turns one input line into a reply and knows nothing about terminals,
+so every command is testable as a plain call; :func:`run` warms the pipeline up, then
+reads lines (with prompt_toolkit on a terminal, plainly from a pipe), prints replies
+and keeps going through Ctrl-C until ``:quit`` or Ctrl-D.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from rich.console import Console, RenderableType
+from rich.text import Text
+
+from rag.pipeline import DocumentNotFoundError
+from rag.render import answer_view, document_rows, document_view, documents_table, hits_table
+
+if TYPE_CHECKING:
+    from rag.pipeline import Pipeline
+
+PROMPT = "rag> "
+
+HELP = """\
+Type a question to get a short answer with its citations, or a command:
+  :search <query>   ranked chunks for the query
+  :docs             indexed documents
+  :show <doc_id>    a document's metadata and full text
+  :help             this help
+  :quit             leave (also :q, :exit or Ctrl-D); Ctrl-C clears the line or stops a question"""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What one input line produced: something to print (or nothing), and whether to stop."""
+
+    output: RenderableType | None = None
+    done: bool = False
+
+
+def _error(message: str) -> Reply:
+    return Reply(Text(message, style="red"))
+
+
+class Repl:
+    """The REPL's commands over one loaded pipeline."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+        self._commands: dict[str, Callable[[str], Reply]] = {
+            "search": self._search, "docs": self._docs, "show": self._show, "help": self._help,
+            "quit": self._quit, "q": self._quit, "exit": self._quit,
+        }
+
+    def handle(self, line: str) -> Reply:
+        """Answer a question, or run a ``:command``; bad input gives a message, never an exception."""
+        line = line.strip()
+        if not line:
+            return Reply()
+        if not line.startswith(":"):
+            return self._guarded(lambda: answer_view(self.pipeline.ask(line)))
+        name, _, argument = line[1:].partition(" ")
+        command = self._commands.get(name.lower())
+        if command is None:
+            return _error(f"unknown command :{name} (type :help for the commands)")
+        return command(argument.strip())
+
+    @staticmethod
+    def _guarded(render: Callable[[], RenderableType]) -> Reply:
+        # Errors the pipeline raises for bad input (empty, too long, unknown id) are
+        # messages to the user, not crashes of the session.
+        try:
+            return Reply(render())
+        except (ValueError, DocumentNotFoundError) as error:
+            return _error(f"error: {error}")
+
+    def _search(self, query: str) -> Reply:
+        if not query:
+            return _error("usage: :search <query>")
+        return self._guarded(lambda: hits_table(query, self.pipeline.search(query)))
+
+    def _docs(self, _: str) -> Reply:
+        return Reply(documents_table(document_rows(self.pipeline)))
+
+    def _show(self, doc_id: str) -> Reply:
+        if not doc_id:
+            return _error("usage: :show <doc_id> (:docs lists the ids)")
+        return self._guarded(lambda: document_view(self.pipeline.document(doc_id)))
+
+    @staticmethod
+    def _help(_: str) -> Reply:
+        return Reply(Text(HELP))
+
+    @staticmethod
+    def _quit(_: str) -> Reply:
+        return Reply(done=True)
+
+
+def _history_file() -> Path | None:
+    """Where prompt history is kept across sessions, or ``None`` when that folder is unwritable."""
+    from platformdirs import user_state_path
+
+    try:
+        return user_state_path("rag-ko", ensure_exists=True) / "repl-history"
+    except OSError:
+        return None
+
+
+def terminal_reader() -> Callable[[], str]:
+    """Read a line at a prompt_toolkit prompt with persistent history and line editing."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    path = _history_file()
+    session: PromptSession[str] = PromptSession(history=FileHistory(str(path)) if path else InMemoryHistory())
+    return lambda: session.prompt(PROMPT)
+
+
+def pipe_reader() -> Callable[[], str]:
+    """Read lines from standard input when it is not a terminal (``echo ':docs' | rag repl``)."""
+
+    def read() -> str:
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line
+
+    return read
+
+
+def run(pipeline: Pipeline, console: Console, read: Callable[[], str] | None = None) -> None:
+    """Read, handle and print lines until ``:quit`` or end of input.
+
+    ``read`` returns one line, raising ``EOFError`` at the end (Ctrl-D) and
+    ``KeyboardInterrupt`` for Ctrl-C; by default it is :func:`terminal_reader` on a
+    terminal and :func:`pipe_reader` otherwise.
+    """
+    read = read or (terminal_reader() if sys.stdin.isatty() else pipe_reader())
+    repl = Repl(pipeline)
+    with console.status("warming up…"):
+        pipeline.warm_up()
+    console.print(f"{len(pipeline.index.documents)} documents, {len(pipeline.index.chunks)} chunks at "
+                  f"{pipeline.settings.index_dir} · ask a question, or :help", style="dim", highlight=False)
+    while True:
+        try:
+            line = read()
+        except KeyboardInterrupt:
+            continue  # Ctrl-C at the prompt drops the line, as in a shell
+        except EOFError:
+            break
+        try:
+            reply = repl.handle(line)
+        except KeyboardInterrupt:
+            console.print("interrupted", style="yellow")
+            continue
+        if reply.output is not None:
+            console.print(reply.output, highlight=False)
+        if reply.done:
+            break
+
+
+if __name__ == "__main__":
+    # ``python -m rag.repl`` is ``rag repl``: the same start-up and error handling.
+    from rag.cli import app
+
+    app(["repl"], prog_name="rag")
