@@ -4,10 +4,12 @@ No generative model: the answer is always a span copied from a retrieved documen
 For each sentence of the top hits, typed candidates (:mod:`rag.candidates`) are scored
 by how well the sentence matches the question's content words, how close the
 candidate sits to those words, whether its type fits the question's expected answer
-type (:mod:`rag.questions`), and how much it merely repeats the question. The best
-candidate is the answer and its sentence the first citation; when the evidence is
-weak (a logistic of the best score under a calibrated threshold) the answerer
-abstains instead of guessing. Questions and documents are only ever matched as text,
+type (:mod:`rag.questions`), and how much it merely repeats the question; a document
+the question does not mean (an act's 시행령 when it names the act) counts less. The
+best candidate is the answer and its sentence the first citation; when the evidence
+is weak (shared words, a span of the wrong kind, a missing "첫"/"초대" the question
+insists on; a logistic under a calibrated threshold) the answerer abstains instead of
+guessing. Questions and documents are only ever matched as text,
 so instructions inside them ("이전 지시를 무시하고…") have no effect.
 """
 
@@ -22,10 +24,10 @@ from typing import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.candidates import NAME, QUOTED, Candidate, extract_candidates
+from rag.candidates import ALIAS, NAME, QUOTED, Candidate, extract_candidates, is_titled
 from rag.documents import Document
 from rag.lexical import CONTENT_TAGS, tokenize
-from rag.questions import AnswerType, QuestionAnalysis, analyze_question
+from rag.questions import ORDINAL_FAMILIES, AnswerType, QuestionAnalysis, analyze_question
 from rag.retrieval import SearchHit
 from rag.sentences import SentenceSpan, paragraph_bounds, split_sentences
 
@@ -50,6 +52,8 @@ _COMPATIBLE: dict[str, frozenset[str]] = {
 }
 
 
+#: How many words after a name may still be its title (김성하 경기연구원 센터장).
+_APPOSITION_WORDS = 3
 #: Types whose answers are names or noun phrases, which the type rules cannot all recognise.
 _NAMED = frozenset({"person", "organization", "place", "title"})
 
@@ -57,11 +61,15 @@ _NAMED = frozenset({"person", "organization", "place", "title"})
 _DAY = re.compile(r"\d\s?일|\d{4}\s?\.\s?\d{1,2}\s?\.\s?\d")
 _MONTH = re.compile(r"\d\s?월")
 _ARTICLE = re.compile(r"제\d+조(?:의\d+)?")
+_ACT = re.compile(r"(?:법률\s)?제\d+호")
 
 
 def _precision(candidate: Candidate) -> str:
-    """The finest part a date or statute reference names: day, month, year; article or finer."""
+    """The finest part a date or statute reference names: day, month, year; an act's
+    number, an article or finer."""
     if "law_reference" in candidate.types:
+        if _ACT.fullmatch(candidate.text):
+            return "act"
         return "article" if _ARTICLE.fullmatch(candidate.text) else "clause"
     if _DAY.search(candidate.text):
         return "day"
@@ -139,7 +147,9 @@ class AnswererConfig:
 
     ``threshold`` applies to the confidence, a logistic of the evidence of the best
     candidate's sentence (question words it shares, and how close they are to the
-    candidate): ``1 / (1 + exp(-steepness * (evidence - midpoint)))``. Calibrated on
+    candidate, less ``fit_penalty`` per missing unit of type fit, ``misfit_penalty`` for
+    a span of no recognised kind and ``ordinal_penalty`` for a missing first/last
+    qualifier): ``1 / (1 + exp(-steepness * (evidence - midpoint)))``. Calibrated on
     the dev sets (answerable against unanswerable questions).
     """
 
@@ -158,15 +168,23 @@ class AnswererConfig:
     follow_weight: float = 0.3
     predicate_weight: float = 0.5
     misfit: float = 0.2
+    proper_misfit: float = 0.4
     imprecise: float = 0.7
-    unasked_weight: float = 0.5
+    unasked_weight: float = 1.0
+    ordinal_penalty: float = 0.6
+    fit_penalty: float = 0.3
+    misfit_penalty: float = 0.9
+    alias_fit: float = 0.7
+    imprecise_name: float = 0.8
+    heading_weight: float = 0.5
     proximity_scale: float = 20.0
     max_citations: int = 4
 
 
 @dataclass(frozen=True)
 class _Sentence:
-    """A sentence of a hit, with its candidates, the context words of its titles and its 조."""
+    """A sentence of a hit, with its candidates, the context words of its titles, its 조
+    and the words of that 조's title (``heading``)."""
 
     doc: Document
     span: SentenceSpan
@@ -174,6 +192,7 @@ class _Sentence:
     context: frozenset[str]
     rank: int
     article: str | None = None
+    heading: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -269,9 +288,12 @@ class Answerer:
                 if key not in seen:
                     section = doc.section_at(span.start)
                     context = self._context(doc.title)
+                    heading: frozenset[str] = frozenset()
                     if section and section.title:
-                        context = context | self._context(section.title)
-                    seen[key] = _Sentence(doc, span, candidates, context, rank, section.article if section else None)
+                        heading = self._context(section.title)
+                        context = context | heading
+                    seen[key] = _Sentence(doc, span, candidates, context, rank,
+                                          section.article if section else None, heading)
         return list(seen.values())
 
     def _paragraph(self, doc: Document, start: int, end: int) -> list[tuple[SentenceSpan, tuple[Candidate, ...]]]:
@@ -337,9 +359,10 @@ class Answerer:
     def _matches(analysis: QuestionAnalysis, sentence: _Sentence) -> dict[str, tuple[float, list[int]]]:
         """For each question word found in the sentence: match strength and positions.
 
-        An exact morpheme match counts 1; a compound containing the word or contained
-        in it (위원회 / 국가인공지능전략위원회) 0.7; a word only in the document's
-        or the statute section's title 0.5 (it frames every sentence under it).
+        An exact morpheme match counts 1; a compound containing the word, or most of
+        the word (위원회 / 국가인공지능전략위원회, but not 위원 / 부위원장), 0.7; a word
+        only in the document's or the statute section's title 0.5 (it frames every
+        sentence under it).
         """
         found: dict[str, tuple[float, list[int]]] = {}
         forms = [(m.form.lower(), m.start) for m in sentence.span.morphemes if m.tag in CONTENT_TAGS]
@@ -350,7 +373,7 @@ class Answerer:
                 continue
             partial = [
                 start for form, start in forms
-                if len(token) >= 2 and len(form) >= 2 and (token in form or form in token)
+                if len(form) >= 2 and (token in form or (form in token and 3 * len(form) >= 2 * len(token)))
             ] if len(token) >= 2 else []
             if partial:
                 found[token] = (0.7, partial)
@@ -401,15 +424,23 @@ class Answerer:
                 return 0.8 if "title" in candidate.types else 0.5
             return 0.7 if "other" in candidate.types else 0.5
         if expected == "person" and "person" in candidate.types:
-            return 1.0 if NAME in candidate.types else 0.8
+            if NAME not in candidate.types:
+                return 0.8
+            # The name alone answers "누구"; its title after it is extra (최진호 국장).
+            return self.config.imprecise_name if is_titled(candidate.text) else 1.0
+        if analysis.precision == "act":
+            # Only an act's own number (제20000호) answers "법률 번호", never a 조.
+            return 1.0 if expected in candidate.types and _precision(candidate) == "act" else None
         if analysis.precision and expected in candidate.types:
             return 1.0 if _precision(candidate) == analysis.precision else self.config.imprecise
         if expected in candidate.types:
             return 1.0
         if _COMPATIBLE[expected] & candidate.types:
             return 0.5
-        if expected in _NAMED and "other" in candidate.types:
-            return self.config.misfit
+        # A statute reference (제12조) never names a person, place or organisation.
+        if expected in _NAMED and "other" in candidate.types and "law_reference" not in candidate.types:
+            # A proper noun the rules cannot type (올라프 숄츠) is likelier a name than a common noun.
+            return self.config.proper_misfit if "title" in candidate.types else self.config.misfit
         return None
 
     def _score(self, analysis: QuestionAnalysis, candidate: Candidate, sentence: _Sentence,
@@ -428,6 +459,11 @@ class Answerer:
         if repeat >= 1.0:
             return None
         c = self.config
+        # The span is of no recognised kind for the name asked for (어느 도시 → 정책).
+        misfit = fit <= max(c.misfit, c.proper_misfit)
+        if ALIAS in candidate.types and not analysis.alias:
+            # The name an alias or gloss stands for answers better than the alias.
+            fit *= c.alias_fit
         proximity = 0.0
         for token, (strength, positions) in matches.items():
             outside = [p for p in positions if not candidate.start <= p < candidate.end]
@@ -437,10 +473,17 @@ class Answerer:
         total = sum(weights.values())
         proximity = proximity / total if total else 0.0
         overlap = self._overlap(matches, weights)
-        if analysis.answer_type == "law_reference" and candidate.text == sentence.article:
+        titled = 0.0
+        if analysis.answer_type == "law_reference" and candidate.text == sentence.article \
+                and not self._names_another_law(analysis, sentence):
             overlap = max(overlap, article_overlap)
+            # 제43조(과태료) is about 과태료 as a whole; 제6조(과태료에 관한 경과조치) only in part.
+            if sentence.heading:
+                titled = len(sentence.heading & set(analysis.content_tokens)) / len(sentence.heading)
         head = analysis.head
-        headed = bool(head) and candidate.text.endswith(head) and len(candidate.text) > len(head)
+        headed = bool(head) and (
+            (candidate.text.endswith(head) and len(candidate.text) > len(head))
+            or (NAME in candidate.types and self._titled(candidate, sentence, head)))
         # "‘…’을 주제로" answers "어떤 주제로": the span sits right before the asked noun.
         followed = bool(head) and candidate.next_noun is not None and (
             candidate.next_noun.endswith(head) or head.endswith(candidate.next_noun))
@@ -456,10 +499,42 @@ class Answerer:
             + c.predicate_weight * self._predicate_near(analysis, candidate, sentence)
             - c.repeat_weight * (repeat if repeat > 0.5 else 0.0)
             - c.unasked_weight * unasked
+            + c.heading_weight * titled
             # Among numeric spans the longer one keeps its bound (60명 이내, 3년마다).
             + c.length_weight * min(len(candidate.text), 20) * any(ch.isdigit() for ch in candidate.text)
         )
-        return _Scored(score, overlap + 0.5 * proximity, candidate, sentence)
+        # A span of the wrong kind in a well-matching sentence is weak evidence too, a
+        # misfit weaker still.
+        evidence = (overlap + 0.5 * proximity - c.fit_penalty * (1 - fit) - c.misfit_penalty * misfit
+                    - c.ordinal_penalty * self._lacks_ordinal(analysis, sentence))
+        return _Scored(score, evidence, candidate, sentence)
+
+    @staticmethod
+    def _lacks_ordinal(analysis: QuestionAnalysis, sentence: _Sentence) -> bool:
+        """Whether the question asks for the first or last of something and the sentence
+        has no word saying so: "초대 이사장" is not answered by the current one."""
+        if analysis.ordinal is None:
+            return False
+        return not any(word in sentence.span.text for word in ORDINAL_FAMILIES[analysis.ordinal])
+
+    @staticmethod
+    def _names_another_law(analysis: QuestionAnalysis, sentence: _Sentence) -> bool:
+        """Whether the question names a law other than the sentence's document (「형법」 조항).
+
+        Such a question asks for a provision the sentence refers to, not for the
+        sentence's own 조.
+        """
+        return any(len(t) >= 2 and t.endswith("법") and t not in sentence.context for t in analysis.content_tokens)
+
+    @staticmethod
+    def _titled(candidate: Candidate, sentence: _Sentence, head: str) -> bool:
+        """Whether the asked title follows a name as its apposition (김숙희 서울시 디지털정책과장).
+
+        Of several names in a sentence, the one whose own title is the asked one
+        ("…정책과장은 누구인가") is the answer.
+        """
+        following = sentence.span.text[candidate.end - sentence.span.start:].split()[:_APPOSITION_WORDS]
+        return any(head in word for word in following)
 
     def _predicate_near(self, analysis: QuestionAnalysis, candidate: Candidate, sentence: _Sentence) -> float:
         """How closely the question's predicate follows the candidate (Korean is verb-final).

@@ -4,7 +4,9 @@ Two sources, both general: compact regular expressions for spans with a fixed sh
 (dates, times, counts, amounts of money, statute references, quoted titles), and Kiwi
 morphemes for noun phrases, whose head noun suggests a person, an organisation or a
 place (…재단 → organisation, …구 → place, a Kiwi NNP shaped like a Korean name →
-person). Every candidate carries exact document offsets.
+person). Words that name nothing on their own (경우, 해당, a noun made a verb by
+하다, a piece of 제36조제1항 or of a foreign name) never start or end a phrase. Every
+candidate carries exact document offsets.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)(?:\d{1,4}\s?년\s?)?(?:\d{1,2}\s?월\s?)?\d{1,2}\s?일(?!간|\s?동안|\s?이내|\s?마다)")),
     ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)(?:\d{1,4}\s?년\s?)?\d{1,2}\s?월")),
     ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)\d{1,4}\s?년(?!간|\s?동안|\s?이내|\s?마다)")),
+    ("date", re.compile(r"(?<!\d)\d{1,4}\s?년대(?:\s?(?:초|중반|후반|말))?")),
     ("date", re.compile(r"(?:\S+\s)?후\s\d+\s?(?:년|개월|주|일)이?\s경과한\s날")),
     ("time", re.compile(
         r"(?:(?:오전|오후|새벽|아침|저녁|밤|낮)\s?)?(?<![\d.])\d{1,2}\s?시(?!간|대|작|행|점|기|설|장|민|청|도)(?:\s?\d{1,2}\s?분)?(?:\s?\d{1,2}\s?초)?")),
@@ -41,7 +44,7 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("number", re.compile(
         rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?(?:개국|명|개|가지|대|곳|건|회|차례|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루)")),
     ("quantity", re.compile(
-        rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)(?:\s?(?:간|마다|동안|이내|이상|이하|미만|초과|가량|정도|째|여))?")),
+        rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)(?:\s?반)?(?:\s?(?:간|마다|동안|이내|이상|이하|미만|초과|가량|정도|째|여))?")),
     ("quantity", re.compile(
         rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)")),
     ("law_reference", re.compile(
@@ -79,6 +82,15 @@ _PLACE_SUFFIXES = (
 )
 #: Endings of place and organisation names that start like a surname (서울시, 남해군).
 _NOT_NAME_ENDINGS = ("시", "군", "청", "도청", "구청", "공사", "공단", "대학", "은행")
+#: Nouns that frame, bound or refer rather than name anything (경우, 해당, 이하, 당시,
+#: 자신): a noun phrase never starts or ends with one, so none answers on its own.
+_STOP_NOUNS = frozenset({
+    "경우", "해당", "이하", "이상", "미만", "초과", "이내", "관련", "이후", "이전", "이외", "당시", "동안",
+    "불구", "자신", "자기", "시작", "종류", "존재", "포함", "방법", "최초", "대상", "내용", "정도", "가운데",
+    "사이", "과정", "결과", "부분", "일부", "전체", "대부분", "다음", "이러", "그러", "이것", "그것", "위반",
+    "개정", "규정", "각", "등", "때문", "중", "후", "전", "외", "내", "간", "및", "또는", "여부", "사항",
+})
+_ITEM_LABEL = re.compile(r"[가-하]목|제?\d+호")
 #: Quoted spans up to this length are titles: no candidate may cut into them.
 _ATOMIC_QUOTE = 40
 _MAX_UNITS = 5
@@ -86,6 +98,10 @@ _MAX_UNITS = 5
 NAME = "name"
 #: Extra marker among a candidate's types: the span is the whole text between quotes.
 QUOTED = "quoted"
+#: Extra marker among a candidate's types: another name for the name right before it,
+#: a statute's short alias (인공지능정책센터(이하 "센터"라 한다)) or a gloss (대통력(大統曆)).
+ALIAS = "alias"
+_ALIAS_INTRO = re.compile(r"(\S+)\(이하\s?$")
 
 
 @dataclass(frozen=True)
@@ -124,8 +140,13 @@ def _is_name(unit: list[Morpheme], before_title: bool) -> bool:
     return len(unit) == 1 and unit[0].tag == "NNP" and len(form) == 3
 
 
+def is_titled(text: str) -> bool:
+    """Whether a span ends with a title or role (…이사장, …기자, 대통령)."""
+    return text.endswith(_ROLE_SUFFIXES)
+
+
 def _is_title(unit: list[Morpheme]) -> bool:
-    return "".join(m.form for m in unit).endswith(_ROLE_SUFFIXES)
+    return is_titled("".join(m.form for m in unit))
 
 
 def _ends_with(unit: list[Morpheme], suffixes: tuple[str, ...]) -> bool:
@@ -196,20 +217,64 @@ def _units(morphemes: tuple[Morpheme, ...]) -> list[tuple[list[Morpheme], bool]]
     return kept
 
 
+def _is_stop(unit: list[Morpheme]) -> bool:
+    """Whether a word only frames or labels (경우, 이하, 가목), naming nothing itself."""
+    form = "".join(m.form for m in unit)
+    return form in _STOP_NOUNS or bool(_ITEM_LABEL.fullmatch(form))
+
+
+#: Suffixes that make the noun before them a verb or adjective (개편되다, 반대하다).
+_VERB_SUFFIXES = frozenset({"XSV", "XSA"})
+
+
+def _is_foreign_name(part: list[list[Morpheme]], rest: list[list[Morpheme]]) -> bool:
+    """Whether proper nouns before a title name a person: 올라프 숄츠 총리, 올라프 숄츠
+    독일 총리 (a country or body may stand between name and title).
+
+    Names without a Korean surname are only recognisable by the title after them.
+    """
+    proper = all(m.tag in ("NNP", "SL") for unit in part for m in unit)
+    if not proper or not rest:
+        return False
+    if _is_title(rest[0]):
+        return len(part) > 1
+    return len(rest) > 1 and _is_title(rest[1]) and all(m.tag == "NNP" for m in rest[0])
+
+
+def _is_foreign(unit: list[Morpheme]) -> bool:
+    """Whether a word is written in the Latin alphabet (Forest, AI)."""
+    return all(m.tag == "SL" for m in unit)
+
+
 def _noun_phrases(sentence: SentenceSpan) -> list[Candidate]:
+    """Noun phrases of up to :data:`_MAX_UNITS` words, typed by :func:`_phrase_types`.
+
+    A phrase never starts or ends inside a run of foreign words (‘Keep the Forest’ is
+    one name), and a noun made a verb by 하다/되다 (도입되면서, 반대하는) is no
+    phrase end: it names an event, not a thing.
+    """
     candidates = []
+    verbal = {m.start for m in sentence.morphemes if m.tag in _VERB_SUFFIXES}
     phrase: list[list[Morpheme]] = []
     for unit, open_ in _units(sentence.morphemes):
         phrase.append(unit)
         if open_:
             continue
         for i in range(len(phrase)):
+            if _is_stop(phrase[i]) or (i > 0 and _is_foreign(phrase[i - 1]) and _is_foreign(phrase[i])):
+                continue
             name = _is_name(phrase[i], before_title=any(_is_title(u) for u in phrase[i + 1:]))
             for j in range(i + 1, min(len(phrase), i + _MAX_UNITS) + 1):
                 part = phrase[i:j]
+                if _is_stop(part[-1]) or part[-1][-1].end in verbal \
+                        or (j < len(phrase) and _is_foreign(part[-1]) and _is_foreign(phrase[j])):
+                    continue
                 start, end = part[0][0].start, part[-1][-1].end
                 text = sentence.text[start - sentence.start:end - sentence.start]
-                candidates.append(Candidate(start, end, text, _phrase_types(part, name)))
+                types = _phrase_types(part, name)
+                if not name and _is_foreign_name(part, phrase[j:]):
+                    types = types | {"person", NAME}
+                candidates.append(Candidate(start, end, text, types))
         phrase = []
     return candidates
 
@@ -227,13 +292,19 @@ def _counts(sentence: SentenceSpan) -> list[Candidate]:
     """
     candidates = []
     morphemes = sentence.morphemes
-    for before, number, counter in zip((None,) + morphemes, morphemes, morphemes[1:]):
+    first = 0  # where the run of numerals ending at the current one starts (38억, 만오천)
+    for i, (number, counter) in enumerate(zip(morphemes, morphemes[1:])):
+        if number.tag not in _NUMERIC:
+            continue
+        if i == 0 or morphemes[i - 1].tag not in _NUMERIC or morphemes[i - 1].end != number.start:
+            first = i
         # 제1항, 제10조 are references, not counts.
-        ordinal = before is not None and before.form == "제" and before.end == number.start
-        if not ordinal and number.tag in _NUMERIC and counter.tag in _COUNTER_TAGS and len(counter.form) <= _MAX_COUNTER \
+        ordinal = first > 0 and morphemes[first - 1].form == "제" and morphemes[first - 1].end == morphemes[first].start
+        if not ordinal and counter.tag in _COUNTER_TAGS and len(counter.form) <= _MAX_COUNTER \
                 and counter.start - number.end <= 1:
-            text = sentence.text[number.start - sentence.start:counter.end - sentence.start]
-            candidates.append(Candidate(number.start, counter.end, text, frozenset({"number"})))
+            start = morphemes[first].start
+            text = sentence.text[start - sentence.start:counter.end - sentence.start]
+            candidates.append(Candidate(start, counter.end, text, frozenset({"number"})))
     return candidates
 
 
@@ -245,7 +316,11 @@ def _quoted(sentence: SentenceSpan) -> list[Candidate]:
             inner = match.group(1).strip()
             if inner:
                 start = sentence.start + match.start(1) + match.group(1).index(inner)
-                candidates.append(Candidate(start, start + len(inner), inner, frozenset({"title", "other", QUOTED})))
+                types = {"title", "other", QUOTED}
+                named = _ALIAS_INTRO.search(sentence.text, 0, match.start())
+                if named and inner in named.group(1) and inner != named.group(1):
+                    types.add(ALIAS)
+                candidates.append(Candidate(start, start + len(inner), inner, frozenset(types)))
     return candidates
 
 
@@ -306,11 +381,27 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
         found.setdefault((candidate.start, candidate.end), set(candidate.types))
     for candidate in quotes:
         found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)
+    references = [span for span, types in found.items() if "law_reference" in types]
     for candidate in _noun_phrases(sentence):
-        if not _cuts_a_quote(candidate.start, candidate.end, quotes):
+        # Pieces of a statute reference (제36, 제1항 of 제36조제1항) name nothing; the
+        # patterns type the whole reference.
+        if not _cuts_a_quote(candidate.start, candidate.end, quotes) and not any(
+                candidate.start < end and start < candidate.end for start, end in references):
             found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)
+    for (start, end), types in found.items():
+        if _is_gloss(sentence, start, end):
+            types.add(ALIAS)
     return [
         Candidate(start, end, sentence.text[start - sentence.start:end - sentence.start], frozenset(types),
                   *_context_after(sentence, end))
         for (start, end), types in sorted(found.items())
     ]
+
+
+def _is_gloss(sentence: SentenceSpan, start: int, end: int) -> bool:
+    """Whether a span without Hangul opens a parenthesis after a word: 대통력(大統曆),
+    한국개발연구소(KDI) — a gloss of the name before it."""
+    before = sentence.text[:start - sentence.start]
+    text = sentence.text[start - sentence.start:end - sentence.start]
+    return before.endswith("(") and len(before) > 1 and not before[-2].isspace() \
+        and not any("가" <= ch <= "힣" for ch in text)

@@ -21,7 +21,7 @@ AnswerType = Literal[
     "law_reference", "other",
 ]
 ANSWER_TYPES: tuple[str, ...] = get_args(AnswerType)
-Precision = Literal["year", "month", "article"]
+Precision = Literal["year", "month", "article", "act"]
 
 _NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SL", "XR"})
 _WH_FORMS = frozenset({"누구", "어디", "언제", "얼마", "얼마나", "몇", "며칠", "무엇", "뭐", "무슨", "어느", "어떤", "웬"})
@@ -33,18 +33,22 @@ _FOCUS_TYPES: tuple[tuple[AnswerType, tuple[str, ...]], ...] = (
     ("law_reference", ("조문", "조항", "조")),
     ("time", ("시각",)),
     ("money", ("금액", "예산", "비용", "가격", "과태료", "벌금", "수당", "수수료", "액수", "요금",
-               "연봉", "보수", "처벌", "출연금", "상금")),
+               "연봉", "보수", "처벌", "출연금", "상금", "액")),
     ("quantity", ("기간", "임기", "주기", "동안", "시간", "나이", "거리", "비율", "퍼센트", "규모",
                   "크기", "길이", "높이", "무게", "면적", "인원", "횟수", "개월")),
     ("date", ("날짜", "일자", "시기", "연도", "년도", "시점", "요일", "시행일", "공포일", "생일",
-              "기념일", "날", "해", "때", "년", "월", "일")),
+              "기념일", "날", "해", "때", "년", "월", "일", "시대", "연대")),
     ("person", ("사람", "인물", "직책", "직위", "직함", "수장", "발표자", "기자", "장관", "위원장",
-                "이사장", "대표", "인사", "선수", "작가", "감독", "왕", "자")),
+                "이사장", "대표", "인사", "선수", "작가", "감독", "왕", "자", "실장", "과장", "국장", "부장",
+                "본부장", "센터장", "원장", "회장", "사장", "총장", "대통령", "총리", "의원", "교수", "박사",
+                "장군", "아내", "남편", "부인", "왕비", "황후", "후보", "배우", "가수", "건축가", "작곡가", "화가")),
     ("organization", ("기관", "단체", "기구", "조직", "매체", "언론사", "신문사", "방송사", "회사",
                       "기업", "협회", "위원회", "부처", "소속", "연구소", "연구원", "대학", "학교",
                       "팀", "정당", "모임", "구단", "재단")),
     ("place", ("장소", "곳", "지역", "도시", "나라", "국가", "위치", "주소", "공간", "건물", "동네",
                "지방", "대륙", "섬", "구", "도", "군")),
+    # After the people whose titles end in 수 (선수, 교수).
+    ("number", ("수", "개수", "갯수", "숫자")),
     ("title", ("제목", "주제", "이름", "명칭", "용어", "약칭", "약자", "슬로건", "표어", "작품",
                "책", "노래", "영화", "앨범", "별명", "호칭")),
 )
@@ -64,13 +68,30 @@ _ARTICLE_NOUNS = frozenset({"조", "조문", "조항"})
 _POINT_PARTICLES = frozenset({"에", "부터", "까지", "도", "생"})
 #: Focus nouns that name a name: the answer ends with the noun before them, if anything.
 _NAMING_NOUNS = frozenset({"이름", "명칭", "용어", "약칭", "제목", "무엇", "것", "뭐"})
-_MONEY_WORDS = ("과태료", "벌금", "예산", "금액", "비용", "수당", "수수료", "가격", "출연", "원", "돈",
-                "요금", "연봉", "투자", "매출", "세금")
+#: Words asking for another name of a thing: an abbreviation, a foreign or Hanja form.
+_ALIAS_WORDS = ("약칭", "약자", "약어", "줄임말", "영문", "영어", "원어", "한자", "알파벳")
+#: Nouns for a statute, whose 번호 is a reference (법률 제20000호).
+_LAW_WORDS = frozenset({"법률", "법령", "법", "조례", "공포", "대통령령"})
+#: Nouns naming a bound of what the noun before them measures (과태료의 상한).
+_LIMIT_NOUNS = frozenset({"상한", "하한", "한도", "상한액", "최고액", "최대치", "최소치"})
+#: Nouns that classify the noun after them (어떤 종류의 암석): that noun is the asked one.
+_KIND_NOUNS = frozenset({"유형", "종류", "형태", "형식", "모양", "부류", "성격"})
+#: Nouns asking for the name of whatever the noun before them is (건축가의 이름).
+_NAME_NOUNS = frozenset({"이름", "성함", "명칭"})
+_MONEY_WORDS = ("과태료", "벌금", "예산", "금액", "비용", "수당", "수수료", "가격", "출연", "돈",
+                "요금", "연봉", "투자", "매출", "세금", "입장료", "이용료", "사용료", "임대료", "보험료",
+                "등록금", "회비", "임금", "월급", "값")
 _DURATION_WORDS = frozenset({"동안", "간", "지나", "걸리", "경과", "만"})
 #: Content morphemes that only frame a question (기사, 이름) and say nothing about the answer.
 _FRAME_WORDS = frozenset({"것", "수", "무엇", "누구", "어디", "언제", "얼마", "몇", "이름", "명칭",
                           "하", "되", "있", "이", "그", "대하", "관하", "따르", "말하", "알리",
                           "부르", "불리", "가리키"})
+#: Words singling out the first or the last of a series (첫 회의, 초대 이사장, 마지막 경기):
+#: a sentence without any word of the same family is about another member of it.
+ORDINAL_FAMILIES: dict[str, frozenset[str]] = {
+    "first": frozenset({"첫", "처음", "최초", "초대", "첫째", "시초"}),
+    "last": frozenset({"마지막", "최후", "최종"}),
+}
 #: Case particles grouped by the role they mark; the answer in the document tends to
 #: carry the same role as the wh-word in the question (누구를 → 그를, 어디에서 → 서울에서).
 PARTICLE_ROLES: dict[str, str] = {
@@ -99,7 +120,11 @@ class QuestionAnalysis:
     the wh-phrase (object for 무엇을); ``predicate`` the verb stem it depends on.
     ``precision`` is the part of a date asked for when the question names it (연도 →
     year, 몇 월 → month), or ``article`` when a statute reference is asked by its 조:
-    a full date or a 항 then answers more than was asked.
+    a full date or a 항 then answers more than was asked; ``act`` asks for the number
+    of an act itself (법률 번호 → 제20000호). ``ordinal`` names the
+    :data:`ORDINAL_FAMILIES` family of a first/last qualifier (첫 회의 → first);
+    ``alias`` is true when the question asks for another name of a thing (영문 약칭,
+    한자 표기), which documents give in parentheses or as a defined short name.
     """
 
     text: str
@@ -112,6 +137,8 @@ class QuestionAnalysis:
     role: str | None = None
     predicate: str | None = None
     precision: Precision | None = None
+    ordinal: str | None = None
+    alias: bool = False
 
     @cached_property
     def compact(self) -> str:
@@ -176,6 +203,11 @@ def analyze_question(text: str) -> QuestionAnalysis:
         if wh in _DETERMINERS and wh_index + 1 < len(tokens) and tokens[wh_index + 1].tag in _NOUN_TAGS:
             focus_index = wh_index + 1
             skip.add(focus_index)
+            # "어떤 유형의 기관" asks for a 기관 (but "어느 회사의 사장" for a 회사).
+            if forms[focus_index] in _KIND_NOUNS and focus_index + 2 < len(tokens) and forms[focus_index + 1] == "의" \
+                    and tokens[focus_index + 1].tag == "JKG" and tokens[focus_index + 2].tag in ("NNG", "NNP"):
+                focus_index += 2
+                skip.add(focus_index)
         else:
             # The topic/subject the wh-word is predicated of: "소속 기관은 어디인가".
             before = [i for i in range(wh_index) if tokens[i].tag in _NOUN_TAGS]
@@ -192,6 +224,13 @@ def analyze_question(text: str) -> QuestionAnalysis:
         nouns_before = [t.form for t in tokens[:focus_index] if t.tag in ("NNG", "NNP")]
         head = nouns_before[-1] if nouns_before else None
     answer_type = _type_of(wh, after, focus, text)
+    if focus in _LIMIT_NOUNS and focus_index:
+        # "과태료의 상한은" asks for an amount of money: the limit of what the noun before names.
+        limited = _focus_type(next((t.form for t in reversed(tokens[:focus_index]) if t.tag in ("NNG", "NNP")), None))
+        answer_type = limited or answer_type
+    if focus in _NAME_NOUNS and _focus_type(head) in ("person", "organization", "place"):
+        # "건축가의 이름은" asks for a person, "기관의 이름은" for an organisation.
+        answer_type = _focus_type(head)
     units: tuple[str, ...] = ()
     if wh == "몇" and focus_index is not None and answer_type != "law_reference":
         units = _COUNTER_UNITS.get(focus, (focus,))
@@ -205,9 +244,14 @@ def analyze_question(text: str) -> QuestionAnalysis:
         precision = _DATE_PRECISION.get(focus or "")
     elif answer_type == "law_reference" and focus in _ARTICLE_NOUNS:
         precision = "article"
+    elif focus == "번호" and focus_index and forms[focus_index - 1] in _LAW_WORDS:
+        # "법률 번호는" asks for the number of an act (법률 제20000호), not for a 조.
+        answer_type, precision = "law_reference", "act"
+    ordinal = next((family for family, words in ORDINAL_FAMILIES.items() if words & set(forms)), None)
+    alias = any(word in text for word in _ALIAS_WORDS)
     return QuestionAnalysis(
         text=text, answer_type=answer_type, wh_word=wh, content_tokens=content, focus=focus, head=head,
-        units=units, role=role, predicate=predicate, precision=precision,
+        units=units, role=role, predicate=predicate, precision=precision, ordinal=ordinal, alias=alias,
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.answering import Answer, Answerer
-from rag.documents import Chunk, Document
+from rag.documents import Chunk, Document, Section
 from rag.loaders import load_path
 from rag.retrieval import SearchHit
 from rag.scoring import normalize_answer
@@ -179,3 +179,128 @@ def test_invariants_over_the_dev_sets(pipeline, answerer, name):
     for row in rows:
         answer = _ask(pipeline, answerer, row["question"])
         assert answer.question == row["question"]
+
+
+# -- general rules, each on a small hand-made document ----------------------------------
+
+def _ask_one(question: str, *docs: Document, threshold: float = 0.0) -> Answer:
+    hits = [_hit(doc, 0, len(doc.text)) for doc in docs]
+    documents = {doc.doc_id: doc for doc in docs}
+    answer = Answerer.with_threshold(threshold).answer(question, hits, documents)
+    _check_invariants(answer, documents)
+    return answer
+
+
+FACTORY = Document(
+    doc_id="f",
+    title="공장 이야기",
+    text="공장 이야기\n\n이 공장은 1987년 4월 12일 문을 열었다. 공장에는 김영수 생산본부장과 박민지 품질관리팀장이 있다.",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        ("공장이 문을 연 연도는?", "1987년"),
+        ("공장은 몇 월에 문을 열었나?", "1987년 4월"),
+        ("공장은 언제 문을 열었나?", "1987년 4월 12일"),
+        # of two names, the one whose own title is asked
+        ("공장의 품질관리팀장은 누구인가?", "박민지"),
+        ("공장의 생산본부장은 누구인가?", "김영수"),
+    ],
+)
+def test_the_part_asked_for_and_the_name_with_the_asked_title(question, gold):
+    assert _ask_one(question, FACTORY).answer == gold
+
+
+ACT = Document(
+    doc_id="act",
+    title="도시숲 관리법",
+    text="도시숲 관리법\n\n제9조(나무 심기 계획) 시장은 매년 나무 심기 계획을 세운다.",
+    sections=(Section(9, 44, "제9조", "제9조", "나무 심기 계획"),),
+    kind="statute",
+)
+DECREE = Document(
+    doc_id="decree",
+    title="도시숲 관리법 시행령",
+    text="도시숲 관리법 시행령\n\n제4조(나무 심기 계획) 나무 심기 계획에는 심을 나무의 수를 적는다.",
+    sections=(Section(13, 52, "제4조", "제4조", "나무 심기 계획"),),
+    kind="statute",
+)
+
+
+def test_the_act_is_meant_unless_the_question_names_its_decree():
+    assert _ask_one("도시숲 관리법에서 나무 심기 계획을 정한 조문은 몇 조인가?", DECREE, ACT).answer == "제9조"
+    assert _ask_one("도시숲 관리법 시행령에서 나무 심기 계획을 정한 조문은 몇 조인가?", ACT, DECREE).answer == "제4조"
+
+
+CENTRE = Document(
+    doc_id="c",
+    title="센터 설치",
+    text='센터 설치\n\n시장은 도시 정보를 모으기 위하여 도시데이터센터(이하 "센터"라 한다)를 둔다.',
+)
+
+
+def test_the_full_name_beats_the_alias_that_shortens_it():
+    assert _ask_one("도시 정보를 모으려고 시장이 두는 기관은?", CENTRE).answer == "도시데이터센터"
+
+
+def test_a_missing_first_or_last_qualifier_weakens_the_evidence():
+    plain = _ask_one("공장의 생산본부장은 누구인가?", FACTORY)
+    first = _ask_one("공장의 초대 생산본부장은 누구인가?", FACTORY)
+    assert first.confidence < plain.confidence
+
+
+def test_a_statute_reference_is_never_a_place():
+    answer = _ask_one("도시숲 관리법상 나무 심기 계획은 어느 도시에 있나?", ACT)
+    assert answer.answer is None or not answer.answer.startswith("제")
+
+
+def test_the_bare_name_beats_the_name_with_its_title():
+    doc = Document(doc_id="p", title="인사", text="인사\n\n이번 행사에는 최진호 국장이 참석했다.")
+    assert _ask_one("행사에 참석한 사람은 누구인가?", doc).answer == "최진호"
+
+
+def _statute(doc_id: str, title: str, articles: list[tuple[str, str, str]]) -> Document:
+    """A statute document whose 조 are (label, title, body), one line each."""
+    text, sections = title, []
+    for label, heading, body in articles:
+        text += "\n\n"
+        start = len(text)
+        text += f"{label}({heading}) {body}"
+        sections.append(Section(start, len(text), label, label, heading))
+    return Document(doc_id=doc_id, title=title, text=text, sections=tuple(sections), kind="statute")
+
+
+SUBSIDY = _statute("s", "마을 지원법", [
+    ("제2조", "보조금에 관한 경과조치", "이 법 시행 전에 받은 보조금은 종전의 규정에 따른다."),
+    ("제5조", "보조금", "시장은 마을 사업에 보조금을 줄 수 있다."),
+    ("제9조", "벌칙 적용에서 공무원 의제", "위원은 「형법」 제129조부터 제132조까지의 규정을 적용할 때에는 공무원으로 본다."),
+])
+
+
+def test_the_article_whose_whole_title_is_asked_beats_one_that_mentions_it():
+    assert _ask_one("마을 지원법에서 보조금을 정한 조문은 몇 조인가?", SUBSIDY).answer == "제5조"
+
+
+def test_a_question_naming_another_law_asks_for_the_provision_referred_to():
+    answer = _ask_one("마을 지원법상 위원을 공무원으로 보는 「형법」 조항은?", SUBSIDY)
+    assert answer.answer is not None and answer.answer.startswith("제129조")
+
+
+GLOSSED = Document(doc_id="g", title="연구소", text="연구소\n\n정부는 1971년 한국개발연구소(KDI)를 세웠다.")
+
+
+def test_the_gloss_answers_only_when_another_name_is_asked():
+    assert _ask_one("정부가 1971년 세운 기관은?", GLOSSED).answer == "한국개발연구소"
+    assert _ask_one("정부가 1971년 세운 연구소의 영문 약칭은?", GLOSSED).answer == "KDI"
+
+
+def test_an_untyped_proper_noun_beats_a_common_noun_for_a_person():
+    doc = Document(doc_id="r", title="경기", text="경기\n\n최근 경기에서는 마르코 로시가 우승했다.")
+    assert _ask_one("최근 경기에서 우승한 선수는?", doc).answer == "마르코 로시"
+
+
+def test_an_acts_number_is_answered_by_its_number_only():
+    doc = Document(doc_id="n", title="마을 지원법", text="마을 지원법\n\n제1조(목적) 이 법은 마을을 돕는다.\n\n부칙 <제19001호,2024.3.1>")
+    assert _ask_one("마을 지원법 제정 법률의 법률 번호는?", doc).answer == "제19001호"

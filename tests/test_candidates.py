@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.candidates import NAME, QUOTED, extract_candidates
+from rag.candidates import ALIAS, NAME, QUOTED, extract_candidates
 from rag.sentences import split_sentences
 
 
@@ -115,3 +115,101 @@ def test_a_one_syllable_place_ending_needs_a_proper_noun():
     found = candidates("인천항에서 정책 연구를 하고 제2항을 고쳤다.")
     assert "place" in found["인천항"]
     assert "place" not in found["정책 연구"] and "place" not in found.get("제2항", set())
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("이 배는 엔진 4기를 싣고 다닌다.", "4기"),
+        ("이 곡은 12마디로 이루어져 있다.", "12마디"),
+        ("그 단지는 1200가구 규모다.", "1200가구"),
+        ("공사비로 3천만 달러가 들었다.", "3천만 달러"),
+        ("설치 파일은 256MB의 공간이 필요하다.", "256MB"),
+    ],
+)
+def test_counts_in_any_counter_and_amounts_in_any_currency(text, span):
+    assert span in candidates(text)
+
+
+def test_a_reference_number_is_no_count():
+    found = candidates("제3항에 따른 신고를 한다.")
+    assert "3항" not in found
+
+
+def test_the_year_and_month_of_a_full_date_are_candidates_of_their_own():
+    found = candidates("공장은 1987년 4월 12일 문을 열었다.")
+    assert {"1987년 4월 12일", "1987년 4월", "1987년"} <= set(found)
+    assert all("date" in found[span] for span in ("1987년 4월 12일", "1987년 4월", "1987년"))
+
+
+def test_the_article_of_a_finer_reference_is_a_candidate():
+    found = candidates("법 제12조제2항에 따라 신고한다.")
+    assert "law_reference" in found["제12조제2항"] and "law_reference" in found["제12조"]
+
+
+@pytest.mark.parametrize(
+    ("text", "stop"),
+    [
+        ("해당 경우에는 신고하지 아니한다.", "경우"),
+        ("해당 사업자는 신고를 한다.", "해당"),
+        ("나목에 해당하는 자를 말한다.", "나목"),
+        ("그 당시 주민들은 떠났다.", "당시"),
+    ],
+)
+def test_framing_nouns_are_no_candidates(text, stop):
+    found = candidates(text)
+    assert stop not in found
+    assert not any(span.startswith(stop + " ") or span.endswith(" " + stop) for span in found)
+
+
+def test_a_statute_alias_is_marked_but_a_defined_term_is_not():
+    found = candidates('시장은 도시데이터센터(이하 "센터"라 한다)를 둔다.')
+    assert ALIAS in found["센터"]
+    found = candidates('데이터를 가공한 결과(이하 "가공정보"라 한다)를 공개한다.')
+    assert ALIAS not in found["가공정보"]
+
+
+def test_pieces_of_a_statute_reference_are_no_noun_phrases():
+    found = candidates("제36조제1항을 위반한 자")
+    assert "제36조제1항" in found
+    assert "제36" not in found and "제1항" not in found
+
+
+def test_a_run_of_foreign_words_is_one_name():
+    found = candidates("시민들은 Keep the Forest 운동을 벌였다.")
+    assert "Keep the Forest" in found
+    assert not {"Keep", "the", "Forest", "Keep the", "the Forest"} & set(found)
+
+
+@pytest.mark.parametrize(
+    ("text", "verbal", "noun"),
+    [
+        ("그 제도는 개편되면서 오래 쓰였다.", "개편", "제도"),
+        ("주민들은 공사에 반대하는 모임을 꾸렸다.", "반대", "공사"),
+    ],
+)
+def test_a_noun_made_a_verb_is_no_candidate(text, verbal, noun):
+    found = candidates(text)
+    assert verbal not in found and noun in found
+
+
+@pytest.mark.parametrize(
+    ("text", "gloss", "name"),
+    [
+        ("이 역법은 대통력(大統曆)이라 불렸다.", "大統曆", "대통력"),
+        ("그는 한국개발연구소(KDI)에서 일했다.", "KDI", "한국개발연구소"),
+    ],
+)
+def test_a_parenthesised_gloss_is_an_alias_of_the_name_before_it(text, gloss, name):
+    found = candidates(text)
+    assert ALIAS in found[gloss] and ALIAS not in found[name]
+
+
+def test_a_decade_is_a_date():
+    assert "date" in candidates("그 음악은 1960년대 후반에 유행했다.")["1960년대 후반"]
+
+
+def test_proper_nouns_before_a_title_name_a_person():
+    found = candidates("회담에는 올라프 숄츠 독일 총리가 나왔다.")
+    assert {"person", NAME} <= found["올라프 숄츠"]
+    assert "person" not in found["올라프"] and "person" not in found["독일"]
