@@ -24,9 +24,10 @@ from typing import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.candidates import ALIAS, NAME, QUOTED, Candidate, extract_candidates, is_titled
+from rag.candidates import ALIAS, DEFINITION, NAME, QUOTED, TERM, Candidate, extract_candidates, is_titled
 from rag.documents import Document
-from rag.lexical import CONTENT_TAGS, tokenize
+from rag.mentions import Mentions, compact_name
+from rag.lexical import CONTENT_TAGS, EQUIVALENT_FORMS, tokenize
 from rag.questions import ORDINAL_FAMILIES, AnswerType, QuestionAnalysis, analyze_question
 from rag.retrieval import SearchHit
 from rag.sentences import SentenceSpan, paragraph_bounds, split_sentences
@@ -179,6 +180,13 @@ class AnswererConfig:
     heading_weight: float = 0.5
     proximity_scale: float = 20.0
     max_citations: int = 4
+    clause_weight: float = 0.3
+    definition_weight: float = 1.0
+    definition_evidence: float = 0.5
+    absent_verb: float = 0.3
+    counted_weight: float = 1.0
+    counted_penalty: float = 0.3
+    counted_scale: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -219,17 +227,21 @@ class Answerer:
         return cls(dataclasses.replace(AnswererConfig(), threshold=threshold))
 
     def answer(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
-               question_id: str | None = None, hits_read: int | None = None) -> Answer:
+               question_id: str | None = None, hits_read: int | None = None,
+               mentions: Mentions = Mentions()) -> Answer:
         """Answer ``question`` from ``hits`` (best first); abstain when the evidence is weak.
 
-        The first ``hits_read`` hits are read (default ``config.hits``).
+        The first ``hits_read`` hits are read (default ``config.hits``). ``mentions`` are
+        the documents the question calls by name (:mod:`rag.mentions`): sentences of
+        other documents count less, and the names are no words to match.
         """
         started = time.perf_counter()
         analysis = analyze_question(question)
+        named = mentions.doc_ids
         sentences = self._sentences(hits[: hits_read or self.config.hits], documents)
         matches = {id(s): self._matches(analysis, s) for s in sentences}
         weights = self._weights(analysis, sentences, matches)
-        unasked = self._unasked_documents(analysis, sentences)
+        unasked = self._unasked_documents(analysis, sentences, named)
         articles = self._article_overlaps(sentences, matches, weights)
         best: _Scored | None = None
         for sentence in sentences:
@@ -313,13 +325,17 @@ class Answerer:
             self._contexts[title] = frozenset(tokenize(title))
         return self._contexts[title]
 
-    def _unasked_documents(self, analysis: QuestionAnalysis, sentences: list[_Sentence]) -> set[str]:
-        """Ids of retrieved documents the question does not mean, judged by their titles.
+    def _unasked_documents(self, analysis: QuestionAnalysis, sentences: list[_Sentence],
+                           named: frozenset[str]) -> set[str]:
+        """Ids of retrieved documents the question does not mean, judged by their names.
 
-        When one title is another plus words (an act and its 시행령), the question
-        means the longer title only if it names one of the extra words, and the
-        shorter one otherwise.
+        A question that names documents (인공지능기본법, 「지능정보화 기본법」) means
+        those only. Otherwise, when one title is another plus words (an act and its
+        시행령), the question means the longer title only if it names one of the extra
+        words, and the shorter one otherwise.
         """
+        if named:
+            return {s.doc.doc_id for s in sentences} - named
         titles = {s.doc.doc_id: self._context(s.doc.title) for s in sentences}
         unasked: set[str] = set()
         for broad, broad_words in titles.items():
@@ -359,15 +375,16 @@ class Answerer:
     def _matches(analysis: QuestionAnalysis, sentence: _Sentence) -> dict[str, tuple[float, list[int]]]:
         """For each question word found in the sentence: match strength and positions.
 
-        An exact morpheme match counts 1; a compound containing the word, or most of
-        the word (위원회 / 국가인공지능전략위원회, but not 위원 / 부위원장), 0.7; a word
+        An exact morpheme match (or an equivalent spelling, AI for 인공지능) counts 1; a
+        compound containing the word, or most of the word (위원회 / 국가인공지능전략위원회, but not 위원 / 부위원장), 0.7; a word
         only in the document's or the statute section's title 0.5 (it frames every
         sentence under it).
         """
         found: dict[str, tuple[float, list[int]]] = {}
         forms = [(m.form.lower(), m.start) for m in sentence.span.morphemes if m.tag in CONTENT_TAGS]
         for token in set(analysis.content_tokens):
-            exact = [start for form, start in forms if form == token]
+            same = EQUIVALENT_FORMS.get(token, frozenset()) | {token}
+            exact = [start for form, start in forms if form in same]
             if exact:
                 found[token] = (1.0, exact)
                 continue
@@ -381,8 +398,7 @@ class Answerer:
                 found[token] = (0.5, [])
         return found
 
-    @staticmethod
-    def _weights(analysis: QuestionAnalysis, sentences: list[_Sentence],
+    def _weights(self, analysis: QuestionAnalysis, sentences: list[_Sentence],
                  matches: dict[int, dict[str, tuple[float, list[int]]]]) -> dict[str, float]:
         """An inverse sentence frequency per question word, over the retrieved sentences.
 
@@ -391,10 +407,13 @@ class Answerer:
         about something the documents never mention gets weak evidence.
         """
         total = len(sentences)
-        return {
-            token: math.log(1 + (total + 1) / (1 + sum(token in matches[id(s)] for s in sentences)))
-            for token in set(analysis.content_tokens)
-        }
+        weights = {}
+        for token in set(analysis.content_tokens):
+            found = sum(token in matches[id(s)] for s in sentences)
+            weights[token] = math.log(1 + (total + 1) / (1 + found))
+            if not found and token in analysis.verbs:
+                weights[token] *= self.config.absent_verb
+        return weights
 
     @staticmethod
     def _overlap(matches: dict[str, tuple[float, list[int]]], weights: dict[str, float]) -> float:
@@ -465,10 +484,11 @@ class Answerer:
             # The name an alias or gloss stands for answers better than the alias.
             fit *= c.alias_fit
         proximity = 0.0
+        start, end = candidate.extent or (candidate.start, candidate.end)
         for token, (strength, positions) in matches.items():
-            outside = [p for p in positions if not candidate.start <= p < candidate.end]
+            outside = [p for p in positions if not start <= p < end]
             if outside:
-                distance = min(max(candidate.start - p, p - candidate.end, 0) for p in outside)
+                distance = min(max(start - p, p - end, 0) for p in outside)
                 proximity += weights[token] * strength * math.exp(-distance / c.proximity_scale)
         total = sum(weights.values())
         proximity = proximity / total if total else 0.0
@@ -488,6 +508,8 @@ class Answerer:
         followed = bool(head) and candidate.next_noun is not None and (
             candidate.next_noun.endswith(head) or head.endswith(candidate.next_noun))
         role = analysis.role is not None and candidate.role == analysis.role
+        counted = self._counted_near(analysis, candidate, matches)
+        defined = self._defines_asked(analysis, candidate)
         score = (
             c.rank_weight / (1 + sentence.rank)
             + c.overlap_weight * overlap
@@ -500,14 +522,69 @@ class Answerer:
             - c.repeat_weight * (repeat if repeat > 0.5 else 0.0)
             - c.unasked_weight * unasked
             + c.heading_weight * titled
+            + c.clause_weight * self._clause_overlap(candidate, sentence, matches, weights)
+            + c.counted_weight * (counted or 0.0)
+            + c.definition_weight * defined
             # Among numeric spans the longer one keeps its bound (60명 이내, 3년마다).
             + c.length_weight * min(len(candidate.text), 20) * any(ch.isdigit() for ch in candidate.text)
         )
         # A span of the wrong kind in a well-matching sentence is weak evidence too, a
         # misfit weaker still.
         evidence = (overlap + 0.5 * proximity - c.fit_penalty * (1 - fit) - c.misfit_penalty * misfit
-                    - c.ordinal_penalty * self._lacks_ordinal(analysis, sentence))
+                    - c.ordinal_penalty * self._lacks_ordinal(analysis, sentence)
+                    - c.counted_penalty * (counted is None)
+                    + c.definition_evidence * (defined > 0))
         return _Scored(score, evidence, candidate, sentence)
+
+    @staticmethod
+    def _defines_asked(analysis: QuestionAnalysis, candidate: Candidate) -> float:
+        """For a question about a definition, how well the candidate is the asked one.
+
+        "X는 어떻게 정의되나" is answered by the body of X's definition, the longest term
+        the question names winning (고영향 인공지능 over 인공지능); "…를 무엇이라
+        부르나" by a defined term, whose definition the question paraphrases.
+        """
+        if analysis.asks_term:
+            return 1.0 if TERM in candidate.types else 0.0
+        if analysis.asks_definition and DEFINITION in candidate.types and candidate.term:
+            term = compact_name(candidate.term)
+            if term and term in compact_name(analysis.text):
+                return 1.0 + len(term) / 100
+        return 0.0
+
+    def _counted_near(self, analysis: QuestionAnalysis, candidate: Candidate,
+                      matches: dict[str, tuple[float, list[int]]]) -> float:
+        """How closely the thing a count asks about sits to the candidate (3명 이내의
+        부위원장), 0.0 when the question counts nothing in particular, ``None`` when the
+        sentence never names it: 300여명 of 전문가 do not answer "임직원 수"."""
+        if analysis.counted is None:
+            return 0.0
+        strength, positions = matches.get(analysis.counted, (0.0, []))
+        outside = [p for p in positions if not candidate.start <= p < candidate.end]
+        if not outside:
+            return None
+        distance = min(max(candidate.start - p, p - candidate.end, 0) for p in outside)
+        return strength * math.exp(-distance / self.config.counted_scale)
+
+    @staticmethod
+    def _clause_overlap(candidate: Candidate, sentence: _Sentence, matches: dict[str, tuple[float, list[int]]],
+                        weights: dict[str, float]) -> float:
+        """The weighted share of the question's words in the candidate's own clause.
+
+        Coordinated clauses share one verb ("A가 ‘X’를, B가 ‘Y’를 발표했다"); the
+        question's words about A are in X's clause, between the commas around it.
+        """
+        text, offset = sentence.span.text, sentence.span.start
+        left = text.rfind(", ", 0, candidate.start - offset)
+        right = text.find(", ", candidate.end - offset)
+        left = offset + (0 if left < 0 else left)
+        right = offset + (len(text) if right < 0 else right)
+        total = sum(weights.values())
+        inside = sum(
+            weights[token] * strength for token, (strength, positions) in matches.items()
+            if any(left <= p < right and not candidate.start <= p < candidate.end for p in positions)
+        )
+        return inside / total if total else 0.0
 
     @staticmethod
     def _lacks_ordinal(analysis: QuestionAnalysis, sentence: _Sentence) -> bool:

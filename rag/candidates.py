@@ -54,6 +54,8 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("law_reference", re.compile(r"제\d+조(?:의\d+)?")),
     ("law_reference", re.compile(r"(?:법률\s)?제\d{4,}호")),
 )
+#: Types of spans that measure: a shorter one inside a longer one is a part of it.
+_MEASURES = frozenset({"date", "time", "number", "quantity", "money"})
 _QUOTES = (("‘", "’"), ("“", "”"), ("「", "」"), ("『", "』"), ("《", "》"), ("〈", "〉"), ('"', '"'), ("'", "'"))
 
 _NOUNISH = frozenset({"NNG", "NNP", "NR", "SL", "SN", "SH", "XPN", "XSN", "XR"})
@@ -98,6 +100,11 @@ _MAX_UNITS = 5
 NAME = "name"
 #: Extra marker among a candidate's types: the span is the whole text between quotes.
 QUOTED = "quoted"
+#: Extra marker among a candidate's types: a term a statute defines ("학습용데이터"란 …);
+#: ``Candidate.defined_as`` holds the definition.
+TERM = "term"
+#: Extra marker among a candidate's types: the definition of a term; ``Candidate.term`` holds the term.
+DEFINITION = "definition"
 #: Extra marker among a candidate's types: another name for the name right before it,
 #: a statute's short alias (인공지능정책센터(이하 "센터"라 한다)) or a gloss (대통력(大統曆)).
 ALIAS = "alias"
@@ -111,7 +118,10 @@ class Candidate:
     ``types`` holds answer types, plus :data:`NAME` when the span starts with a name.
     ``role`` is the case role of the particle attached to the span (object for ‘…’을)
     and ``next_noun`` the first noun after it (주제 in "‘…’을 주제로"): a question
-    asks for the span whose role and neighbour match its wh-phrase.
+    asks for the span whose role and neighbour match its wh-phrase. ``term`` is the
+    defined term, for a :data:`TERM` or :data:`DEFINITION` span. ``extent`` is the
+    whole expression a part of a date or amount belongs to (1987년 of 1987년 4월 12일):
+    the words around the expression are as near to each of its parts.
     """
 
     start: int
@@ -120,6 +130,8 @@ class Candidate:
     types: frozenset[str]
     role: str | None = None
     next_noun: str | None = None
+    term: str | None = None
+    extent: tuple[int, int] | None = None
 
 
 def _is_name(unit: list[Morpheme], before_title: bool) -> bool:
@@ -355,6 +367,29 @@ def _context_after(sentence: SentenceSpan, end: int) -> tuple[str | None, str | 
     return role, None
 
 
+#: A statute's definition: `1. "학습용데이터"란 인공지능의 … 데이터를 말한다.` The body
+#: runs to the last 말한다, because bodies gloss their own words the same way (…를 말한다. 이하 같다).
+_DEFINED = re.compile(r'["“](?P<term>[^"”\n]{1,40})["”](?:이)?란\s(?P<body>.+)(?:을|를)\s(?:말|뜻|의미)한다')
+#: A definition item: `가. 인공지능개발사업자: 인공지능을 개발하여 제공하는 자`.
+_DEFINED_ITEM = re.compile(r"^(?:[가-하]|\d+)\.\s(?P<term>[^\s:：][^:：]{0,39}?)\s?[:：]\s(?P<body>.+?)\s*$")
+
+
+def _definitions(sentence: SentenceSpan) -> list[Candidate]:
+    """The term and the body of a definition the sentence states, each knowing the term."""
+    candidates = []
+    for pattern in (_DEFINED, _DEFINED_ITEM):
+        match = pattern.search(sentence.text)
+        if match:
+            term = match.group("term").strip()
+            for group, marker in (("term", TERM), ("body", DEFINITION)):
+                start, end = sentence.start + match.start(group), sentence.start + match.end(group)
+                candidates.append(Candidate(start, end, sentence.text[match.start(group):match.end(group)],
+                                            frozenset({"other", "title", marker} if marker == TERM else {"other", marker}),
+                                            term=term))
+            break
+    return candidates
+
+
 def _cuts_a_quote(start: int, end: int, quotes: list[Candidate]) -> bool:
     """Whether ``[start, end)`` cuts into a short quoted title without covering it whole.
 
@@ -388,12 +423,22 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
         if not _cuts_a_quote(candidate.start, candidate.end, quotes) and not any(
                 candidate.start < end and start < candidate.end for start, end in references):
             found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)
+    terms: dict[tuple[int, int], str] = {}
+    for candidate in _definitions(sentence):
+        found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)
+        terms[(candidate.start, candidate.end)] = candidate.term
     for (start, end), types in found.items():
         if _is_gloss(sentence, start, end):
             types.add(ALIAS)
+    numeric = [(span, types & _MEASURES) for span, types in found.items() if types & _MEASURES]
+    extents = {
+        span: (min(s for (s, e), t in numeric if s <= span[0] and span[1] <= e and t & kinds),
+               max(e for (s, e), t in numeric if s <= span[0] and span[1] <= e and t & kinds))
+        for span, kinds in numeric
+    }
     return [
         Candidate(start, end, sentence.text[start - sentence.start:end - sentence.start], frozenset(types),
-                  *_context_after(sentence, end))
+                  *_context_after(sentence, end), term=terms.get((start, end)), extent=extents.get((start, end)))
         for (start, end), types in sorted(found.items())
     ]
 

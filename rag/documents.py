@@ -86,6 +86,14 @@ class Document:
     def content_hash(self) -> str:
         return content_hash(self.title + "\n" + self.text)
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """What a question may call the document: its title, and its short title when the
+        source gives one (front matter ``short_title``, law.go.kr ``법령명약칭`` such as
+        인공지능기본법)."""
+        short = self.metadata.get("short_title") or self.metadata.get("법령명약칭")
+        return (self.title, short) if isinstance(short, str) and short.strip() else (self.title,)
+
     def section_at(self, offset: int) -> Section | None:
         """The innermost section covering ``offset``, if the document has sections."""
         found = None

@@ -25,6 +25,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
@@ -34,6 +35,7 @@ import numpy as np
 from rag.chunking import ChunkerConfig
 from rag.documents import Chunk, Document
 from rag.lexical import LexicalIndex
+from rag.mentions import DocumentNames
 
 FORMAT_VERSION = 1
 _CURRENT = "current"
@@ -125,6 +127,11 @@ class Index:
         manifest.counts = {"documents": len(documents), "chunks": len(chunks)}
         lexical = LexicalIndex([c.tokens for c in chunks])
         return cls(manifest, documents, chunks, vectors, lexical)
+
+    @cached_property
+    def names(self) -> DocumentNames:
+        """The names questions may call this generation's documents by."""
+        return DocumentNames(self.documents)
 
     def embeddings(self) -> np.ndarray:
         """All stored chunk embeddings, row ``i`` for chunk ``i``."""

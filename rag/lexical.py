@@ -22,6 +22,14 @@ CONTENT_TAGS = frozenset(
      "W_URL", "W_EMAIL", "W_HASHTAG", "W_SERIAL"}
 )
 
+#: Spellings Korean documents use interchangeably, as content-morpheme forms: "AI" is
+#: written 인공지능 (Kiwi: 인공 + 지능) as often as not.
+EQUIVALENT_FORMS: dict[str, frozenset[str]] = {
+    "ai": frozenset({"인공", "지능"}),
+    "인공": frozenset({"ai"}),
+    "지능": frozenset({"ai"}),
+}
+
 _LAW_REFERENCE = re.compile(r"제\s?(\d+)\s?(조|항|호|장|절)(?:\s?의\s?(\d+))?")
 
 
@@ -48,6 +56,15 @@ def _content_forms(morphemes) -> list[str]:
 def tokenize(text: str) -> list[str]:
     """Content-morpheme tokens of one text, statute references first."""
     return tokenize_many([text])[0]
+
+
+def expand_query(tokens: list[str]) -> list[str]:
+    """Query tokens plus their :data:`EQUIVALENT_FORMS`, so "AI 전략" also finds 인공지능.
+
+    Only queries are expanded: indexed tokens stay what the text says.
+    """
+    extra = [form for token in tokens for form in sorted(EQUIVALENT_FORMS.get(token, ())) if form not in tokens]
+    return tokens + list(dict.fromkeys(extra))
 
 
 def tokenize_many(texts: list[str]) -> list[list[str]]:

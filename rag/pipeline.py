@@ -130,14 +130,23 @@ class Pipeline:
         k = k or self.settings.answer_hits
         started = time.perf_counter()
         retriever = self._retriever  # one generation for the whole question, even if a write swaps it
-        if doc_ids is None:
-            hits = retriever.search(question, k)
+        mentions = retriever.index.names.mentions(question)
+        named = mentions.doc_ids
+        # A document's name says where to look, not what to look for.
+        query = mentions.without_names(question) if named else question
+        if doc_ids is None and not named:
+            hits = retriever.search(query, k)
         else:
-            allowed = set(doc_ids)
             depth = max(self.fusion.dense_candidates, self.fusion.bm25_candidates, k)
-            hits = [h for h in retriever.search(question, depth) if h.chunk.doc_id in allowed][:k]
+            hits = retriever.search(query, depth)
+            if doc_ids is not None:
+                allowed = set(doc_ids)
+                hits = [h for h in hits if h.chunk.doc_id in allowed]
+            # The documents the question names are read first (a stable sort keeps the ranking within each group).
+            hits = sorted(hits, key=lambda h: h.chunk.doc_id not in named)[:k]
         retrieve_ms = (time.perf_counter() - started) * 1000
-        answer = self.answerer.answer(question, hits, retriever.index.documents, question_id=question_id, hits_read=k)
+        answer = self.answerer.answer(question, hits, retriever.index.documents, question_id=question_id,
+                                      hits_read=k, mentions=mentions)
         return answer.with_retrieval_time(round(retrieve_ms, 3))
 
     def warm_up(self) -> None:

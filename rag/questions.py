@@ -10,9 +10,10 @@ the type; content morphemes other than the wh-phrase are the words to match.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, get_args
+from typing import Literal, Sequence, get_args
 
 from rag.lexical import CONTENT_TAGS, _kiwi
 
@@ -86,6 +87,18 @@ _DURATION_WORDS = frozenset({"동안", "간", "지나", "걸리", "경과", "만
 _FRAME_WORDS = frozenset({"것", "수", "무엇", "누구", "어디", "언제", "얼마", "몇", "이름", "명칭",
                           "하", "되", "있", "이", "그", "대하", "관하", "따르", "말하", "알리",
                           "부르", "불리", "가리키"})
+#: Focus nouns that only name the kind of answer (해는 언제, 장소는 어디): no sentence
+#: states its answer with them, so they are no words to match.
+_KIND_OF_ANSWER = frozenset({"날짜", "일자", "시기", "연도", "년도", "시점", "해", "날", "때", "시각", "장소",
+                             "곳", "위치", "사람", "인물"})
+#: A question asking what a term means (…는 어떻게 정의되나, …란 무엇인가, …의 뜻은).
+_DEFINITION_CUE = re.compile(r"정의|의미하|뜻하|(?:이)?란\s?(?:무엇|뭐)|무엇을\s?(?:말하|뜻하|의미하)|의\s?뜻")
+#: A question asking for the term a description defines (…를 무엇이라 부르나, …를 가리키는 용어는).
+_TERM_CUE = re.compile(
+    r"(?:무엇|뭐)(?:이)?라(?:고)?\s?(?:부르|하|일컫|칭하|이르)|(?:가리키|일컫|이르|뜻하)는\s?(?:용어|말|명칭|표현)"
+    r"|(?:를|을)\s?(?:부르는|칭하는)\s?(?:용어|말|명칭)")
+#: Nouns for "the number of" the noun before them (임직원 수, 회원 규모).
+_COUNT_NOUNS = frozenset({"수", "개수", "갯수", "숫자", "인원", "규모", "총수"})
 #: Words singling out the first or the last of a series (첫 회의, 초대 이사장, 마지막 경기):
 #: a sentence without any word of the same family is about another member of it.
 ORDINAL_FAMILIES: dict[str, frozenset[str]] = {
@@ -125,6 +138,12 @@ class QuestionAnalysis:
     :data:`ORDINAL_FAMILIES` family of a first/last qualifier (첫 회의 → first);
     ``alias`` is true when the question asks for another name of a thing (영문 약칭,
     한자 표기), which documents give in parentheses or as a defined short name.
+    ``asks_definition`` is set for "X는 어떻게 정의되나", "X란 무엇인가" (the answer is
+    a definition's body), ``asks_term`` for "…하는 자를 무엇이라 부르나" (the answer is
+    the term whose definition the question paraphrases); ``verbs`` are the content
+    tokens that are verb or adjective stems.
+    ``counted`` is what a count asks about (부위원장 in "부위원장은 몇 명"): a number
+    of something else (간사위원 1명) does not answer it.
     """
 
     text: str
@@ -139,6 +158,10 @@ class QuestionAnalysis:
     precision: Precision | None = None
     ordinal: str | None = None
     alias: bool = False
+    counted: str | None = None
+    verbs: frozenset[str] = frozenset()
+    asks_definition: bool = False
+    asks_term: bool = False
 
     @cached_property
     def compact(self) -> str:
@@ -186,8 +209,11 @@ def _type_of(wh: str | None, after: list[str], focus: str | None, text: str) -> 
     return focus_type or "other"
 
 
-def analyze_question(text: str) -> QuestionAnalysis:
-    """Analyse one question: expected answer type, wh-word, focus noun and content tokens."""
+def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> QuestionAnalysis:
+    """Analyse one question: expected answer type, wh-word, focus noun and content tokens.
+
+    Words inside the ``ignore`` spans of ``text`` (a document's name) are no content tokens.
+    """
     tokens = _kiwi().tokenize(text)
     forms = [t.form for t in tokens]
     # The last wh-word is the asked one: Korean puts it next to the final predicate,
@@ -238,6 +264,8 @@ def analyze_question(text: str) -> QuestionAnalysis:
         t.form.lower()
         for i, t in enumerate(tokens)
         if i not in skip and t.tag in CONTENT_TAGS and t.form not in _FRAME_WORDS
+        and not (i == focus_index and t.form in _KIND_OF_ANSWER)
+        and not any(start <= t.start < end for start, end in ignore)
     )
     precision = None
     if answer_type == "date":
@@ -247,12 +275,55 @@ def analyze_question(text: str) -> QuestionAnalysis:
     elif focus == "번호" and focus_index and forms[focus_index - 1] in _LAW_WORDS:
         # "법률 번호는" asks for the number of an act (법률 제20000호), not for a 조.
         answer_type, precision = "law_reference", "act"
-    ordinal = next((family for family, words in ORDINAL_FAMILIES.items() if words & set(forms)), None)
+    ordinal = _ordinal(tokens)
     alias = any(word in text for word in _ALIAS_WORDS)
+    counted = _counted(tokens, wh_index) if units else None
+    asks_term = bool(_TERM_CUE.search(text))
+    asks_definition = not asks_term and bool(_DEFINITION_CUE.search(text))
+    if asks_definition:
+        answer_type = "other"  # 이용자란 무엇인가: a definition, whatever the term names
     return QuestionAnalysis(
         text=text, answer_type=answer_type, wh_word=wh, content_tokens=content, focus=focus, head=head,
         units=units, role=role, predicate=predicate, precision=precision, ordinal=ordinal, alias=alias,
+        counted=counted if counted in content else None,
+        asks_definition=asks_definition, asks_term=asks_term,
+        verbs=frozenset(t.form.lower() for t in tokens if t.tag.startswith(("VV", "VA")) and t.form.lower() in content),
     )
+
+
+def _counted(tokens, wh_index: int) -> str | None:
+    """The noun a "몇 <counter>" counts: "몇 명의 위원" → 위원; "부위원장은 몇 명",
+    "임직원 수는 몇 명" → the topic or subject before the wh-phrase.
+
+    A noun that only names the kind of answer (사람) counts nothing in particular.
+    """
+    after = tokens[wh_index + 2:]
+    for token, following in zip(after, after[1:]):
+        if token.tag == "JKG" and following.tag in ("NNG", "NNP"):
+            return following.form.lower()
+        if not (token.tag in ("NNG", "NNB") or token.tag.startswith("J")):
+            break
+    for i in range(wh_index - 1, 0, -1):
+        noun, marker = tokens[i - 1], tokens[i]
+        if noun.tag in ("NNG", "NNP", "SL") and marker.tag in ("JKS", "JX"):
+            if noun.form in _COUNT_NOUNS and i >= 2 and tokens[i - 2].tag in ("NNG", "NNP", "SL"):
+                noun = tokens[i - 2]  # 임직원 수는
+            return None if noun.form in _KIND_OF_ANSWER else noun.form.lower()
+    return None
+
+
+def _ordinal(tokens) -> str | None:
+    """The :data:`ORDINAL_FAMILIES` family of a first/last word that singles out one of a series.
+
+    The word must qualify a noun (첫 회의, 초대 이사장, 최초의 여성) or an event as
+    one of several (처음으로 개최된 대회). Bare before a verb it only means
+    "originally" (처음 세워진 해 is the founding year), which a document rarely says.
+    """
+    for token, following in zip(tokens, list(tokens[1:]) + [None]):
+        family = next((name for name, words in ORDINAL_FAMILIES.items() if token.form in words), None)
+        if family is not None and not (following is not None and following.tag.startswith(("VV", "VA"))):
+            return family
+    return None
 
 
 def _role_and_predicate(tokens, wh_index: int | None) -> tuple[str | None, str | None]:

@@ -14,7 +14,7 @@ import numpy as np
 
 from rag.documents import Chunk
 from rag.index import Index
-from rag.lexical import tokenize
+from rag.lexical import expand_query, tokenize
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -84,7 +84,7 @@ class Retriever:
             dense_ranking = ids.tolist()
         if mode in ("hybrid", "bm25"):
             depth = self.config.bm25_candidates if mode == "hybrid" else k
-            ids, scores = self.index.lexical.search(tokenize(query), max(depth, k))
+            ids, scores = self.index.lexical.search(expand_query(tokenize(query)), max(depth, k))
             lexical = dict(zip(ids.tolist(), scores.tolist()))
             bm25_ranking = ids.tolist()
 

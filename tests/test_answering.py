@@ -304,3 +304,54 @@ def test_an_untyped_proper_noun_beats_a_common_noun_for_a_person():
 def test_an_acts_number_is_answered_by_its_number_only():
     doc = Document(doc_id="n", title="마을 지원법", text="마을 지원법\n\n제1조(목적) 이 법은 마을을 돕는다.\n\n부칙 <제19001호,2024.3.1>")
     assert _ask_one("마을 지원법 제정 법률의 법률 번호는?", doc).answer == "제19001호"
+
+
+DEFINITIONS = _statute("d", "마을 지원법", [
+    ("제2조", "정의", '이 법에서 사용하는 용어의 뜻은 다음과 같다.\n  1. "마을"이란 주민이 함께 사는 지역을 말한다.\n'
+     '  2. "마을기업"이란 마을 주민이 함께 세운 기업을 말한다.\n  3. "지원기관"이란 마을기업을 돕는 기관을 말한다.'),
+])
+
+
+def test_a_definition_question_is_answered_by_the_body_of_the_asked_terms_definition():
+    assert _ask_one("마을 지원법에서 ‘마을기업’은 어떻게 정의되나?", DEFINITIONS).answer == "마을 주민이 함께 세운 기업"
+    assert _ask_one("마을이란 무엇인가?", DEFINITIONS).answer == "주민이 함께 사는 지역"
+
+
+def test_a_description_is_answered_by_the_term_it_defines():
+    assert _ask_one("마을기업을 돕는 기관을 이 법은 무엇이라 부르나?", DEFINITIONS).answer == "지원기관"
+
+
+COMMITTEE = Document(
+    doc_id="w", title="위원회",
+    text="위원회\n\n위원회는 위원장 1명과 3명 이내의 부위원장을 포함한 20명 이내의 위원으로 구성한다.\n\n"
+         "위원회에 간사 1명을 둔다.\n\n행사에는 전문가 300여명이 참석했다.",
+)
+
+
+def test_a_count_answers_only_for_the_thing_it_counts():
+    assert _ask_one("위원회의 부위원장은 몇 명까지 둘 수 있나?", COMMITTEE).answer == "3명 이내"
+    counted = _ask_one("행사에 참석한 전문가는 몇 명인가?", COMMITTEE)
+    other = _ask_one("행사에 참석한 기자는 몇 명인가?", COMMITTEE)
+    assert counted.answer == "300여명" and other.confidence < counted.confidence
+
+
+ORDINANCE = Document(doc_id="o", title="마을 지원 조례",
+                     text="마을 지원 조례\n\n구청장은 2년마다 마을 지원 계획을 세운다.")
+NAMED_ACT = Document(doc_id="a", title="마을 지원에 관한 기본법", text="마을 지원에 관한 기본법\n\n장관은 5년마다 마을 지원 계획을 세운다.",
+                     metadata={"법령명약칭": "마을지원기본법"})
+
+
+def test_a_document_the_question_names_is_read_before_the_others():
+    from rag.mentions import DocumentNames
+
+    documents = {doc.doc_id: doc for doc in (ORDINANCE, NAMED_ACT)}
+    question = "마을지원기본법에 따르면 마을 지원 계획은 얼마마다 세우나?"
+    mentions = DocumentNames(documents).mentions(question)
+    hits = [_hit(doc, 0, len(doc.text)) for doc in (ORDINANCE, NAMED_ACT)]
+    named = Answerer.with_threshold(0.0).answer(question, hits, documents, mentions=mentions)
+    assert named.answer == "5년마다" and named.citations[0].doc_id == "a"
+
+
+def test_ai_and_인공지능_are_the_same_word():
+    doc = Document(doc_id="ai", title="센터", text="센터\n\n시는 2020년 데이터 센터를 열었다. 시는 2024년 인공지능 센터를 열었다.")
+    assert _ask_one("시는 AI 센터를 언제 열었나?", doc).answer == "2024년"

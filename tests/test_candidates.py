@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from rag.candidates import ALIAS, NAME, QUOTED, extract_candidates
+from rag.candidates import ALIAS, DEFINITION, NAME, QUOTED, TERM, Candidate, extract_candidates
 from rag.sentences import split_sentences
+
+
+def spans(text: str) -> dict[str, Candidate]:
+    """Candidate text → candidate, for a one-line text."""
+    return {c.text: c for sentence in split_sentences(text) for c in extract_candidates(sentence)}
 
 
 def candidates(text: str, prefix: str = "") -> dict[str, set[str]]:
@@ -213,3 +218,23 @@ def test_proper_nouns_before_a_title_name_a_person():
     found = candidates("회담에는 올라프 숄츠 독일 총리가 나왔다.")
     assert {"person", NAME} <= found["올라프 숄츠"]
     assert "person" not in found["올라프"] and "person" not in found["독일"]
+
+
+def test_a_definition_gives_its_term_and_its_body_both_knowing_the_term():
+    found = spans('  12. "학습용데이터"란 인공지능의 개발ㆍ활용 등에 사용되는 데이터를 말한다.')
+    assert TERM in found["학습용데이터"].types
+    body = found["인공지능의 개발ㆍ활용 등에 사용되는 데이터"]
+    assert DEFINITION in body.types and body.term == "학습용데이터"
+
+
+def test_a_definition_item_with_a_colon_is_a_definition_too():
+    found = spans("    가. 인공지능개발사업자: 인공지능을 개발하여 제공하는 자")
+    assert found["인공지능개발사업자"].term == "인공지능개발사업자"
+    assert DEFINITION in found["인공지능을 개발하여 제공하는 자"].types
+
+
+def test_a_part_of_a_date_or_amount_knows_the_whole_expression():
+    found = spans("이 공장은 1987년 4월 12일 문을 열었다.")
+    whole = found["1987년 4월 12일"]
+    assert found["1987년"].extent == (whole.start, whole.end) == whole.extent
+    assert found["공장"].extent is None

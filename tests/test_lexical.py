@@ -46,3 +46,11 @@ def test_bm25_handles_empty_index_empty_query_and_unknown_words(tmp_path):
     index.save(tmp_path)
     loaded = LexicalIndex.load(tmp_path, size=2)
     assert loaded.search(["위원회"], 5)[0].tolist() == [1]
+
+
+def test_a_query_for_ai_also_looks_for_인공지능():
+    from rag.lexical import expand_query
+
+    assert expand_query(["ai", "전략"]) == ["ai", "전략", "인공", "지능"]
+    assert expand_query(["인공", "지능"]) == ["인공", "지능", "ai"]
+    assert expand_query(["재단"]) == ["재단"]

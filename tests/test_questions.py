@@ -229,3 +229,56 @@ def test_questions_asking_for_another_name(question, alias):
 )
 def test_nouns_for_counts_amounts_and_eras(question, expected):
     assert analyze_question(question).answer_type == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "ordinal"),
+    [
+        ("재단의 초대 이사장은 누구인가?", "first"),
+        ("첫 번째 전략은 무엇인가?", "first"),
+        ("처음으로 개최된 대회는 어디인가?", "first"),
+        ("마지막 경기는 언제인가?", "last"),
+        # bare before a verb, 처음 means "originally": the founding year is no first of a series
+        ("이 재단이 처음 세워진 해는 언제인가?", None),
+    ],
+)
+def test_a_first_or_last_word_counts_only_when_it_singles_out_one_of_a_series(question, ordinal):
+    assert analyze_question(question).ordinal == ordinal
+
+
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("국가인공지능전략위원회의 부위원장은 몇 명까지 둘 수 있나?", "부위원장"),
+        ("서울AI재단의 임직원 수는 몇 명인가?", "임직원"),
+        ("몇 명의 전문가가 참석했나?", "전문가"),
+        # 사람 only names the kind of answer
+        ("설립을 주도하는 사람이 최소 몇 명 필요한가?", None),
+        ("몇 년에 설립되었나?", None),
+    ],
+)
+def test_the_thing_a_count_asks_about(question, counted):
+    assert analyze_question(question).counted == counted
+
+
+def test_a_noun_that_only_names_the_kind_of_answer_is_no_word_to_match():
+    assert "해" not in analyze_question("재단이 세워진 해는 언제인가?").content_tokens
+    assert "장소" not in analyze_question("출범식이 열린 장소는 어디인가?").content_tokens
+
+
+@pytest.mark.parametrize(
+    ("question", "definition", "term"),
+    [
+        ("‘학습용데이터’는 어떻게 정의되나?", True, False),
+        ("이용자란 무엇인가?", True, False),
+        ("고영향 인공지능의 정의는?", True, False),
+        ("인공지능을 개발하여 제공하는 자를 가리키는 용어는?", False, True),
+        ("남이 만든 AI로 서비스를 제공하는 사업자를 무엇이라 부르나?", False, True),
+        ("재단은 언제 설립되었나?", False, False),
+    ],
+)
+def test_questions_about_definitions(question, definition, term):
+    analysis = analyze_question(question)
+    assert (analysis.asks_definition, analysis.asks_term) == (definition, term)
+    if definition:
+        assert analysis.answer_type == "other"

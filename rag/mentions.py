@@ -1,0 +1,93 @@
+"""Which documents a question calls by name.
+
+"인공지능기본법에서 …", "「지능정보화 기본법」상 …": a question that names a document
+means that document, and a sentence of another one (an ordinance with the same
+wording) answers a different question. Names are the title and the short title a
+source gives (:attr:`rag.documents.Document.names`), compared without spaces or
+brackets, with "AI" read as 인공지능.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from rag.documents import Document
+
+_IGNORED = "‘’“”「」『』《》〈〉()[]\"'.,·ㆍ"
+#: Shorter names (법, 조례) are words, not the name of one document.
+_MIN_NAME = 4
+
+
+def compact_name(text: str) -> str:
+    """A name as questions write it: lower-case, no spaces or brackets, AI spelled 인공지능."""
+    return _compact(text)[0]
+
+
+def _compact(text: str) -> tuple[str, list[int]]:
+    """:func:`compact_name` of ``text``, and the offset in ``text`` of each of its characters."""
+    chars, offsets = [], []
+    lowered = text.lower()
+    i = 0
+    while i < len(lowered):
+        ch = lowered[i]
+        if lowered.startswith("ai", i):
+            chars.append("인공지능")
+            offsets.extend([i, i, i + 1, i + 1])
+            i += 2
+            continue
+        if not ch.isspace() and ch not in _IGNORED:
+            chars.append(ch)
+            offsets.append(i)
+        i += 1
+    return "".join(chars), offsets
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """The documents a question names (``doc_ids``) and where (``spans`` of the question text)."""
+
+    doc_ids: frozenset[str] = frozenset()
+    spans: tuple[tuple[int, int], ...] = ()
+
+    def without_names(self, question: str) -> str:
+        """``question`` with the names blanked out: what it asks, not where."""
+        for start, end in self.spans:
+            question = question[:start] + " " * (end - start) + question[end:]
+        return question
+
+
+class DocumentNames:
+    """The names of a set of documents, built once per index generation."""
+
+    def __init__(self, documents: Mapping[str, Document]):
+        names = {doc.doc_id: {compact_name(n) for n in doc.names} for doc in documents.values()}
+        by_title = {doc.title: doc.doc_id for doc in documents.values()}
+        for doc in documents.values():
+            # A title that extends another (…기본법 시행령) may be called by the other's
+            # names plus the extra words (인공지능기본법 시행령).
+            for cut in (i for i, ch in enumerate(doc.title) if ch.isspace()):
+                shorter = by_title.get(doc.title[:cut])
+                if shorter is not None:
+                    extra = compact_name(doc.title[cut:])
+                    names[doc.doc_id] |= {n + extra for n in names[shorter]}
+        self._names = {doc_id: frozenset(n for n in ns if len(n) >= _MIN_NAME) for doc_id, ns in names.items()}
+
+    def mentions(self, question: str) -> Mentions:
+        """The documents ``question`` names; of nested matches the longest wins
+        ("인공지능기본법 시행령" names the 시행령, not the act)."""
+        compact, offsets = _compact(question)
+        found = {}
+        for doc_id, names in self._names.items():
+            name = max((n for n in names if n in compact), key=len, default="")
+            if name:
+                found[doc_id] = name
+        named = {doc_id: name for doc_id, name in found.items()
+                 if not any(name != longer and name in longer for longer in found.values())}
+        spans = set()
+        for name in set(named.values()):
+            at = compact.find(name)
+            while at >= 0:
+                spans.add((offsets[at], offsets[at + len(name) - 1] + 1))
+                at = compact.find(name, at + len(name))
+        return Mentions(frozenset(named), tuple(sorted(spans)))

@@ -1,0 +1,41 @@
+"""Which documents a question names, and where."""
+
+from __future__ import annotations
+
+from rag.documents import Document
+from rag.mentions import DocumentNames, compact_name
+
+ACT = Document(doc_id="act", title="인공지능 발전과 신뢰 기반 조성 등에 관한 기본법", text="…",
+               metadata={"법령명약칭": "인공지능기본법"})
+DECREE = Document(doc_id="decree", title="인공지능 발전과 신뢰 기반 조성 등에 관한 기본법 시행령", text="…")
+OTHER = Document(doc_id="other", title="지능정보화 기본법", text="…")
+ARTICLE = Document(doc_id="news", title="서울AI재단 출범", text="…")
+NAMES = DocumentNames({d.doc_id: d for d in (ACT, DECREE, OTHER, ARTICLE)})
+
+
+def test_compact_names_ignore_spacing_brackets_and_the_spelling_of_ai():
+    assert compact_name("「AI 기본법」") == compact_name("인공지능기본법")
+
+
+def test_a_short_title_names_its_document():
+    assert NAMES.mentions("인공지능기본법에서 기본계획을 세우는 사람은?").doc_ids == {"act"}
+    assert NAMES.mentions("AI 기본법상 과태료는?").doc_ids == {"act"}
+
+
+def test_the_longest_name_wins_so_the_decree_is_named_by_the_acts_name_plus_its_own_word():
+    assert NAMES.mentions("인공지능기본법 시행령에 따른 기준은?").doc_ids == {"decree"}
+    assert NAMES.mentions("인공지능 발전과 신뢰 기반 조성 등에 관한 기본법 시행령 제5조는?").doc_ids == {"decree"}
+
+
+def test_a_question_naming_no_document_names_none():
+    assert NAMES.mentions("재단은 언제 설립되었나?").doc_ids == frozenset()
+    # a word of a title is not the title
+    assert NAMES.mentions("기본법이란 무엇인가?").doc_ids == frozenset()
+
+
+def test_the_names_can_be_blanked_out_of_the_question():
+    question = "이 법의 목적은? (「지능정보화 기본법」)"
+    mentions = NAMES.mentions(question)
+    assert mentions.doc_ids == {"other"}
+    stripped = mentions.without_names(question)
+    assert len(stripped) == len(question) and "지능정보화" not in stripped and "목적" in stripped
