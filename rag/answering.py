@@ -376,9 +376,9 @@ class Answerer:
         """For each question word found in the sentence: match strength and positions.
 
         An exact morpheme match (or an equivalent spelling, AI for 인공지능) counts 1; a
-        compound containing the word, or most of the word (위원회 / 국가인공지능전략위원회, but not 위원 / 부위원장), 0.7; a word
-        only in the document's or the statute section's title 0.5 (it frames every
-        sentence under it).
+        compound containing the word, or most of the word (위원회 / 국가인공지능전략위원회,
+        but not 위원 / 부위원장), 0.7; a word only in the document's or the statute
+        section's title 0.5 (it frames every sentence under it).
         """
         found: dict[str, tuple[float, list[int]]] = {}
         forms = [(m.form.lower(), m.start) for m in sentence.span.morphemes if m.tag in CONTENT_TAGS]
