@@ -617,14 +617,18 @@ class Answerer:
         """How closely the question's predicate follows the candidate (Korean is verb-final).
 
         "몇 년에 설립되었나" is answered by the date right before 설립; a date before
-        another verb of the same sentence answers a different question.
+        another verb of the same sentence answers a different question. Coordinated
+        clauses share the verb ("A가 ‘X’를, B가 ‘Y’를 발표했다"): a candidate is as near
+        to it as the end of its own clause.
         """
         if analysis.predicate is None:
             return 0.0
-        distances = [
-            m.start - candidate.end for m in sentence.span.morphemes_from(candidate.end)
-            if m.form == analysis.predicate
-        ]
+        text, offset = sentence.span.text, sentence.span.start
+        distances = []
+        for m in sentence.span.morphemes_from(candidate.end):
+            if m.form == analysis.predicate:
+                clause_end = text.find(", ", candidate.end - offset, m.start - offset)
+                distances.append((m.start if clause_end < 0 else offset + clause_end) - candidate.end)
         return math.exp(-min(distances) / self.config.proximity_scale) if distances else 0.0
 
     @staticmethod
