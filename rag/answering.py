@@ -479,7 +479,7 @@ class Answerer:
             return None
         c = self.config
         # The span is of no recognised kind for the name asked for (어느 도시 → 정책).
-        misfit = fit <= max(c.misfit, c.proper_misfit)
+        misfit = fit <= c.misfit
         if ALIAS in candidate.types and not analysis.alias:
             # The name an alias or gloss stands for answers better than the alias.
             fit *= c.alias_fit
