@@ -1,5 +1,10 @@
 """KorQuAD 1.0 as an open-domain benchmark: every paragraph becomes one document.
 
+Retrieval is measured by :func:`rag.evaluation.evaluate_retrieval`; answers by
+:func:`answer_questions`, both open-domain (our retrieval over all 964 paragraphs) and
+reader-only (the gold paragraph given), with the official KorQuAD metrics and the
+reason each miss missed.
+
 The data set is CC BY-ND and is read in place from the path the user gives; nothing
 from it is written into the project. Articles 0–69 form the ``dev`` split (the only
 part used for tuning), articles 70–139 the ``test`` split (reported, never tuned on).
@@ -7,12 +12,23 @@ part used for tuning), articles 70–139 the ``test`` split (reported, never tun
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Callable, Literal, Mapping
 
+from rag.answering import Answer, Answerer
+from rag.candidates import extract_candidates
 from rag.documents import Document, normalize_text
+from rag.mentions import Mentions
+from rag.questions import ANSWER_TYPES
+from rag.retrieval import SearchHit
+from rag.scoring import best_over_truths, exact_match, f1
+from rag.sentences import paragraph_bounds, split_sentences
+
+if TYPE_CHECKING:
+    from rag.pipeline import Pipeline
 
 Split = Literal["dev", "test", "all"]
 DEV_ARTICLES = range(0, 70)
@@ -68,3 +84,144 @@ def load_korquad(path: Path, split: Split = "dev") -> tuple[list[Document], list
                     )
                 )
     return documents, questions
+
+
+# -- answers -------------------------------------------------------------------------
+
+#: Why an answer missed, in the order they are tested (see :func:`failure_kind`).
+FAILURE_KINDS = ("retrieval_miss", "no_candidate", "no_answer", "boundary", "wrong_type", "wrong_span",
+                 "false_abstention")
+Setting = Literal["open", "reader"]
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One question answered in one setting: ``open`` (our retrieval over every
+    paragraph) or ``reader`` (the gold paragraph given).
+
+    ``answer`` and ``confidence`` are the answerer's best span with abstention off;
+    ``abstained`` says whether the configured threshold refuses it, and ``em``/``f1``
+    score it as served (an abstention scores 0).
+    """
+
+    id: str
+    setting: Setting
+    question: str
+    answers: tuple[str, ...]
+    answer_type: str
+    answer: str | None
+    confidence: float
+    abstained: bool
+    em: float
+    f1: float
+    kind: str
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _span_types(doc: Document, start: int, end: int, text: str) -> frozenset[str]:
+    """Types of the candidates equal to ``text`` in the sentences of ``doc.text[start:end]``."""
+    types: set[str] = set()
+    for sentence in split_sentences(doc.text, *paragraph_bounds(doc.text, start, end)):
+        for candidate in extract_candidates(sentence):
+            if candidate.text == text:
+                types |= candidate.types
+    return frozenset(types & set(ANSWER_TYPES))
+
+
+def _overlaps(start: int, end: int, text: str, answer: str) -> bool:
+    """Whether ``[start, end)`` overlaps an occurrence of ``answer`` in ``text``."""
+    at = text.find(answer)
+    while at >= 0:
+        if at < end and start < at + len(answer):
+            return True
+        at = text.find(answer, at + 1)
+    return False
+
+
+def failure_kind(answer: Answer, question: KorQuADQuestion, documents: Mapping[str, Document],
+                 retrieved: set[str], abstained: bool) -> str:
+    """Why the best span (abstention off) is not an exact match, or ``correct``.
+
+    In order: the gold paragraph was not among the chunks read (``retrieval_miss``);
+    no candidate of the gold paragraph equals a gold answer (``no_candidate``: the
+    span is out of the extractor's reach); no span at all (``no_answer``); the span
+    overlaps a gold answer in the gold paragraph (``boundary``); it has none of the gold answer's
+    types (``wrong_type``); it has one (``wrong_span``). A right span that the
+    threshold refuses is a ``false_abstention``.
+    """
+    text, answers = answer.answer or "", question.answers
+    if text and best_over_truths(exact_match, text, answers):
+        return "false_abstention" if abstained else "correct"
+    if question.doc_id not in retrieved:
+        return "retrieval_miss"
+    gold = documents[question.doc_id]
+    gold_types = frozenset().union(*(_span_types(gold, 0, len(gold.text), a) for a in answers if a in gold.text))
+    if not gold_types:
+        return "no_candidate"
+    if not text:
+        return "no_answer"
+    cited = answer.citations[0]
+    if cited.doc_id == gold.doc_id:
+        start = cited.start + cited.quote.index(text)
+        if any(_overlaps(start, start + len(text), gold.text, a) for a in answers):
+            return "boundary"
+    predicted = _span_types(documents[cited.doc_id], cited.start, cited.end, text)
+    return "wrong_span" if predicted & gold_types else "wrong_type"
+
+
+def answer_questions(pipeline: Pipeline, questions: list[KorQuADQuestion],
+                     progress: Callable[[int], None] | None = None) -> list[AnswerRecord]:
+    """Answer every question open-domain and reader-only; score and classify each answer."""
+    threshold = pipeline.answerer.config.threshold
+    forced = Answerer(dataclasses.replace(pipeline.answerer.config, threshold=0.0))
+    documents = pipeline.index.documents
+    paragraphs: dict[str, list[SearchHit]] = {}
+    for indexed in pipeline.index.chunks:
+        chunk = indexed.chunk
+        paragraphs.setdefault(chunk.doc_id, []).append(SearchHit(chunk, documents[chunk.doc_id].title, 1.0, None, None))
+    records = []
+    for n, q in enumerate(questions, start=1):
+        retrieval = pipeline.retrieve(q.question)
+        given = paragraphs.get(q.doc_id, [])
+        for setting, hits, mentions in (("open", retrieval.hits, retrieval.mentions), ("reader", given, Mentions())):
+            answer = forced.answer(q.question, hits, documents, hits_read=len(hits), mentions=mentions)
+            abstained = answer.answer is None or answer.confidence < threshold
+            served = "" if abstained else answer.answer
+            records.append(AnswerRecord(
+                id=q.id, setting=setting, question=q.question, answers=q.answers, answer_type=answer.answer_type,
+                answer=answer.answer, confidence=answer.confidence, abstained=abstained,
+                em=best_over_truths(exact_match, served, q.answers) if served else 0.0,
+                f1=best_over_truths(f1, served, q.answers) if served else 0.0,
+                kind=failure_kind(answer, q, documents, {h.chunk.doc_id for h in hits}, abstained),
+            ))
+        if progress:
+            progress(n)
+    return records
+
+
+def summarize_answers(records: list[AnswerRecord]) -> dict:
+    """Per setting: EM/F1 as served and with abstention off, the share abstained, the
+    failure kinds with counts, and EM/F1 per expected answer type."""
+    summary = {}
+    for setting in ("open", "reader"):
+        rows = [r for r in records if r.setting == setting]
+        n = len(rows) or 1
+        forced_em = sum(best_over_truths(exact_match, r.answer or "", r.answers) for r in rows if r.answer) / n
+        forced_f1 = sum(best_over_truths(f1, r.answer or "", r.answers) for r in rows if r.answer) / n
+        kinds = {kind: sum(r.kind == kind for r in rows) for kind in FAILURE_KINDS}
+        by_type = {}
+        for answer_type in sorted({r.answer_type for r in rows}):
+            typed = [r for r in rows if r.answer_type == answer_type]
+            by_type[answer_type] = {"questions": len(typed), "exact_match": sum(r.em for r in typed) / len(typed),
+                                    "f1": sum(r.f1 for r in typed) / len(typed)}
+        summary[setting] = {
+            "questions": len(rows),
+            "exact_match": sum(r.em for r in rows) / n, "f1": sum(r.f1 for r in rows) / n,
+            "exact_match_no_abstention": forced_em, "f1_no_abstention": forced_f1,
+            "abstained": sum(r.abstained for r in rows) / n,
+            "failures": dict(sorted(kinds.items(), key=lambda kv: -kv[1])),
+            "by_type": by_type,
+        }
+    return summary

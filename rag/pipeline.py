@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from rag.chunking import Chunker, ChunkerConfig, index_text
 from rag.documents import Document
 from rag.index import Index, IndexedChunk, IndexStore, Manifest
 from rag.lexical import tokenize_many
+from rag.mentions import Mentions
 from rag.retrieval import FusionConfig, Mode, Retriever, SearchHit
 from rag.settings import Settings
 
@@ -77,6 +78,16 @@ class IngestReport:
         return asdict(self) | {"chunks_per_second": round(self.chunks_per_second, 2)}
 
 
+@dataclass(frozen=True)
+class Retrieval:
+    """What an answer is read from: the hits, the documents the question names, and the
+    documents of the index generation the hits come from."""
+
+    hits: list[SearchHit]
+    mentions: Mentions
+    documents: Mapping[str, Document]
+
+
 class Pipeline:
     """Documents in, ranked chunks and cited answers out, over one on-disk index."""
 
@@ -127,8 +138,20 @@ class Pipeline:
         ``settings.answer_hits``); ``doc_ids`` restricts the answer to those documents.
         """
         question = _checked(question, "question")
-        k = k or self.settings.answer_hits
         started = time.perf_counter()
+        retrieval = self.retrieve(question, k, doc_ids)
+        retrieve_ms = (time.perf_counter() - started) * 1000
+        answer = self.answerer.answer(question, retrieval.hits, retrieval.documents, question_id=question_id,
+                                      hits_read=len(retrieval.hits), mentions=retrieval.mentions)
+        return answer.with_retrieval_time(round(retrieve_ms, 3))
+
+    def retrieve(self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None) -> Retrieval:
+        """The chunks :meth:`ask` reads for ``question``, best first, from one index generation.
+
+        Documents the question names (:mod:`rag.mentions`) are read first; ``doc_ids``
+        keeps only those documents.
+        """
+        k = k or self.settings.answer_hits
         retriever = self._retriever  # one generation for the whole question, even if a write swaps it
         mentions = retriever.index.names.mentions(question)
         named = mentions.doc_ids
@@ -142,12 +165,9 @@ class Pipeline:
             if doc_ids is not None:
                 allowed = set(doc_ids)
                 hits = [h for h in hits if h.chunk.doc_id in allowed]
-            # The documents the question names are read first (a stable sort keeps the ranking within each group).
+            # A stable sort keeps the ranking within the named and the other documents.
             hits = sorted(hits, key=lambda h: h.chunk.doc_id not in named)[:k]
-        retrieve_ms = (time.perf_counter() - started) * 1000
-        answer = self.answerer.answer(question, hits, retriever.index.documents, question_id=question_id,
-                                      hits_read=k, mentions=mentions)
-        return answer.with_retrieval_time(round(retrieve_ms, 3))
+        return Retrieval(hits, mentions, retriever.index.documents)
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait seconds for: Kiwi and the query encoder."""
