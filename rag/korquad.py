@@ -147,9 +147,9 @@ def failure_kind(answer: Answer, question: KorQuADQuestion, documents: Mapping[s
     In order: the gold paragraph was not among the chunks read (``retrieval_miss``);
     no candidate of the gold paragraph equals a gold answer (``no_candidate``: the
     span is out of the extractor's reach); no span at all (``no_answer``); the span
-    overlaps a gold answer in the gold paragraph (``boundary``); it has none of the gold answer's
-    types (``wrong_type``); it has one (``wrong_span``). A right span that the
-    threshold refuses is a ``false_abstention``.
+    overlaps a gold answer in the gold paragraph (``boundary``); it has none of the
+    gold answer's types (``wrong_type``); it has one (``wrong_span``). A right span
+    that the threshold refuses is a ``false_abstention``.
     """
     text, answers = answer.answer or "", question.answers
     if text and best_over_truths(exact_match, text, answers):
