@@ -59,6 +59,9 @@ _APPOSITION_WORDS = 3
 _NAMED = frozenset({"person", "organization", "place", "title"})
 
 
+#: A sentence introducing a list whose items hold its conditions (다음 각 호의 어느 하나에 해당하는 자).
+_LIST_LEAD = re.compile(r"다음 각 (?:호|목)")
+_ITEM_LINE = re.compile(r"[ \t]*(?:\d+(?:의\d+)?|[가-하])\.\s")
 _DAY = re.compile(r"\d\s?일|\d{4}\s?\.\s?\d{1,2}\s?\.\s?\d")
 _MONTH = re.compile(r"\d\s?월")
 _ARTICLE = re.compile(r"제\d+조(?:의\d+)?")
@@ -149,9 +152,12 @@ class AnswererConfig:
     ``threshold`` applies to the confidence, a logistic of the evidence of the best
     candidate's sentence (question words it shares, and how close they are to the
     candidate, less ``fit_penalty`` per missing unit of type fit, ``misfit_penalty`` for
-    a span of no recognised kind and ``ordinal_penalty`` for a missing first/last
-    qualifier): ``1 / (1 + exp(-steepness * (evidence - midpoint)))``. Calibrated on
-    the dev sets (answerable against unanswerable questions).
+    a span of no recognised kind, ``ordinal_penalty`` for a missing first/last
+    qualifier, ``counted_penalty`` for a count of something else and
+    ``condition_penalty`` for a list whose items name none of the question's
+    conditions; plus ``definition_evidence`` for the asked term's definition):
+    ``1 / (1 + exp(-steepness * (evidence - midpoint)))``. Calibrated on the dev sets
+    (answerable against unanswerable questions).
     """
 
     hits: int = 5
@@ -181,6 +187,7 @@ class AnswererConfig:
     proximity_scale: float = 20.0
     max_citations: int = 4
     clause_weight: float = 0.3
+    condition_penalty: float = 0.6
     definition_weight: float = 1.0
     definition_evidence: float = 0.5
     absent_verb: float = 0.3
@@ -192,7 +199,8 @@ class AnswererConfig:
 @dataclass(frozen=True)
 class _Sentence:
     """A sentence of a hit, with its candidates, the context words of its titles, its 조
-    and the words of that 조's title (``heading``)."""
+    and the words of that 조's title (``heading``); a list lead ("다음 각 호의 어느
+    하나에 해당하는 자") has the ``items`` it introduces."""
 
     doc: Document
     span: SentenceSpan
@@ -201,6 +209,7 @@ class _Sentence:
     rank: int
     article: str | None = None
     heading: frozenset[str] = frozenset()
+    items: tuple[SentenceSpan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -243,12 +252,13 @@ class Answerer:
         weights = self._weights(analysis, sentences, matches)
         unasked = self._unasked_documents(analysis, sentences, named)
         articles = self._article_overlaps(sentences, matches, weights)
+        unmet = {id(s) for s in sentences if self._unmet_condition(analysis, s)}
         best: _Scored | None = None
         for sentence in sentences:
             article = articles.get((sentence.doc.doc_id, sentence.article), 0.0)
             for candidate in sentence.candidates:
                 scored = self._score(analysis, candidate, sentence, matches[id(sentence)], weights,
-                                     sentence.doc.doc_id in unasked, article)
+                                     sentence.doc.doc_id in unasked, article, id(sentence) in unmet)
                 if scored is not None and (best is None or scored.score > best.score):
                     best = scored
 
@@ -304,9 +314,20 @@ class Answerer:
                     if section and section.title:
                         heading = self._context(section.title)
                         context = context | heading
+                    items = self._items(doc, span.end) if _LIST_LEAD.search(span.text) else ()
                     seen[key] = _Sentence(doc, span, candidates, context, rank,
-                                          section.article if section else None, heading)
+                                          section.article if section else None, heading, items)
         return list(seen.values())
+
+    def _items(self, doc: Document, end: int) -> tuple[SentenceSpan, ...]:
+        """The item lines (1. …, 가. …) right after a list lead ending at ``end``."""
+        items = []
+        line_start = doc.text.find("\n", end)
+        while line_start >= 0 and _ITEM_LINE.match(doc.text, line_start + 1):
+            line_start += 1
+            items.extend(span for span, _ in self._paragraph(doc, line_start, line_start))
+            line_start = doc.text.find("\n", line_start)
+        return tuple(items)
 
     def _paragraph(self, doc: Document, start: int, end: int) -> list[tuple[SentenceSpan, tuple[Candidate, ...]]]:
         left, right = paragraph_bounds(doc.text, start, end)
@@ -371,8 +392,37 @@ class Answerer:
 
     # -- scoring -------------------------------------------------------------------------
 
+    @classmethod
+    def _matches(cls, analysis: QuestionAnalysis, sentence: _Sentence) -> dict[str, tuple[float, list[int]]]:
+        """Question words in the sentence (see :meth:`_span_matches`); a list lead also
+        has the words of its best-matching item, which hold its conditions."""
+        found = cls._span_matches(analysis, sentence.span, sentence.context)
+        if sentence.items:
+            best = max((cls._span_matches(analysis, item, sentence.context) for item in sentence.items),
+                       key=lambda item: sum(strength for strength, _ in item.values()))
+            for token, (strength, _) in best.items():
+                if strength > found.get(token, (0.0, []))[0]:
+                    found[token] = (strength, found.get(token, (0.0, []))[1])
+        return found
+
+    @classmethod
+    def _unmet_condition(cls, analysis: QuestionAnalysis, sentence: _Sentence) -> bool:
+        """Whether a list lead's items name none of the question's words the lead lacks.
+
+        "영향평가를 하지 않은 사업자의 과태료" is not answered by "다음 각 호의 어느 하나에
+        해당하는 자에게는 3천만원 이하의 과태료" when no item is about 영향평가.
+        """
+        if not sentence.items:
+            return False
+        own = cls._span_matches(analysis, sentence.span, sentence.context)
+        wanted = {t for t in analysis.content_tokens if own.get(t, (0.0, []))[0] < 0.7}
+        return bool(wanted) and not any(
+            cls._span_matches(analysis, item, frozenset()).get(t, (0.0, []))[0] >= 0.7
+            for item in sentence.items for t in wanted)
+
     @staticmethod
-    def _matches(analysis: QuestionAnalysis, sentence: _Sentence) -> dict[str, tuple[float, list[int]]]:
+    def _span_matches(analysis: QuestionAnalysis, span: SentenceSpan,
+                      context: frozenset[str]) -> dict[str, tuple[float, list[int]]]:
         """For each question word found in the sentence: match strength and positions.
 
         An exact morpheme match (or an equivalent spelling, AI for 인공지능) counts 1; a
@@ -381,7 +431,7 @@ class Answerer:
         section's title 0.5 (it frames every sentence under it).
         """
         found: dict[str, tuple[float, list[int]]] = {}
-        forms = [(m.form.lower(), m.start) for m in sentence.span.morphemes if m.tag in CONTENT_TAGS]
+        forms = [(m.form.lower(), m.start) for m in span.morphemes if m.tag in CONTENT_TAGS]
         for token in set(analysis.content_tokens):
             same = EQUIVALENT_FORMS.get(token, frozenset()) | {token}
             exact = [start for form, start in forms if form in same]
@@ -394,7 +444,7 @@ class Answerer:
             ] if len(token) >= 2 else []
             if partial:
                 found[token] = (0.7, partial)
-            elif token in sentence.context:
+            elif token in context:
                 found[token] = (0.5, [])
         return found
 
@@ -464,7 +514,7 @@ class Answerer:
 
     def _score(self, analysis: QuestionAnalysis, candidate: Candidate, sentence: _Sentence,
                matches: dict[str, tuple[float, list[int]]], weights: dict[str, float],
-               unasked: bool = False, article_overlap: float = 0.0) -> _Scored | None:
+               unasked: bool = False, article_overlap: float = 0.0, unmet: bool = False) -> _Scored | None:
         """The candidate's score and its sentence's evidence, or ``None`` for a misfit.
 
         ``unasked`` marks a document the question does not mean; ``article_overlap``
@@ -533,6 +583,7 @@ class Answerer:
         evidence = (overlap + 0.5 * proximity - c.fit_penalty * (1 - fit) - c.misfit_penalty * misfit
                     - c.ordinal_penalty * self._lacks_ordinal(analysis, sentence)
                     - c.counted_penalty * (counted is None)
+                    - c.condition_penalty * unmet
                     + c.definition_evidence * (defined > 0))
         return _Scored(score, evidence, candidate, sentence)
 

@@ -355,3 +355,16 @@ def test_a_document_the_question_names_is_read_before_the_others():
 def test_ai_and_인공지능_are_the_same_word():
     doc = Document(doc_id="ai", title="센터", text="센터\n\n시는 2020년 데이터 센터를 열었다. 시는 2024년 인공지능 센터를 열었다.")
     assert _ask_one("시는 AI 센터를 언제 열었나?", doc).answer == "2024년"
+
+
+PENALTIES = _statute("pen", "마을 지원법", [
+    ("제20조", "과태료", "① 다음 각 호의 어느 하나에 해당하는 자에게는 300만원 이하의 과태료를 부과한다.\n"
+     "  1. 제5조를 위반하여 보고를 하지 아니한 자\n  2. 제7조에 따른 시정명령을 이행하지 아니한 자"),
+])
+
+
+def test_a_list_lead_answers_only_for_a_condition_one_of_its_items_names():
+    listed = _ask_one("시정명령을 이행하지 않은 자에게 부과되는 과태료는 얼마인가?", PENALTIES)
+    unlisted = _ask_one("장부를 적지 않은 자에게 부과되는 과태료는 얼마인가?", PENALTIES)
+    assert listed.answer == "300만원 이하의 과태료" or listed.answer == "300만원 이하"
+    assert unlisted.confidence < listed.confidence - 0.3
