@@ -5,14 +5,14 @@ RAG := $(VENV)/bin/rag
 SHARED ?= ../shared
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test eval bench-korquad
+.PHONY: setup run test eval bench-korquad bench-speed
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# The CPU build of torch first, or pip resolves a multi-GB CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -36,3 +36,7 @@ eval: setup
 
 bench-korquad: setup
 	$(RAG) bench korquad --data $(SHARED)/data/korquad/KorQuAD_v1.0_dev.json --split dev
+
+## Speed, memory and recall against a LangChain pipeline: about 12 minutes (`$(RAG) bench speed --quick`: 2).
+bench-speed: setup
+	$(RAG) bench speed

@@ -143,8 +143,8 @@ async def _writer(client: httpx.AsyncClient, deadline: float, phase: Phase) -> N
         await client.delete(f"/v1/documents/{document['id']}")
 
 
-async def _run_phase(url: str, token: str | None, name: str, clients: int, questions: list[str], duration: float,
-                     with_writer: bool) -> Phase:
+async def run_phase(url: str, token: str | None, name: str, clients: int, questions: list[str], duration: float,
+                    with_writer: bool) -> Phase:
     phase = Phase(name, clients)
     limits = httpx.Limits(max_connections=clients + 1, max_keepalive_connections=clients + 1)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -178,7 +178,8 @@ def _build_index(index_dir: Path) -> None:
 
 
 @contextmanager
-def _server(index_dir: Path, token: str, workers: int, log_path: Path) -> Iterator[str]:
+def server(index_dir: Path, token: str, workers: int, log_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run ``rag serve`` on a free loopback port until ready; yield its URL and process."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_API_TOKEN": token, "HF_HUB_OFFLINE": "1"}
@@ -198,7 +199,7 @@ def _server(index_dir: Path, token: str, workers: int, log_path: Path) -> Iterat
             if time.monotonic() > deadline:
                 raise SystemExit(f"rag serve not ready after 300 s; see {log_path}")
             time.sleep(0.5)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
@@ -260,12 +261,12 @@ def main() -> None:
         print(f"{url}: {readiness}; {len(questions)} questions; {args.duration:g} s per phase", flush=True)
         phases = []
         for clients in ASK_CLIENTS:
-            phases.append(asyncio.run(_run_phase(url, None, f"ask@{clients}", clients, questions, args.duration,
-                                                 with_writer=False)))
+            phases.append(asyncio.run(run_phase(url, None, f"ask@{clients}", clients, questions, args.duration,
+                                                with_writer=False)))
             print(f"  {phases[-1].name}: {len(phases[-1].latencies_ms)} requests", flush=True)
         if token:
-            phases.append(asyncio.run(_run_phase(url, token, f"mixed@{MIXED_CLIENTS}", MIXED_CLIENTS, questions,
-                                                 args.duration, with_writer=True)))
+            phases.append(asyncio.run(run_phase(url, token, f"mixed@{MIXED_CLIENTS}", MIXED_CLIENTS, questions,
+                                                args.duration, with_writer=True)))
         else:
             print("  mixed phase skipped: no write token (--token)", file=sys.stderr)
     rows = [phase.summary() for phase in phases]
@@ -286,7 +287,7 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
         return
     _build_index(args.index_dir)
     token = secrets.token_urlsafe(24)  # throwaway: only this run's writer knows it
-    with _server(args.index_dir, token, args.workers, args.out.with_suffix(".server.log")) as url:
+    with server(args.index_dir, token, args.workers, args.out.with_suffix(".server.log")) as (url, _process):
         yield url, token
 
 
