@@ -34,7 +34,7 @@ import numpy as np
 
 from rag.chunking import ChunkerConfig
 from rag.documents import Chunk, Document
-from rag.lexical import LexicalIndex
+from rag.lexical import LexicalIndex, tokenizer_id
 from rag.mentions import DocumentNames
 
 FORMAT_VERSION = 1
@@ -43,7 +43,7 @@ _KEEP_GENERATIONS = 2
 
 
 class IndexMismatchError(RuntimeError):
-    """The index on disk was built with another model or chunker than the one configured."""
+    """The index on disk was built with another model, chunker or tokenizer than this one's."""
 
 
 class IndexCorruptError(RuntimeError):
@@ -58,6 +58,7 @@ class Manifest:
     model_fingerprint: str
     dim: int
     chunker: dict
+    tokenizer: str = ""
     documents: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     format: int = FORMAT_VERSION
@@ -72,6 +73,8 @@ class Manifest:
             problems.append(f"embedding model {self.model_id!r} (configured: {model_id!r})")
         if self.chunker != asdict(chunker):
             problems.append(f"chunker {self.chunker} (configured: {asdict(chunker)})")
+        if self.tokenizer != tokenizer_id():
+            problems.append(f"BM25 tokens of {self.tokenizer or 'an earlier tokenizer'} (this version: {tokenizer_id()})")
         if problems:
             raise IndexMismatchError(
                 f"The index at {where} was built with " + "; ".join(problems) + ". "

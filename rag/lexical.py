@@ -37,7 +37,17 @@ _LAW_REFERENCE = re.compile(r"제\s?(\d+)\s?(조|항|호|장|절)(?:\s?의\s?(\d
 def _kiwi():
     from kiwipiepy import Kiwi
 
-    return Kiwi()
+    # Without Kiwi's dictionary of multi-word Wikidata names (해리 포터와 마법사의 돌 as
+    # one noun) a process needs 190 MB less and starts 2 s sooner, and BM25 finds more:
+    # one of those names as one token never matches a question that names half of it.
+    return Kiwi(load_multi_dict=False)
+
+
+def tokenizer_id() -> str:
+    """What BM25 tokens are made with; an index built with other tokens is rebuilt."""
+    from importlib.metadata import version
+
+    return f"kiwipiepy-{version('kiwipiepy')}/{version('kiwipiepy_model')}-no-multi-dict"
 
 
 def _law_tokens(text: str) -> tuple[list[str], str]:

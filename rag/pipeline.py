@@ -16,7 +16,7 @@ from rag.answering import Answer, Answerer, AnswererConfig
 from rag.chunking import Chunker, ChunkerConfig, index_text
 from rag.documents import Document
 from rag.index import Index, IndexedChunk, IndexStore, Manifest
-from rag.lexical import tokenize_many
+from rag.lexical import tokenize_many, tokenizer_id
 from rag.mentions import Mentions
 from rag.retrieval import FusionConfig, Mode, Retriever, SearchHit
 from rag.settings import Settings
@@ -287,6 +287,7 @@ class Pipeline:
             model_fingerprint=self.embedder.fingerprint,
             dim=self.embedder.dim,
             chunker=asdict(self.chunker.config),
+            tokenizer=tokenizer_id(),
         )
 
     def _load_index(self) -> Index:

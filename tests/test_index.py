@@ -1,3 +1,4 @@
+import json
 import os
 import signal
 import subprocess
@@ -108,3 +109,15 @@ def test_sigkill_during_ingest_keeps_the_old_index(tmp_path):
     assert process.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
     assert IndexStore(index_dir).current_path() == before
     assert set(IndexStore(index_dir).load().documents) == {"a"}
+
+
+def test_index_whose_bm25_tokens_came_from_another_tokenizer_is_refused(tmp_path, fake_embedder):
+    _pipeline(tmp_path, fake_embedder).add_documents([_doc("a", "본문")])
+    generation = IndexStore(tmp_path / "index").current_path()
+    manifest_path = generation / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["tokenizer"].startswith("kiwipiepy-")
+    del manifest["tokenizer"]  # as an index written before tokenizers were recorded
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="BM25 tokens of an earlier tokenizer"):
+        _pipeline(tmp_path, fake_embedder)
