@@ -10,6 +10,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 _BLANK_RUN = re.compile(r"\n{3,}")
@@ -82,8 +83,9 @@ class Document:
     sections: tuple[Section, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
+        """SHA-256 of title and text, computed once: answers key their caches on it."""
         return content_hash(self.title + "\n" + self.text)
 
     @property
