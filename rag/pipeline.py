@@ -125,8 +125,11 @@ class Pipeline:
         return self._retriever.index
 
     def search(self, query: str, k: int | None = None, mode: Mode = "hybrid") -> list[SearchHit]:
-        """Rank chunks for ``query``; ``mode`` picks hybrid, dense-only or BM25-only."""
-        return self._retriever.search(_checked(query, "query"), k or self.settings.search_k, mode)
+        """Rank chunks for ``query``; ``mode`` picks hybrid, dense-only or BM25-only.
+
+        Chunks of the documents the query names (인공지능기본법에서 …) rank first.
+        """
+        return self.retrieve(_checked(query, "query"), k or self.settings.search_k, mode=mode).hits
 
     def ask(
         self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None,
@@ -145,7 +148,8 @@ class Pipeline:
                                       hits_read=len(retrieval.hits), mentions=retrieval.mentions)
         return answer.with_retrieval_time(round(retrieve_ms, 3))
 
-    def retrieve(self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None) -> Retrieval:
+    def retrieve(self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None,
+                 mode: Mode = "hybrid") -> Retrieval:
         """The chunks :meth:`ask` reads for ``question``, best first, from one index generation.
 
         Documents the question names (:mod:`rag.mentions`) are read first; ``doc_ids``
@@ -155,13 +159,14 @@ class Pipeline:
         retriever = self._retriever  # one generation for the whole question, even if a write swaps it
         mentions = retriever.index.names.mentions(question)
         named = mentions.doc_ids
-        # A document's name says where to look, not what to look for.
+        # A document's name says where to look, not what to look for (unless it is all the query says).
         query = mentions.without_names(question) if named else question
+        query = query if query.strip(" ?.()「」‘’\"'") else question
         if doc_ids is None and not named:
-            hits = retriever.search(query, k)
+            hits = retriever.search(query, k, mode)
         else:
             depth = max(self.fusion.dense_candidates, self.fusion.bm25_candidates, k)
-            hits = retriever.search(query, depth)
+            hits = retriever.search(query, depth, mode)
             if doc_ids is not None:
                 allowed = set(doc_ids)
                 hits = [h for h in hits if h.chunk.doc_id in allowed]

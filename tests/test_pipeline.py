@@ -131,3 +131,13 @@ def test_bundled_corpus_with_real_model_finds_the_founding_year(tmp_path):
 def test_warm_up_works_on_an_empty_index(pipeline):
     pipeline.warm_up()
     assert pipeline.ask("재단은 언제 설립되었나?").abstained  # nothing indexed, nothing to cite
+
+
+def test_search_ranks_the_documents_a_query_names_first(pipeline):
+    act = Document(doc_id="act", title="농촌 진흥법", text="장관은 5년마다 계획을 세운다.",
+                   metadata={"법령명약칭": "마을지원기본법"})
+    ordinance = _doc("ord", "구청장은 2년마다 마을 지원 계획을 세운다. 마을 지원 계획은 공개한다.", title="조례")
+    pipeline.add_documents([ordinance, act])
+    assert pipeline.search("마을지원기본법의 마을 지원 계획", k=2)[0].chunk.doc_id == "act"
+    # a query that is only a name still finds that document
+    assert pipeline.search("마을지원기본법", k=2)[0].chunk.doc_id == "act"
