@@ -405,7 +405,9 @@ def bench_korquad(
               "answer_threshold": pipeline.settings.answer_threshold,
               "ingest": {"chunks": ingest_report.total_chunks, "seconds": round(ingest_report.seconds, 1),
                          "chunks_per_second": round(ingest_report.chunks_per_second, 2)},
-              **report.to_dict(), "answers": answers, "references": list(KORQUAD_REFERENCES)}
+              # Per-question details stay in the JSONL beside it: the report holds figures only.
+              **{k: v for k, v in report.to_dict().items() if k != "misses"},
+              "answers": answers, "references": list(KORQUAD_REFERENCES)}
     if out:
         out.mkdir(parents=True, exist_ok=True)
         (out / f"korquad-{split}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))

@@ -179,3 +179,24 @@ def test_eval_fails_on_a_floor_or_a_ceiling(tiny_set):
     assert result.returncode == 1
     failures = json.loads(result.stdout)["failures"]
     assert [f.split(" ")[0] for f in failures] == ["answer.exact_match", "answer.false_refusals"]
+
+
+def test_bench_korquad_reports_retrieval_answers_and_failures(tmp_path):
+    from test_korquad import ARTICLES, _write_dataset
+
+    data = _write_dataset(tmp_path / "k.json", ARTICLES)
+    out = tmp_path / "out"
+    result = json.loads(rag("bench", "korquad", "--data", data, "--split", "all", "--out", out, "--json",
+                            index_dir=tmp_path / "unused").stdout)
+    assert result["questions"] == 3 and result["paragraphs"] == 2
+    assert set(result["metrics"]) == {"dense", "bm25", "hybrid"} and "misses" not in result
+    for setting in ("open", "reader"):
+        figures = result["answers"][setting]
+        assert figures["questions"] == 3 and 0.0 <= figures["f1"] <= 1.0 and set(figures["failures"]) >= {"boundary"}
+    lines = (out / "korquad-all-answers.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 6 and json.loads((out / "korquad-all.json").read_text(encoding="utf-8")) == result
+
+
+def test_bench_korquad_without_data_skips_with_a_message(tmp_path):
+    result = rag("bench", "korquad", "--data", tmp_path / "absent.json", index_dir=tmp_path / "unused")
+    assert result.returncode == 0 and "KorQuAD data not found" in result.stderr
