@@ -165,8 +165,11 @@ def _ends_with(unit: list[Morpheme], suffixes: tuple[str, ...]) -> bool:
     """Whether a word ends with one of ``suffixes`` as a name ending, not by chance.
 
     A one-syllable ending (구, 항, 원) only counts on a proper noun (중구, 인천항) or
-    as a suffix after one: 연구 and 제2항 are no places.
+    as a suffix after one: 연구 and 제2항 are no places. A number after the ending
+    is part of the name (뉴스1, 제2연구소 is not).
     """
+    if len(unit) > 1 and unit[-1].tag == "SN":
+        unit = unit[:-1]
     head = "".join(m.form for m in unit)
     for suffix in suffixes:
         if head.endswith(suffix):
