@@ -28,7 +28,7 @@ from rag.candidates import ALIAS, DEFINITION, NAME, QUOTED, TERM, Candidate, ext
 from rag.documents import Document
 from rag.mentions import Mentions, compact_name
 from rag.lexical import CONTENT_TAGS, EQUIVALENT_FORMS, tokenize
-from rag.questions import ORDINAL_FAMILIES, AnswerType, QuestionAnalysis, analyze_question
+from rag.questions import NAMING_NOUNS, ORDINAL_FAMILIES, AnswerType, QuestionAnalysis, analyze_question
 from rag.retrieval import SearchHit
 from rag.sentences import SentenceSpan, paragraph_bounds, split_sentences
 
@@ -182,6 +182,7 @@ class AnswererConfig:
     fit_penalty: float = 0.3
     misfit_penalty: float = 0.9
     alias_fit: float = 0.7
+    gloss_weight: float = 1.0
     imprecise_name: float = 0.8
     heading_weight: float = 0.5
     proximity_scale: float = 20.0
@@ -533,6 +534,9 @@ class Answerer:
         if ALIAS in candidate.types and not analysis.alias:
             # The name an alias or gloss stands for answers better than the alias.
             fit *= c.alias_fit
+        # "AICA의 한글 명칭은" asks for the name that AICA glosses.
+        glossed = analysis.focus in NAMING_NOUNS and candidate.gloss is not None \
+            and candidate.gloss.lower() in analysis.compact
         proximity = 0.0
         start, end = candidate.extent or (candidate.start, candidate.end)
         for token, (strength, positions) in matches.items():
@@ -575,6 +579,7 @@ class Answerer:
             + c.clause_weight * self._clause_overlap(candidate, sentence, matches, weights)
             + c.counted_weight * (counted or 0.0)
             + c.definition_weight * defined
+            + c.gloss_weight * glossed
             # Among numeric spans the longer one keeps its bound (60명 이내, 3년마다).
             + c.length_weight * min(len(candidate.text), 20) * any(ch.isdigit() for ch in candidate.text)
         )

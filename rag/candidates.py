@@ -121,7 +121,9 @@ class Candidate:
     asks for the span whose role and neighbour match its wh-phrase. ``term`` is the
     defined term, for a :data:`TERM` or :data:`DEFINITION` span. ``extent`` is the
     whole expression a part of a date or amount belongs to (1987년 of 1987년 4월 12일):
-    the words around the expression are as near to each of its parts.
+    the words around the expression are as near to each of its parts. ``gloss`` is
+    the foreign or Hanja form in parentheses right after the span (AICA of
+    인공지능산업융합사업단(AICA)), which a question may call the span by.
     """
 
     start: int
@@ -132,6 +134,7 @@ class Candidate:
     next_noun: str | None = None
     term: str | None = None
     extent: tuple[int, int] | None = None
+    gloss: str | None = None
 
 
 def _is_name(unit: list[Morpheme], before_title: bool) -> bool:
@@ -439,9 +442,12 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
                max(e for (s, e), t in numeric if s <= span[0] and span[1] <= e and t & kinds))
         for span, kinds in numeric
     }
+    glosses = {start: sentence.text[start - sentence.start:end - sentence.start]
+               for (start, end), types in found.items() if ALIAS in types}
     return [
         Candidate(start, end, sentence.text[start - sentence.start:end - sentence.start], frozenset(types),
-                  *_context_after(sentence, end), term=terms.get((start, end)), extent=extents.get((start, end)))
+                  *_context_after(sentence, end), term=terms.get((start, end)), extent=extents.get((start, end)),
+                  gloss=glosses.get(end + 1) if sentence.text[end - sentence.start:end - sentence.start + 1] == "(" else None)
         for (start, end), types in sorted(found.items())
     ]
 

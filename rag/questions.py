@@ -68,7 +68,7 @@ _ARTICLE_NOUNS = frozenset({"조", "조문", "조항"})
 #: Particles after 몇 년 that make it a point in time (몇 년에 세웠나) rather than a span.
 _POINT_PARTICLES = frozenset({"에", "부터", "까지", "도", "생"})
 #: Focus nouns that name a name: the answer ends with the noun before them, if anything.
-_NAMING_NOUNS = frozenset({"이름", "명칭", "용어", "약칭", "제목", "무엇", "것", "뭐"})
+NAMING_NOUNS = frozenset({"이름", "명칭", "용어", "약칭", "제목", "무엇", "것", "뭐"})
 #: Words asking for another name of a thing: an abbreviation, a foreign or Hanja form.
 _ALIAS_WORDS = ("약칭", "약자", "약어", "줄임말", "영문", "영어", "원어", "한자", "알파벳")
 #: Nouns for a statute, whose 번호 is a reference (법률 제20000호).
@@ -246,7 +246,7 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
     # After 몇 the focus is a counter (년, 명), not a word the answer ends with; a
     # wh-word with a case particle (누구의 명령) is not predicated of the noun before it.
     head = None if wh == "몇" or role is not None else focus
-    if focus in _NAMING_NOUNS:
+    if focus in NAMING_NOUNS:
         nouns_before = [t.form for t in tokens[:focus_index] if t.tag in ("NNG", "NNP")]
         head = nouns_before[-1] if nouns_before else None
     answer_type = _type_of(wh, after, focus, text)

@@ -368,3 +368,8 @@ def test_a_list_lead_answers_only_for_a_condition_one_of_its_items_names():
     unlisted = _ask_one("장부를 적지 않은 자에게 부과되는 과태료는 얼마인가?", PENALTIES)
     assert listed.answer == "300만원 이하의 과태료" or listed.answer == "300만원 이하"
     assert unlisted.confidence < listed.confidence - 0.3
+
+
+def test_a_name_is_found_by_the_gloss_after_it():
+    doc = Document(doc_id="k", title="발표", text="발표\n\n김 센터장은 ‘도시 데이터의 미래’를 발표했고, 그가 속한 곳은 도시데이터센터(UDC)이다.")
+    assert _ask_one("김 센터장이 속한 UDC의 한글 명칭은?", doc).answer == "도시데이터센터"
