@@ -287,7 +287,9 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
         units=units, role=role, predicate=predicate, precision=precision, ordinal=ordinal, alias=alias,
         counted=counted if counted in content else None,
         asks_definition=asks_definition, asks_term=asks_term,
-        verbs=frozenset(t.form.lower() for t in tokens if t.tag.startswith(("VV", "VA")) and t.form.lower() in content),
+        verbs=frozenset(t.form.lower() for t, following in zip(tokens, list(tokens[1:]) + [None])
+                        if (t.tag.startswith(("VV", "VA")) or (following is not None and following.tag in ("XSV", "XSA")))
+                        and t.form.lower() in content),
     )
 
 
