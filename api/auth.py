@@ -27,13 +27,13 @@ bearer = HTTPBearer(
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def require_reader(settings: SettingsDep, credentials: Credentials) -> None:
+async def require_reader(settings: SettingsDep, credentials: Credentials) -> None:
     """Reads are open unless ``RAG_API_READ_TOKEN`` is set."""
     if settings.api_read_token is not None:
         _check(credentials, [t for t in (settings.api_read_token, settings.api_token) if t is not None])
 
 
-def require_writer(settings: SettingsDep, credentials: Credentials) -> None:
+async def require_writer(settings: SettingsDep, credentials: Credentials) -> None:
     """Writes need ``RAG_API_TOKEN``; without one configured they are disabled."""
     if settings.api_token is None:
         raise ApiError(

@@ -2,7 +2,8 @@
 call and shapes the result.
 
 Reads are plain ``def`` endpoints, so FastAPI runs them in its thread pool and a slow
-question never blocks the event loop. Writes go through :meth:`Service.write`.
+question never blocks the event loop; ``/v1/ask`` serves cached answers on the loop and
+sends the rest to the pool. Writes go through :meth:`Service.write`.
 """
 
 from __future__ import annotations
@@ -84,13 +85,16 @@ _DOCUMENT_BODY = {
     "/v1/ask", tags=["questions"], summary="Answer a question with citations",
     dependencies=_READERS, responses=responses(400, 401, 403, 413, 422, 503),
 )
-def ask(body: AskRequest, request: Request, pipeline: PipelineDep, settings: SettingsDep) -> Answer:
+async def ask(body: AskRequest, request: Request, pipeline: PipelineDep, settings: SettingsDep) -> Answer:
     """An extractive answer whose citations quote the stored text exactly
     (``document.text[start:end] == quote``), or an abstention (``answer`` null) when the
     evidence is weak. Instructions inside the question are treated as plain text."""
     _check_length("question", body.question, settings)
     with _refused_input():
-        answer = pipeline.ask(body.question, body.top_k, body.doc_ids)
+        # A repeated question is answered from the cache without leaving the event loop;
+        # only real work goes to the thread pool.
+        answer = pipeline.cached_answer(body.question, body.top_k, body.doc_ids) or await run_in_threadpool(
+            pipeline.ask, body.question, body.top_k, body.doc_ids)
     request.state.abstained = answer.abstained  # for the access log line
     if answer.abstained:
         metrics.ABSTENTIONS.inc()

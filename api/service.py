@@ -131,11 +131,13 @@ def _created_at(generation: Path) -> float | None:
 # -- dependencies ---------------------------------------------------------------------------
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies are ``async def`` although they never await: FastAPI runs a plain ``def``
+# dependency in its thread pool, and the hand-off costs more than the work.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
     return request.app.state.service
 
 

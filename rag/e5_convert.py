@@ -473,7 +473,8 @@ def convert(bin_path: Path, out_dir: Path, tokenizer_json: Path | None = None, *
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         _write_json(out_dir / rel, payload)
     (out_dir / "2_Normalize").mkdir(exist_ok=True)  # Normalize has no config but wants its folder
-    onnx_files = export_onnx(out_dir) if with_onnx else {}
+    with _root_logging_kept():
+        onnx_files = export_onnx(out_dir) if with_onnx else {}
 
     marker = {
         "model": MODEL_NAME,
@@ -580,6 +581,23 @@ def export_onnx(model_dir: Path, out_dir: Path | None = None) -> dict[str, dict]
     out["int8"].update(weight_type=ONNX_INT8_WEIGHT_TYPE, per_channel=True, opset=ONNX_OPSET)
     out["fp32"]["opset"] = ONNX_OPSET
     return out
+
+
+@contextlib.contextmanager
+def _root_logging_kept() -> Iterator[None]:
+    """Undo what the export's libraries do to the root logger.
+
+    ``onnxruntime.quantization`` calls ``logging.basicConfig`` on import, after which
+    every library's log records would print over a CLI's progress bars for the rest of
+    the process.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 def onnx_model_path(model_dir: Path, precision: str = "int8") -> Path:

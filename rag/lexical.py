@@ -98,7 +98,8 @@ class LexicalIndex:
         k = min(k, self.size)
         if k == 0 or not query_tokens:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        ids, scores = self._bm25.retrieve([query_tokens], k=k, show_progress=False, n_threads=1)
+        # n_threads=0 maps in this thread; any other value starts a thread pool per call.
+        ids, scores = self._bm25.retrieve([query_tokens], k=k, show_progress=False, n_threads=0)
         ids, scores = ids[0], scores[0]
         keep = scores > 0
         return ids[keep].astype(np.int64), scores[keep].astype(np.float32)

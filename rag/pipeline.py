@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import numpy as np
 
-from rag.answering import Answer, Answerer, AnswererConfig
+from rag.answering import Answer, Answerer, AnswererConfig, Timings
+from rag.cache import LRUCache
 from rag.chunking import Chunker, ChunkerConfig, index_text
 from rag.documents import Document
 from rag.index import Index, IndexedChunk, IndexStore, Manifest
@@ -100,7 +101,8 @@ class Pipeline:
         )
         self.store = IndexStore(settings.index_dir)
         self.answerer = Answerer(AnswererConfig(hits=settings.answer_hits, threshold=settings.answer_threshold))
-        self._retriever = Retriever(self._load_index(), embedder, self.fusion)
+        self.answers: LRUCache[Answer] = LRUCache(settings.answer_cache)
+        self._serve(self._load_index())
 
     @classmethod
     def from_config(cls, settings: Settings | None = None) -> Pipeline:
@@ -141,12 +143,38 @@ class Pipeline:
         ``settings.answer_hits``); ``doc_ids`` restricts the answer to those documents.
         """
         question = _checked(question, "question")
+        cached = self.cached_answer(question, k, doc_ids, question_id)
+        if cached is not None:
+            return cached
+        key = self._answer_key(question, k, doc_ids)
         started = time.perf_counter()
         retrieval = self.retrieve(question, k, doc_ids)
         retrieve_ms = (time.perf_counter() - started) * 1000
         answer = self.answerer.answer(question, retrieval.hits, retrieval.documents, question_id=question_id,
                                       hits_read=len(retrieval.hits), mentions=retrieval.mentions)
+        self.answers.put(key, answer)
         return answer.with_retrieval_time(round(retrieve_ms, 3))
+
+    def cached_answer(
+        self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None,
+        question_id: str | None = None,
+    ) -> Answer | None:
+        """What :meth:`ask` would return from its answer cache, or ``None`` when it would have to work.
+
+        Never blocks, so an event loop may call it before handing a miss to a thread.
+        """
+        started = time.perf_counter()
+        cached = self.answers.get(self._answer_key(_checked(question, "question"), k, doc_ids))
+        if cached is None:
+            return None
+        elapsed = round((time.perf_counter() - started) * 1000, 3)
+        return cached.model_copy(update={"id": question_id, "timings_ms": Timings(answer=elapsed, total=elapsed)})
+
+    def _answer_key(self, question: str, k: int | None, doc_ids: Iterable[str] | None) -> tuple:
+        # Keyed by the generation the answer was computed from; a write bumps the
+        # generation, so entries from before it can never be returned again.
+        return (self._generation, question, k or self.settings.answer_hits,
+                None if doc_ids is None else tuple(sorted(set(doc_ids))))
 
     def retrieve(self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None,
                  mode: Mode = "hybrid") -> Retrieval:
@@ -191,7 +219,7 @@ class Pipeline:
 
     def reload(self) -> None:
         """Pick up a generation another process committed."""
-        self._retriever = Retriever(self._load_index(), self.embedder, self.fusion)
+        self._serve(self._load_index())
 
     # -- writing -----------------------------------------------------------------------
 
@@ -244,7 +272,7 @@ class Pipeline:
             kept[doc.doc_id] = doc
             fresh.append(doc)
         if not (fresh or report.removed):
-            self._retriever = Retriever(current, self.embedder, self.fusion)
+            self._serve(current)
             report.total_chunks = len(current.chunks)
             report.seconds = time.perf_counter() - started
             return report
@@ -280,11 +308,18 @@ class Pipeline:
         self.store.commit(index)
         if progress:
             progress("writing", 1, 1)
-        self._retriever = Retriever(index, self.embedder, self.fusion)
+        self._serve(index)
         report.chunks_embedded = len(new_chunks)
         report.total_chunks = len(chunks)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _serve(self, index: Index) -> None:
+        """Answer from ``index`` from now on; answers cached from another generation are stale."""
+        if getattr(self, "_retriever", None) is None or self._retriever.index is not index:
+            self._retriever = Retriever(index, self.embedder, self.fusion)
+            self._generation = getattr(self, "_generation", 0) + 1
+            self.answers.clear()
 
     def _new_manifest(self) -> Manifest:
         return Manifest(

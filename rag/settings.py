@@ -44,6 +44,10 @@ class Settings(BaseSettings):
         0.5, ge=0, le=1, description="Confidence under which the service abstains instead of answering."
     )
     embed_batch_size: int = Field(16, ge=1, le=512, description="Passages embedded per batch.")
+    answer_cache: int = Field(
+        4096, ge=0, le=1_000_000,
+        description="Answers kept for repeated questions (per index generation, least recently used first out); 0 keeps none.",
+    )
 
     # -- HTTP API (`rag serve`) ------------------------------------------------------------
     api_token: SecretStr | None = Field(

@@ -533,3 +533,17 @@ def test_racing_conversions_leave_one_complete_model(tmp_path):
     import shutil
 
     shutil.rmtree(cache)  # 470 MB: do not keep it around in pytest's tmp dirs
+
+
+def test_conversion_leaves_the_root_logger_as_it_found_it():
+    import logging
+
+    from rag.e5_convert import _root_logging_kept
+
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    with _root_logging_kept():
+        root.handlers[:] = []  # what basicConfig needs to act
+        logging.basicConfig(level=logging.DEBUG)  # what onnxruntime.quantization does on import
+        assert root.level == logging.DEBUG
+    assert (list(root.handlers), root.level) == before

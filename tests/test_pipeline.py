@@ -114,6 +114,28 @@ def test_ask_echoes_the_id_cites_the_stored_text_and_respects_doc_ids(pipeline):
     assert all(c.doc_id == "b" for c in only_b.citations)
 
 
+def test_repeated_questions_are_answered_from_the_cache_until_a_write(pipeline):
+    pipeline.add_documents([_doc("a", "재단 소식\n\n이 재단은 2016년 설립되었다.")])
+    first = pipeline.ask("재단은 언제 설립되었나?", question_id="q1")
+    again = pipeline.ask("재단은 언제 설립되었나?", question_id="q2")
+    assert again.id == "q2" and first.id == "q1"
+    assert again.model_dump(exclude={"id", "timings_ms"}) == first.model_dump(exclude={"id", "timings_ms"})
+    assert again.timings_ms.retrieve == 0  # nothing was retrieved
+    assert first.answer == "2016년"
+
+    pipeline.add_documents([_doc("a", "재단 소식\n\n이 재단은 2018년 설립되었다.")])
+    assert pipeline.ask("재단은 언제 설립되었나?").answer == "2018년"  # not the cached 2016년
+    pipeline.delete_document("a")
+    assert pipeline.ask("재단은 언제 설립되었나?").abstained
+
+
+def test_answer_cache_can_be_turned_off(tmp_path, fake_embedder):
+    pipeline = Pipeline(Settings(index_dir=tmp_path / "index", answer_cache=0), fake_embedder)
+    pipeline.add_documents([_doc("a", "이 재단은 2016년 설립되었다.")])
+    pipeline.ask("재단은 언제 설립되었나?")
+    assert pipeline.ask("재단은 언제 설립되었나?").timings_ms.retrieve > 0 and len(pipeline.answers) == 0
+
+
 @pytest.mark.slow
 def test_bundled_corpus_with_real_model_finds_the_founding_year(tmp_path):
     from rag.loaders import load_path
