@@ -158,6 +158,10 @@ class AnswererConfig:
     conditions; plus ``definition_evidence`` for the asked term's definition):
     ``1 / (1 + exp(-steepness * (evidence - midpoint)))``. Calibrated on the dev sets
     (answerable against unanswerable questions).
+
+    An answer cites ``max_citations`` sentences at most: its own, then the
+    ``rival_citations`` sentences whose best candidates came next (the evidence it won
+    against, for a reader to judge), then those that share most of the question's words.
     """
 
     hits: int = 5
@@ -187,6 +191,7 @@ class AnswererConfig:
     heading_weight: float = 0.5
     proximity_scale: float = 20.0
     max_citations: int = 4
+    rival_citations: int = 1
     clause_weight: float = 0.3
     condition_penalty: float = 0.6
     definition_weight: float = 1.0
@@ -255,12 +260,18 @@ class Answerer:
         articles = self._article_overlaps(sentences, matches, weights)
         unmet = {id(s) for s in sentences if self._unmet_condition(analysis, s)}
         best: _Scored | None = None
+        # The best candidate score of each sentence: the runner-up sentences are cited
+        # after the answer's own, as the evidence it won against.
+        rivals: dict[int, float] = {}
         for sentence in sentences:
             article = articles.get((sentence.doc.doc_id, sentence.article), 0.0)
             for candidate in sentence.candidates:
                 scored = self._score(analysis, candidate, sentence, matches[id(sentence)], weights,
                                      sentence.doc.doc_id in unasked, article, id(sentence) in unmet)
-                if scored is not None and (best is None or scored.score > best.score):
+                if scored is None:
+                    continue
+                rivals[id(sentence)] = max(rivals.get(id(sentence), scored.score), scored.score)
+                if best is None or scored.score > best.score:
                     best = scored
 
         confidence = 0.0 if best is None else self._confidence(best)
@@ -268,13 +279,16 @@ class Answerer:
         citations: list[Citation] = []
         if answered:
             citations.append(self._citation(best.sentence, best.score))
-            support = sorted(
-                (s for s in sentences if s.span.start != best.sentence.span.start or s.doc is not best.sentence.doc),
+            others = [s for s in sentences if s is not best.sentence]
+            runners_up = sorted((s for s in others if id(s) in rivals), key=lambda s: -rivals[id(s)])
+            runners_up = runners_up[: self.config.rival_citations]
+            cited = {id(s) for s in runners_up}
+            support = runners_up + sorted(
+                (s for s in others if id(s) not in cited and self._overlap(matches[id(s)], weights) > 0),
                 key=lambda s: -self._overlap(matches[id(s)], weights),
             )
             for sentence in support[: self.config.max_citations - 1]:
-                if self._overlap(matches[id(sentence)], weights) > 0:
-                    citations.append(self._citation(sentence, self._overlap(matches[id(sentence)], weights)))
+                citations.append(self._citation(sentence, self._overlap(matches[id(sentence)], weights)))
         elapsed = (time.perf_counter() - started) * 1000
         result = Answer(
             id=question_id,
