@@ -102,6 +102,8 @@ class Pipeline:
         self.store = IndexStore(settings.index_dir)
         self.answerer = Answerer(AnswererConfig(hits=settings.answer_hits, threshold=settings.answer_threshold))
         self.answers: LRUCache[Answer] = LRUCache(settings.answer_cache)
+        self._retriever: Retriever | None = None
+        self._generation = 0  # bumped whenever another index is served
         self._serve(self._load_index())
 
     @classmethod
@@ -143,10 +145,10 @@ class Pipeline:
         ``settings.answer_hits``); ``doc_ids`` restricts the answer to those documents.
         """
         question = _checked(question, "question")
-        cached = self.cached_answer(question, k, doc_ids, question_id)
+        key = self._answer_key(question, k, doc_ids)
+        cached = self._cached(key, question_id)
         if cached is not None:
             return cached
-        key = self._answer_key(question, k, doc_ids)
         started = time.perf_counter()
         retrieval = self.retrieve(question, k, doc_ids)
         retrieve_ms = (time.perf_counter() - started) * 1000
@@ -163,8 +165,11 @@ class Pipeline:
 
         Never blocks, so an event loop may call it before handing a miss to a thread.
         """
+        return self._cached(self._answer_key(_checked(question, "question"), k, doc_ids), question_id)
+
+    def _cached(self, key: tuple, question_id: str | None) -> Answer | None:
         started = time.perf_counter()
-        cached = self.answers.get(self._answer_key(_checked(question, "question"), k, doc_ids))
+        cached = self.answers.get(key)
         if cached is None:
             return None
         elapsed = round((time.perf_counter() - started) * 1000, 3)
@@ -316,9 +321,9 @@ class Pipeline:
 
     def _serve(self, index: Index) -> None:
         """Answer from ``index`` from now on; answers cached from another generation are stale."""
-        if getattr(self, "_retriever", None) is None or self._retriever.index is not index:
+        if self._retriever is None or self._retriever.index is not index:
             self._retriever = Retriever(index, self.embedder, self.fusion)
-            self._generation = getattr(self, "_generation", 0) + 1
+            self._generation += 1
             self.answers.clear()
 
     def _new_manifest(self) -> Manifest:
