@@ -5,7 +5,10 @@ For each sentence of the top hits, typed candidates (:mod:`rag.candidates`) are 
 by how well the sentence matches the question's content words, how close the
 candidate sits to those words, whether its type fits the question's expected answer
 type (:mod:`rag.questions`), and how much it merely repeats the question; a document
-the question does not mean (an act's 시행령 when it names the act) counts less. The
+the question does not mean (an act's 시행령 when it names the act) counts less. A
+question word is found as itself, an equivalent spelling, the formal word for a plain
+one (:mod:`rag.paraphrases`), the full name it abbreviates or the name its surname
+stands for; the examples listed before 등 answer for the class named after it. The
 best candidate is the answer and its sentence the first citation; when the evidence
 is weak (shared words, a span of the wrong kind, a missing "첫"/"초대" the question
 insists on; a logistic under a calibrated threshold) the answerer abstains instead of
@@ -24,9 +27,11 @@ from typing import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.candidates import ALIAS, DEFINITION, NAME, QUOTED, TERM, Candidate, extract_candidates, is_titled
+from rag.candidates import (ALIAS, DEFINITION, NAME, QUOTED, SURNAMES, TERM, Candidate, extract_candidates,
+                            is_titled)
 from rag.documents import Document
 from rag.mentions import Mentions, compact_name
+from rag.paraphrases import formal_forms
 from rag.lexical import CONTENT_TAGS, EQUIVALENT_FORMS, tokenize
 from rag.questions import NAMING_NOUNS, ORDINAL_FAMILIES, AnswerType, QuestionAnalysis, analyze_question
 from rag.retrieval import SearchHit
@@ -34,6 +39,26 @@ from rag.sentences import SentenceSpan, paragraph_bounds, split_sentences
 
 #: Paragraphs whose analysis is kept; a service over a large collection must not grow forever.
 _CACHE_LIMIT = 20_000
+#: Shortest question word taken for an abbreviation (인권위, 대한상의).
+_ABBREVIATION_MIN = 3
+_WORD = re.compile(r"[가-힣]+")
+
+
+def _is_hangul(text: str) -> bool:
+    return all("가" <= ch <= "힣" for ch in text)
+
+
+def _abbreviates(short: str, word: str) -> bool:
+    """Whether ``short`` is a Korean abbreviation of ``word``: its first two syllables,
+    then the rest in order (대한상의 of 대한상공회의소에서, 과기정통부 of 과학기술정보통신부)."""
+    if len(word) < len(short) + 2 or word[0] != short[0]:
+        return False
+    rest = iter(word[1:])
+    return all(ch in rest for ch in short[1:])
+
+
+#: Match strength of a formal word for the question's plain one: near, not quite, the same.
+_PARAPHRASE = 0.8
 _WORD_EDGES = "‘’“”「」『』《》〈〉()[]\"',.·ㆍ"
 
 #: Types a candidate of another type may still stand in for, with reduced credit.
@@ -59,9 +84,23 @@ _APPOSITION_WORDS = 3
 _NAMED = frozenset({"person", "organization", "place", "title"})
 
 
+#: The rest of a list of examples after one of its items, up to 등 (…, 케임브리지 등 주요 연구기관).
+_GLOSS = r"(?:\([^()\n]{1,20}\))?"
+_LISTED_EXAMPLE = re.compile(
+    _GLOSS + r"(?:(?:,\s?|\s?[ㆍ·]\s?|\s(?:및|또는)\s)[^\s,ㆍ·()]+(?:\s[^\s,ㆍ·()]+)?" + _GLOSS + r"){0,8}\s등\s")
+#: A list's end right before 등.
+_LAST_EXAMPLE = re.compile(_GLOSS + r"\s등\s")
+#: A span of several coordinated items, which answers only a question for the examples.
+_COORDINATED = re.compile(r", | 및 | 또는 ")
+#: How far after 등 the words naming the class of the examples reach.
+_CATEGORY_REACH = 40
 #: A sentence introducing a list whose items hold its conditions (다음 각 호의 어느 하나에 해당하는 자).
 _LIST_LEAD = re.compile(r"다음 각 (?:호|목)")
+#: A list lead whose items are alternative conditions (어느 하나에 해당하는 자), not contents (다음 각 호의 사항).
+_CONDITION_LEAD = re.compile(r"다음 각 (?:호|목)의 어느 하나에 해당하")
 _ITEM_LINE = re.compile(r"[ \t]*(?:\d+(?:의\d+)?|[가-하])\.\s")
+#: How many item lines above an item its list lead may be.
+_LEAD_REACH = 40
 _DAY = re.compile(r"\d\s?일|\d{4}\s?\.\s?\d{1,2}\s?\.\s?\d")
 _MONTH = re.compile(r"\d\s?월")
 _ARTICLE = re.compile(r"제\d+조(?:의\d+)?")
@@ -153,7 +192,8 @@ class AnswererConfig:
     candidate's sentence (question words it shares, and how close they are to the
     candidate, less ``fit_penalty`` per missing unit of type fit, ``misfit_penalty`` for
     a span of no recognised kind, ``ordinal_penalty`` for a missing first/last
-    qualifier, ``counted_penalty`` for a count of something else and
+    qualifier (``end_penalty`` for a sentence that never says the asked thing ended),
+    ``counted_penalty`` for a count of something else and
     ``condition_penalty`` for a list whose items name none of the question's
     conditions; plus ``definition_evidence`` for the asked term's definition):
     ``1 / (1 + exp(-steepness * (evidence - midpoint)))``. Calibrated on the dev sets
@@ -183,6 +223,7 @@ class AnswererConfig:
     imprecise: float = 0.7
     unasked_weight: float = 1.0
     ordinal_penalty: float = 0.6
+    end_penalty: float = 0.9
     fit_penalty: float = 0.3
     misfit_penalty: float = 0.9
     alias_fit: float = 0.7
@@ -200,6 +241,8 @@ class AnswererConfig:
     counted_weight: float = 1.0
     counted_penalty: float = 0.3
     counted_scale: float = 5.0
+    example_weight: float = 1.0
+    example_evidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -329,10 +372,32 @@ class Answerer:
                     if section and section.title:
                         heading = self._context(section.title)
                         context = context | heading
+                    lead = self._lead(doc, span.start)
+                    if lead is not None:
+                        # "1. 3명 이상의 발기인이 있을 것" is about what its lead says (연구소를 설립하려는 경우).
+                        context = context | self._context(lead)
                     items = self._items(doc, span.end) if _LIST_LEAD.search(span.text) else ()
                     seen[key] = _Sentence(doc, span, candidates, context, rank,
                                           section.article if section else None, heading, items)
         return list(seen.values())
+
+    @staticmethod
+    def _lead(doc: Document, start: int) -> str | None:
+        """The list lead ("다음 각 호의 …") of the item line holding ``start``, if it is one."""
+        line_start = doc.text.rfind("\n", 0, start) + 1
+        if not _ITEM_LINE.match(doc.text, line_start):
+            return None
+        for _ in range(_LEAD_REACH):
+            if line_start == 0:
+                return None
+            previous = doc.text.rfind("\n", 0, line_start - 1) + 1
+            line = doc.text[previous:line_start - 1]
+            if _LIST_LEAD.search(line):
+                return line
+            if not _ITEM_LINE.match(line):
+                return None
+            line_start = previous
+        return None
 
     def _items(self, doc: Document, end: int) -> tuple[SentenceSpan, ...]:
         """The item lines (1. …, 가. …) right after a list lead ending at ``end``."""
@@ -356,8 +421,10 @@ class Answerer:
         return self._paragraphs[key]
 
     def _context(self, title: str) -> frozenset[str]:
-        """Content words of a document or section title, which frame all its sentences."""
+        """Content words of a document or section title (or a list lead), which frame all its sentences."""
         if title not in self._contexts:
+            if len(self._contexts) >= _CACHE_LIMIT:
+                self._contexts.clear()
             self._contexts[title] = frozenset(tokenize(title))
         return self._contexts[title]
 
@@ -427,7 +494,7 @@ class Answerer:
         "영향평가를 하지 않은 사업자의 과태료" is not answered by "다음 각 호의 어느 하나에
         해당하는 자에게는 3천만원 이하의 과태료" when no item is about 영향평가.
         """
-        if not sentence.items:
+        if not sentence.items or not _CONDITION_LEAD.search(sentence.span.text):
             return False
         own = cls._span_matches(analysis, sentence.span, sentence.context)
         wanted = {t for t in analysis.content_tokens if own.get(t, (0.0, []))[0] < 0.7}
@@ -440,9 +507,11 @@ class Answerer:
                       context: frozenset[str]) -> dict[str, tuple[float, list[int]]]:
         """For each question word found in the sentence: match strength and positions.
 
-        An exact morpheme match (or an equivalent spelling, AI for 인공지능) counts 1; a
+        An exact morpheme match (or an equivalent spelling, AI for 인공지능) counts 1; the
+        formal word for a plain one (설립 for 세우다, :mod:`rag.paraphrases`) 0.8; a
         compound containing the word, or most of the word (위원회 / 국가인공지능전략위원회,
-        but not 위원 / 부위원장), 0.7; a word only in the document's or the statute
+        but not 위원 / 부위원장), a word it abbreviates (대한상의 / 대한상공회의소), or a name
+        its surname stands for (오 / 오세훈), 0.7; a word only in the document's or the statute
         section's title 0.5 (it frames every sentence under it).
         """
         found: dict[str, tuple[float, list[int]]] = {}
@@ -453,10 +522,22 @@ class Answerer:
             if exact:
                 found[token] = (1.0, exact)
                 continue
+            formal = formal_forms(token)
+            paraphrased = [start for form, start in forms if any(f in form for f in formal)]
+            if paraphrased:
+                found[token] = (_PARAPHRASE, paraphrased)
+                continue
             partial = [
                 start for form, start in forms
                 if len(form) >= 2 and (token in form or (form in token and 3 * len(form) >= 2 * len(token)))
             ] if len(token) >= 2 else []
+            if not partial and len(token) == 1 and token in SURNAMES:
+                # "오 시장" is 오세훈 시장: the press names a person by surname and title.
+                partial = [m.start for m in span.morphemes
+                           if m.tag == "NNP" and 2 <= len(m.form) <= 4 and m.form.startswith(token)]
+            if not partial and len(token) >= _ABBREVIATION_MIN and _is_hangul(token):
+                partial = [span.start + m.start() for m in _WORD.finditer(span.text)
+                           if _abbreviates(token, m.group())]
             if partial:
                 found[token] = (0.7, partial)
             elif token in context:
@@ -569,9 +650,13 @@ class Answerer:
             if sentence.heading:
                 titled = len(sentence.heading & set(analysis.content_tokens)) / len(sentence.heading)
         head = analysis.head
-        headed = bool(head) and (
+        category = self._category(analysis, candidate, sentence)
+        # "A, B 등 주요 연구기관": the phrase after 등 names the class, the items before it its members.
+        headed = bool(head) and not self._names_a_class(candidate, sentence) and (
             (candidate.text.endswith(head) and len(candidate.text) > len(head))
-            or (NAME in candidate.types and self._titled(candidate, sentence, head)))
+            or (NAME in candidate.types and self._titled(candidate, sentence, head))
+            or (category is not None and head in self._text(sentence, *category)))
+        exemplified = 0.0 if category is None else self._share_within(matches, weights, *category)
         # "‘…’을 주제로" answers "어떤 주제로": the span sits right before the asked noun.
         followed = bool(head) and candidate.next_noun is not None and (
             candidate.next_noun.endswith(head) or head.endswith(candidate.next_noun))
@@ -594,16 +679,19 @@ class Answerer:
             + c.counted_weight * (counted or 0.0)
             + c.definition_weight * defined
             + c.gloss_weight * glossed
+            + c.example_weight * exemplified
             # Among numeric spans the longer one keeps its bound (60명 이내, 3년마다).
             + c.length_weight * min(len(candidate.text), 20) * any(ch.isdigit() for ch in candidate.text)
         )
         # A span of the wrong kind in a well-matching sentence is weak evidence too, a
         # misfit weaker still.
         evidence = (overlap + 0.5 * proximity - c.fit_penalty * (1 - fit) - c.misfit_penalty * misfit
-                    - c.ordinal_penalty * self._lacks_ordinal(analysis, sentence)
+                    - (c.end_penalty if analysis.ordinal == "end" else c.ordinal_penalty)
+                    * self._lacks_ordinal(analysis, sentence)
                     - c.counted_penalty * (counted is None)
                     - c.condition_penalty * unmet
-                    + c.definition_evidence * (defined > 0))
+                    + c.definition_evidence * (defined > 0)
+                    + c.example_evidence * exemplified * analysis.asks_examples)
         return _Scored(score, evidence, candidate, sentence)
 
     @staticmethod
@@ -655,6 +743,42 @@ class Answerer:
             if any(left <= p < right and not candidate.start <= p < candidate.end for p in positions)
         )
         return inside / total if total else 0.0
+
+    @staticmethod
+    def _text(sentence: _Sentence, start: int, end: int) -> str:
+        return sentence.span.text[start - sentence.span.start:end - sentence.span.start]
+
+    @staticmethod
+    def _share_within(matches: dict[str, tuple[float, list[int]]], weights: dict[str, float],
+                      start: int, end: int) -> float:
+        """The weighted share of the question's words found between ``start`` and ``end``."""
+        total = sum(weights.values())
+        inside = sum(weights[t] * strength for t, (strength, positions) in matches.items()
+                     if any(start <= p < end for p in positions))
+        return inside / total if total else 0.0
+
+    @staticmethod
+    def _names_a_class(candidate: Candidate, sentence: _Sentence) -> bool:
+        """Whether the candidate follows 등, naming the class of the examples before it."""
+        return sentence.span.text[:candidate.start - sentence.span.start].endswith("등 ")
+
+    @staticmethod
+    def _category(analysis: QuestionAnalysis, candidate: Candidate, sentence: _Sentence) -> tuple[int, int] | None:
+        """Offsets of the words after 등 when the candidate is an example listed before it.
+
+        "얼굴ㆍ지문ㆍ홍채 및 손바닥 정맥 등 … 신체적 특징": the list as a whole answers a
+        question asking for the examples (예로 든, 예시한), each item a question asking
+        for one member of the class (독일의 연구기관 → 독일인공지능연구소).
+        """
+        if not analysis.asks_examples and _COORDINATED.search(candidate.text):
+            return None
+        rest = sentence.span.text[candidate.end - sentence.span.start:]
+        pattern = _LAST_EXAMPLE if analysis.asks_examples else _LISTED_EXAMPLE
+        match = pattern.match(rest)
+        if match is None:
+            return None
+        start = candidate.end + match.end()
+        return start, min(sentence.span.end, start + _CATEGORY_REACH)
 
     @staticmethod
     def _lacks_ordinal(analysis: QuestionAnalysis, sentence: _Sentence) -> bool:

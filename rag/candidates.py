@@ -47,6 +47,10 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)(?:\s?반)?(?:\s?(?:간|마다|동안|이내|이상|이하|미만|초과|가량|정도|째|여))?")),
     ("quantity", re.compile(
         rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)")),
+    # Shares that are no measured number: 과반수, 3분의 2 이상, with whose share it is (출석위원 과반수).
+    ("quantity", re.compile(r"(?:[가-힣]+\s)?(?:과반수|\d+\s?분의\s?\d+)(?:\s?(?:이상|이하|미만|초과))?")),
+    ("quantity", re.compile(r"(?:과반수|\d+\s?분의\s?\d+)(?:\s?(?:이상|이하|미만|초과))?")),
+    ("quantity", re.compile(r"(?:과반수|\d+\s?분의\s?\d+)")),
     ("law_reference", re.compile(
         rf"{_LAW_ONE}(?:(?:\s?(?:및|또는|ㆍ|,)\s?{_LAW_ONE})|(?:부터\s?{_LAW_ONE}까지))+")),
     ("law_reference", re.compile(_LAW_ONE)),
@@ -63,7 +67,7 @@ _NOUNISH = frozenset({"NNG", "NNP", "NR", "SL", "SN", "SH", "XPN", "XSN", "XR"})
 _NUMERIC = frozenset({"SN", "NR"})
 _JOINERS = frozenset({"ㆍ", "·", "-", "&"})
 #: Korean surnames: a Kiwi NNP of 2–4 syllables starting with one is taken for a name.
-_SURNAMES = frozenset(
+SURNAMES = frozenset(
     "김이박최정강조윤장임한오서신권황안송류유홍전고문양손배백허남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부"
 )
 _ROLE_SUFFIXES = (
@@ -144,7 +148,7 @@ def _is_name(unit: list[Morpheme], before_title: bool) -> bool:
     a 2–4 syllable word beginning with a surname also counts when a title follows.
     """
     form = "".join(m.form for m in unit)
-    if not (form[0] in _SURNAMES and all("가" <= c <= "힣" for c in form)) or form.endswith(_NOT_NAME_ENDINGS) \
+    if not (form[0] in SURNAMES and all("가" <= c <= "힣" for c in form)) or form.endswith(_NOT_NAME_ENDINGS) \
             or any(form.endswith(suffix) for suffix in _ORG_SUFFIXES if len(suffix) > 1):
         return False
     if before_title:
@@ -297,6 +301,43 @@ def _noun_phrases(sentence: SentenceSpan) -> list[Candidate]:
     return candidates
 
 
+#: What may stand between two coordinated noun phrases: a comma, a middle dot, 및 or
+#: 또는, after an optional gloss in parentheses (독일인공지능연구소(DFKI), 케임브리지).
+_COORDINATOR = re.compile(r"(?:\([^()\n]{1,20}\))?(?:,\s?|\s?[ㆍ·]\s?|\s(?:및|또는|혹은)\s)")
+_MAX_ITEMS = 8
+
+
+def _coordinations(sentence: SentenceSpan) -> list[Candidate]:
+    """Runs of coordinated noun phrases as one span: 얼굴ㆍ지문ㆍ홍채 및 손바닥 정맥,
+    국방 또는 국가안보 목적.
+
+    A statute's list of examples before 등, or of alternatives joined by 또는, is
+    often the answer as a whole; its items are candidates of their own already.
+    Typed like the last item, whose head names what all of them are.
+    """
+    phrases: list[tuple[int, int, list[list[Morpheme]]]] = []
+    current: list[list[Morpheme]] = []
+    for unit, open_ in _units(sentence.morphemes):
+        current.append(unit)
+        if not open_:
+            phrases.append((current[0][0].start, current[-1][-1].end, current))
+            current = []
+    text, offset = sentence.text, sentence.start
+    candidates = []
+    i = 0
+    while i < len(phrases):
+        j = i
+        while j + 1 < len(phrases) and j - i + 1 < _MAX_ITEMS \
+                and _COORDINATOR.fullmatch(text[phrases[j][1] - offset:phrases[j + 1][0] - offset]):
+            j += 1
+        if j > i and not any(_is_stop(unit) for unit in (phrases[i][2][0], phrases[j][2][-1])):
+            start, end = phrases[i][0], phrases[j][1]
+            candidates.append(Candidate(start, end, text[start - offset:end - offset],
+                                        _phrase_types(phrases[j][2], False)))
+        i = j + 1
+    return candidates
+
+
 #: Tags of a counter noun after a number (3기, 12마디, 3786가구, 아홉 등급).
 _COUNTER_TAGS = frozenset({"NNB", "NNG"})
 _MAX_COUNTER = 3
@@ -428,6 +469,9 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
         # patterns type the whole reference.
         if not _cuts_a_quote(candidate.start, candidate.end, quotes) and not any(
                 candidate.start < end and start < candidate.end for start, end in references):
+            found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)
+    for candidate in _coordinations(sentence):
+        if not _cuts_a_quote(candidate.start, candidate.end, quotes):
             found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)
     terms: dict[tuple[int, int], str] = {}
     for candidate in _definitions(sentence):

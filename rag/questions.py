@@ -75,6 +75,8 @@ _ALIAS_WORDS = ("약칭", "약자", "약어", "줄임말", "영문", "영어", "
 _LAW_WORDS = frozenset({"법률", "법령", "법", "조례", "공포", "대통령령"})
 #: Nouns naming a bound of what the noun before them measures (과태료의 상한).
 _LIMIT_NOUNS = frozenset({"상한", "하한", "한도", "상한액", "최고액", "최대치", "최소치"})
+#: Determiners that point back to what the text is about (이 기관, 그 재단, 해당 법인).
+_ANAPHORS = frozenset({"이", "그", "저", "해당", "본"})
 #: Nouns that classify the noun after them (어떤 종류의 암석): that noun is the asked one.
 _KIND_NOUNS = frozenset({"유형", "종류", "형태", "형식", "모양", "부류", "성격"})
 #: Nouns asking for the name of whatever the noun before them is (건축가의 이름).
@@ -97,6 +99,8 @@ _DEFINITION_CUE = re.compile(r"정의|의미하|뜻하|(?:이)?란\s?(?:무엇|�
 _TERM_CUE = re.compile(
     r"(?:무엇|뭐)(?:이)?라(?:고)?\s?(?:부르|하|일컫|칭하|이르)|(?:가리키|일컫|이르|뜻하)는\s?(?:용어|말|명칭|표현)"
     r"|(?:를|을)\s?(?:부르는|칭하는)\s?(?:용어|말|명칭)")
+#: A question asking for the examples a text gives (…의 예로 든 것, 예시한 특징).
+_EXAMPLES_CUE = re.compile(r"예(?:로|를|시|컨대)|사례로")
 #: Nouns for "the number of" the noun before them (임직원 수, 회원 규모).
 _COUNT_NOUNS = frozenset({"수", "개수", "갯수", "숫자", "인원", "규모", "총수"})
 #: Words singling out the first or the last of a series (첫 회의, 초대 이사장, 마지막 경기):
@@ -104,7 +108,12 @@ _COUNT_NOUNS = frozenset({"수", "개수", "갯수", "숫자", "인원", "규모
 ORDINAL_FAMILIES: dict[str, frozenset[str]] = {
     "first": frozenset({"첫", "처음", "최초", "초대", "첫째", "시초"}),
     "last": frozenset({"마지막", "최후", "최종"}),
+    # "몇 시에 끝났나": texts say when things start or are held, and when they end only in so many
+    # words (끝났다, 종료, 4시까지).
+    "end": frozenset({"끝", "마치", "마쳤", "종료", "폐막", "폐회", "마감", "만료", "종결", "까지"}),
 }
+#: Verb stems and verbal nouns asking about the end of something (끝났나, 종료되나).
+_END_WORDS = frozenset({"끝나", "마치", "종료", "폐막", "폐회", "마감", "만료", "종결"})
 #: Case particles grouped by the role they mark; the answer in the document tends to
 #: carry the same role as the wh-word in the question (누구를 → 그를, 어디에서 → 서울에서).
 PARTICLE_ROLES: dict[str, str] = {
@@ -135,7 +144,8 @@ class QuestionAnalysis:
     year, 몇 월 → month), or ``article`` when a statute reference is asked by its 조:
     a full date or a 항 then answers more than was asked; ``act`` asks for the number
     of an act itself (법률 번호 → 제20000호). ``ordinal`` names the
-    :data:`ORDINAL_FAMILIES` family of a first/last qualifier (첫 회의 → first);
+    :data:`ORDINAL_FAMILIES` family of a first/last qualifier (첫 회의 → first), or ``end``
+    for a question about when or how something ended (몇 시에 끝났나);
     ``alias`` is true when the question asks for another name of a thing (영문 약칭,
     한자 표기), which documents give in parentheses or as a defined short name.
     ``asks_definition`` is set for "X는 어떻게 정의되나", "X란 무엇인가" (the answer is
@@ -162,6 +172,7 @@ class QuestionAnalysis:
     verbs: frozenset[str] = frozenset()
     asks_definition: bool = False
     asks_term: bool = False
+    asks_examples: bool = False
 
     @cached_property
     def compact(self) -> str:
@@ -169,11 +180,16 @@ class QuestionAnalysis:
         return "".join(self.text.lower().split())
 
 
+#: One-syllable place nouns that only name a place alone (어느 도, 어느 구): 용도, 정도
+#: and 연구 merely end like them.
+_BARE_PLACES = frozenset({"구", "도", "군"})
+
+
 def _focus_type(noun: str | None) -> AnswerType | None:
     if not noun:
         return None
     for answer_type, suffixes in _FOCUS_TYPES:
-        if any(noun.endswith(suffix) for suffix in suffixes):
+        if any(noun.endswith(suffix) and (suffix not in _BARE_PLACES or noun == suffix) for suffix in suffixes):
             return answer_type
     return None
 
@@ -246,6 +262,10 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
     # After 몇 the focus is a counter (년, 명), not a word the answer ends with; a
     # wh-word with a case particle (누구의 명령) is not predicated of the noun before it.
     head = None if wh == "몇" or role is not None else focus
+    if focus_index and forms[focus_index - 1] in _ANAPHORS:
+        # "이 기관은 무엇이라 불렸나" refers back to the thing the text is about; the
+        # answer is its name, which need not end in 기관.
+        head = None
     if focus in NAMING_NOUNS:
         nouns_before = [t.form for t in tokens[:focus_index] if t.tag in ("NNG", "NNP")]
         head = nouns_before[-1] if nouns_before else None
@@ -276,17 +296,24 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
         # "법률 번호는" asks for the number of an act (법률 제20000호), not for a 조.
         answer_type, precision = "law_reference", "act"
     ordinal = _ordinal(tokens)
+    if ordinal is None and answer_type in ("date", "time") and any(
+            t.form in _END_WORDS and t.tag in ("VV", "NNG") and not (i and tokens[i - 1].form in ("로", "으로"))
+            for i, t in enumerate(tokens)):
+        ordinal = "end"  # not "‘…’으로 끝나는 이름", which is about a word's ending
     alias = any(word in text for word in _ALIAS_WORDS)
     counted = _counted(tokens, wh_index) if units else None
     asks_term = bool(_TERM_CUE.search(text))
     asks_definition = not asks_term and bool(_DEFINITION_CUE.search(text))
+    asks_examples = bool(_EXAMPLES_CUE.search(text))
+    if asks_examples and answer_type in ("person", "organization", "place", "title"):
+        answer_type = "other"  # 취약계층의 예로 든 사람들: a list of kinds, not one name
     if asks_definition:
         answer_type = "other"  # 이용자란 무엇인가: a definition, whatever the term names
     return QuestionAnalysis(
         text=text, answer_type=answer_type, wh_word=wh, content_tokens=content, focus=focus, head=head,
         units=units, role=role, predicate=predicate, precision=precision, ordinal=ordinal, alias=alias,
         counted=counted if counted in content else None,
-        asks_definition=asks_definition, asks_term=asks_term,
+        asks_definition=asks_definition, asks_term=asks_term, asks_examples=asks_examples,
         verbs=frozenset(t.form.lower() for t, following in zip(tokens, list(tokens[1:]) + [None])
                         if (t.tag.startswith(("VV", "VA")) or (following is not None and following.tag in ("XSV", "XSA")))
                         and t.form.lower() in content),

@@ -373,3 +373,58 @@ def test_a_list_lead_answers_only_for_a_condition_one_of_its_items_names():
 def test_a_name_is_found_by_the_gloss_after_it():
     doc = Document(doc_id="k", title="발표", text="발표\n\n김 센터장은 ‘도시 데이터의 미래’를 발표했고, 그가 속한 곳은 도시데이터센터(UDC)이다.")
     assert _ask_one("김 센터장이 속한 UDC의 한글 명칭은?", doc).answer == "도시데이터센터"
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "gold"),
+    [
+        # the formal word for a plain one (세우다 → 설립)
+        ("재단은 2020년 사무실을 옮겼다. 이 재단은 2016년 설립되었다.", "재단이 처음 세워진 해는 언제인가?", "2016년"),
+        # a surname for the name (오 시장 → 오세훈 시장), an abbreviation for the full name
+        ("김민수 시장은 대한상공회의소에서 연설했다. 오세훈 시장은 세종문화회관에서 연설했다.",
+         "오 시장이 연설한 곳은 어디인가?", "세종문화회관"),
+        ("김민수 시장은 세종문화회관에서 연설했다. 오세훈 시장은 대한상공회의소에서 연설했다.",
+         "대한상의에서 연설한 사람은 누구인가?", "오세훈"),
+    ],
+)
+def test_a_question_word_written_another_way_still_matches(text, question, gold):
+    doc = Document(doc_id="w", title="소식", text="소식\n\n" + text)
+    assert _ask_one(question, doc).answer == gold
+
+
+def test_the_examples_before_등_answer_and_the_class_after_it_does_not():
+    doc = Document(doc_id="e", title="협력", text="협력\n\n재단은 독일연구소, 케임브리지 등 주요 연구기관과 협력한다.")
+    assert _ask_one("재단이 협력하는 연구기관은 어디인가?", doc).answer in ("독일연구소", "케임브리지")
+    law = _statute("b", "정보법", [
+        ("제2조", "정의", "1. 생체인식정보란 얼굴ㆍ지문ㆍ홍채 및 손바닥 정맥 등 개인을 식별할 수 있는 신체적 특징에 관한 정보를 말한다."),
+    ])
+    assert _ask_one("정보법이 생체인식정보의 예로 든 신체적 특징은?", law).answer == "얼굴ㆍ지문ㆍ홍채 및 손바닥 정맥"
+
+
+def test_only_a_lead_of_alternative_conditions_needs_an_item_naming_the_condition():
+    items = "\n  1. 위험의 점검\n  2. 사고의 보고"
+    duties = _statute("du", "마을 안전법", [
+        ("제9조", "안전 의무", "① 사업자는 이용자가 1만명 이상인 시설의 안전을 위하여 다음 각 호의 사항을 이행하여야 한다." + items),
+    ])
+    conditions = _statute("du", "마을 안전법", [
+        ("제9조", "안전 의무", "① 이용자가 1만명 이상인 시설로서 다음 각 호의 어느 하나에 해당하는 시설의 안전을 위하여 사업자가 노력한다." + items),
+    ])
+    # The question names no item: a list of duties still answers it, a list of conditions does not.
+    question = "마을 안전법에서 안전 의무 대상 시설을 가르는 이용자 기준은 몇 명인가?"
+    assert _ask_one(question, duties).confidence > _ask_one(question, conditions).confidence + 0.3
+
+
+def test_an_item_line_is_read_with_its_list_lead():
+    lead = "① 연구소를 설립하려는 자는 다음 각 호의 요건을 갖추어야 한다.\n"
+    items = "  1. 3명 이상의 발기인이 있을 것\n  2. 정관이 있을 것"
+    with_lead = _statute("l", "연구법", [("제5조", "요건", lead + items)])
+    without = _statute("l", "연구법", [("제5조", "요건", "① 이 조는 요건을 정한다.\n" + items)])
+    question = "연구소를 설립하려는 자가 갖출 사람 수는 최소 몇 명인가?"
+    assert _ask_one(question, with_lead).confidence > _ask_one(question, without).confidence
+
+
+def test_when_something_ended_is_answered_only_by_a_sentence_saying_it_ended():
+    held = Document(doc_id="h", title="출범", text="출범\n\n재단은 21일 오후 2시 대한상공회의소에서 출범식을 가졌다.")
+    assert _ask_one("출범식은 몇 시에 열렸나?", held, threshold=0.5).answer == "오후 2시"
+    assert _ask_one("출범식은 몇 시에 끝났나?", held, threshold=0.5).abstained
+    assert _ask_one("행사는 몇 시에 끝났나?", NEWS, threshold=0.5).answer == "오후 4시"

@@ -60,6 +60,10 @@ def candidates(text: str, prefix: str = "") -> dict[str, set[str]]:
         ("제7조제9항을 위반한 자", "제7조제9항", "law_reference"),
         ("「형법」 제127조 및 제129조부터 제132조까지를 적용한다.", "제127조 및 제129조부터 제132조까지", "law_reference"),
         ("청문을 하여야 한다.", "청문", "other"),
+        ("생체인식정보(얼굴ㆍ지문ㆍ홍채 및 손바닥 정맥 등 신체적 특징)", "얼굴ㆍ지문ㆍ홍채 및 손바닥 정맥", "other"),
+        ("국방 또는 국가안보 목적으로만 이용되는 인공지능", "국방 또는 국가안보 목적", "other"),
+        ("출석위원 과반수의 찬성으로 의결한다.", "출석위원 과반수", "quantity"),
+        ("재적의원 3분의 2 이상의 찬성이 필요하다.", "3분의 2 이상", "quantity"),
     ],
 )
 def test_candidate_of_each_type(text, span, answer_type):
@@ -239,3 +243,9 @@ def test_a_part_of_a_date_or_amount_knows_the_whole_expression():
     whole = found["1987년 4월 12일"]
     assert found["1987년"].extent == (whole.start, whole.end) == whole.extent
     assert found["공장"].extent is None
+
+
+def test_coordinated_phrases_need_a_coordinator_between_them():
+    found = candidates("재단은 연구를 하고 교육을 한다.")
+    assert not any(" 및 " in text or "," in text for text in found)
+    assert "연구, 교육" in candidates("재단은 연구, 교육 등을 추진한다.")

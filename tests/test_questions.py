@@ -282,3 +282,29 @@ def test_questions_about_definitions(question, definition, term):
     assert (analysis.asks_definition, analysis.asks_term) == (definition, term)
     if definition:
         assert analysis.answer_type == "other"
+
+
+def test_a_noun_pointing_back_to_the_text_is_no_head():
+    assert analyze_question("이름을 바꾸기 전 이 기관은 무엇이라 불렸나?").head is None
+    assert analyze_question("소속 기관은 어디인가?").head == "기관"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("어떤 용도로만 쓰는 인공지능에는 적용되지 않나?", "other"), ("그 공장은 어느 도에 있나?", "place")],
+)
+def test_a_one_syllable_place_noun_counts_only_alone(question, expected):
+    assert analyze_question(question).answer_type == expected
+
+
+def test_a_question_asking_for_the_examples_given():
+    analysis = analyze_question("법이 취약계층의 예로 든 사람들은?")
+    assert analysis.asks_examples and analysis.answer_type == "other"
+    assert not analyze_question("취약계층을 돕는 사람은 누구인가?").asks_examples
+
+
+def test_a_question_about_an_end_asks_for_a_sentence_saying_so():
+    assert analyze_question("출범식은 몇 시에 끝났나?").ordinal == "end"
+    assert analyze_question("행사는 언제 종료되었나?").ordinal == "end"
+    # a word's ending, not an event's
+    assert analyze_question("이름이 ‘지원단’으로 끝나는 사업은 언제 시작했나?").ordinal is None
