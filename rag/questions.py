@@ -349,7 +349,7 @@ def _ordinal(tokens) -> str | None:
     "originally" (처음 세워진 해 is the founding year), which a document rarely says.
     """
     for token, following in zip(tokens, list(tokens[1:]) + [None]):
-        family = next((name for name, words in ORDINAL_FAMILIES.items() if token.form in words), None)
+        family = next((name for name in ("first", "last") if token.form in ORDINAL_FAMILIES[name]), None)
         if family is not None and not (following is not None and following.tag.startswith(("VV", "VA"))):
             return family
     return None

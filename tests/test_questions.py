@@ -308,3 +308,5 @@ def test_a_question_about_an_end_asks_for_a_sentence_saying_so():
     assert analyze_question("행사는 언제 종료되었나?").ordinal == "end"
     # a word's ending, not an event's
     assert analyze_question("이름이 ‘지원단’으로 끝나는 사업은 언제 시작했나?").ordinal is None
+    # 까지 in a question bounds a period; it asks for no end
+    assert analyze_question("2015년까지 제도 도입을 추진하는 기관은?").ordinal is None
