@@ -27,12 +27,13 @@ run: setup
 test: setup
 	$(PY) -m pytest -q
 
-## Retrieval and answer evaluation on both dev sets, with their gates. The statutes from $(SHARED) join the index as
-## distractors for the article set, and hold the answers of the statute set.
+## Retrieval and answer evaluation on the report half of both dev sets, with their gates (the tune half is for
+## looking at rules: `--part tune`). The statutes from $(SHARED) join the index as distractors for the article set,
+## and hold the answers of the statute set.
 LAWS := $(wildcard $(SHARED)/corpus/laws)
 eval: setup
-	$(RAG) eval --set eval/article_dev.jsonl $(if $(LAWS),--extra-corpus $(LAWS))
-	$(if $(LAWS),$(RAG) eval --set eval/statute_dev.jsonl --extra-corpus $(LAWS),@echo "skipped eval/statute_dev.jsonl: statutes not found at $(SHARED)/corpus/laws")
+	$(RAG) eval --set eval/article_dev.jsonl --part report $(if $(LAWS),--extra-corpus $(LAWS))
+	$(if $(LAWS),$(RAG) eval --set eval/statute_dev.jsonl --part report --extra-corpus $(LAWS),@echo "skipped eval/statute_dev.jsonl: statutes not found at $(SHARED)/corpus/laws")
 
 bench-korquad: setup
 	$(RAG) bench korquad --data $(SHARED)/data/korquad/KorQuAD_v1.0_dev.json --split dev

@@ -237,6 +237,9 @@ def evaluate(
     set_path: Path = typer.Option(..., "--set", help="Evaluation set (JSONL)."),
     extra_corpus: list[Path] = typer.Option([], "--extra-corpus", help="More documents to index with corpus/."),
     corpus: Path = typer.Option(Path("corpus"), "--corpus", help="The bundled corpus folder."),
+    part: str = typer.Option(
+        "report", "--part", help="Half of the set: report (what is reported and gated), tune, or all."
+    ),
     as_json: bool = typer.Option(False, "--json", help="JSON output."),
     calibrate: bool = typer.Option(
         False, "--calibrate", help="Also print answer metrics per confidence threshold and the best threshold."
@@ -245,9 +248,11 @@ def evaluate(
     """Retrieval and answer metrics on a fresh temporary index; fails when a gate of the set's config fails."""
     from rag import evaluation as ev
     from rag.pipeline import Pipeline
+    from rag.splits import select_part
 
     with _friendly_errors():
-        questions = ev.load_eval_set(set_path)
+        every_question = ev.load_eval_set(set_path)
+        questions = select_part(every_question, part)
         config = ev.load_eval_config(set_path)
         missing = [p for p in extra_corpus if not p.exists()]
         if missing or (config.needs_extra_corpus and not extra_corpus):
@@ -279,7 +284,8 @@ def evaluate(
     metrics = {**retrieval.metrics, "answer": answers.metrics}
     failures = ev.check_thresholds(metrics, config.thresholds, config.maxima)
     unmet = ev.check_thresholds(metrics, config.targets, config.target_maxima)
-    result = {"set": str(set_path), "questions": len(questions), "answerable": len(answerable),
+    result = {"set": str(set_path), "part": part, "questions": len(questions), "answerable": len(answerable),
+              "set_questions": len(every_question),
               "answer_threshold": pipeline.settings.answer_threshold,
               "index": {"documents": len(pipeline.index.documents), "chunks": report_ingest.total_chunks,
                         "build_seconds": round(report_ingest.seconds, 2),
@@ -296,6 +302,8 @@ def evaluate(
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
     else:
+        console.print(f"{set_path.name}: part {part}, {len(questions)} of {len(every_question)} questions "
+                      f"({len(answerable)} answerable, {len(questions) - len(answerable)} unanswerable)")
         _print_eval(set_path, len(answerable), pipeline.settings.answer_threshold, retrieval, answers, report_ingest,
                     config)
         if calibration is not None:

@@ -1,7 +1,7 @@
 """Evaluation on question sets: retrieval (recall@k, MRR) and answers (EM, F1, citations).
 
-An evaluation set is JSONL, one ``{"id", "question", "answers": [...], "answerable"}``
-per line. A retrieved chunk is relevant when it contains one of the gold answers; an
+An evaluation set is JSONL, one ``{"id", "question", "answers": [...], "answerable", "part"}``
+per line (``part``, ``tune`` or ``report``, is optional; see :mod:`rag.splits`). A retrieved chunk is relevant when it contains one of the gold answers; an
 answer is scored against the gold answers with the KorQuAD metrics of
 :mod:`rag.scoring`, and every answer's citations are checked against the documents.
 Each set may have a small TOML config beside it (``eval/<set>.toml``) with the gates
@@ -32,6 +32,8 @@ MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
 FIXED_MAXIMA: dict[str, float] = {"answer.invariant_violations": 0.0}
 #: Confidence thresholds ``rag eval --calibrate`` tries.
 CALIBRATION_THRESHOLDS: tuple[float, ...] = tuple(n / 20 for n in range(21))
+#: The halves of a dev set (:mod:`rag.splits`): rules are looked at against ``tune``, figures reported on ``report``.
+PARTS: tuple[str, ...] = ("tune", "report")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class EvalQuestion:
     question: str
     answers: tuple[str, ...]
     answerable: bool
+    part: str | None = None
 
 
 @dataclass
@@ -73,10 +76,13 @@ def load_eval_set(path: Path) -> list[EvalQuestion]:
                     question=row["question"],
                     answers=tuple(row.get("answers") or ()),
                     answerable=bool(row.get("answerable", bool(row.get("answers")))),
+                    part=row.get("part"),
                 )
             )
         except (KeyError, TypeError) as error:
             raise ValueError(f"{path}:{number}: not an evaluation row (missing {error})") from None
+        if questions[-1].part not in (None, *PARTS):
+            raise ValueError(f"{path}:{number}: part must be one of {', '.join(PARTS)}, not {row['part']!r}")
     return questions
 
 

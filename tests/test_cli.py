@@ -163,9 +163,10 @@ def _eval(set_path, gates: str, *args):
 
 def test_eval_reports_answer_metrics_and_passes_its_gates(tiny_set):
     result = _eval(tiny_set, '[thresholds]\n"answer.exact_match" = 0\n"answer.citation_hit" = 0\n'
-                             '[max]\n"answer.false_refusals" = 1\n', "--calibrate")
+                             '[max]\n"answer.false_refusals" = 1\n', "--calibrate", "--part", "all")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
+    assert (report["part"], report["questions"], report["answerable"]) == ("all", 6, 4)
     answers = report["metrics"]["answer"]
     assert {"exact_match", "f1", "citation_hit", "abstention_recall", "false_refusals", "invariant_violations"} <= set(answers)
     assert answers["invariant_violations"] == 0 and report["violations"] == [] and report["failures"] == []
@@ -174,8 +175,24 @@ def test_eval_reports_answer_metrics_and_passes_its_gates(tiny_set):
     assert calibration["best"] in [row["threshold"] for row in calibration["rows"]] and calibration["criterion"]
 
 
+def test_eval_evaluates_and_gates_the_report_half_by_default(tiny_set):
+    rows = [json.loads(line) for line in tiny_set.read_text(encoding="utf-8").splitlines()]
+    report_ids = [r["id"] for r in rows if r["part"] == "report"]
+    assert 0 < len(report_ids) < len(rows)
+    result = _eval(tiny_set, '[thresholds]\n"answer.exact_match" = 0\n')
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["part"], report["questions"], report["set_questions"]) == ("report", len(report_ids), len(rows))
+    unsplit = tiny_set.with_name("unsplit.jsonl")
+    unsplit.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "part"}, ensure_ascii=False) + "\n"
+                               for r in rows), encoding="utf-8")
+    result = _eval(unsplit, "")
+    assert result.returncode == 2 and "--part all" in result.stderr
+
+
 def test_eval_fails_on_a_floor_or_a_ceiling(tiny_set):
-    result = _eval(tiny_set, '[thresholds]\n"answer.exact_match" = 1.01\n[max]\n"answer.false_refusals" = -1\n')
+    result = _eval(tiny_set, '[thresholds]\n"answer.exact_match" = 1.01\n[max]\n"answer.false_refusals" = -1\n',
+                   "--part", "all")
     assert result.returncode == 1
     failures = json.loads(result.stdout)["failures"]
     assert [f.split(" ")[0] for f in failures] == ["answer.exact_match", "answer.false_refusals"]

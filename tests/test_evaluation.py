@@ -9,6 +9,7 @@ from rag.evaluation import (
     load_eval_config, load_eval_set, percentile, summarize_answers, summarize_ranks,
 )
 from rag.retrieval import SearchHit
+from rag.splits import assign_parts, groups, mismatches, select_part, write_parts
 
 from conftest import ROOT, shared_dir
 
@@ -156,6 +157,75 @@ def test_targets_are_read_apart_from_the_gates(tmp_path):
         "answer.invariant_violations: no such metric"]
     assert check_thresholds(metrics, config.targets, config.target_maxima) == [
         "answer.exact_match = 0.700 < 0.850", "answer.false_refusals = 0.200 > 0.100"]
+
+
+# -- the tune/report split ---------------------------------------------------------------
+
+DEV_SETS = ["article_dev", "statute_dev"]
+
+
+def _rows(name):
+    return [json.loads(line) for line in (ROOT / "eval" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("name", DEV_SETS)
+def test_dev_set_parts_are_the_rules(name):
+    assert mismatches(ROOT / "eval" / f"{name}.jsonl") == []
+
+
+@pytest.mark.parametrize("name", DEV_SETS)
+def test_dev_set_halves_keep_paraphrases_together_and_are_balanced(name):
+    # Checked on the raw rows, not through rag.splits, so a wrong rule fails here too.
+    rows = _rows(name)
+    part_of_answer = {}
+    for row in rows:
+        for answer in (row["answers"] if row["answerable"] else []):
+            key = "".join(answer.split())
+            assert part_of_answer.setdefault(key, row["part"]) == row["part"], f"{row['id']} straddles on {answer!r}"
+    for part in ("tune", "report"):
+        half = [row for row in rows if row["part"] == part]
+        assert len(half) >= 0.4 * len(rows), part
+        assert sum(1 for row in half if not row["answerable"]) >= 4, part
+
+
+def test_split_groups_shared_answers_transitively_and_alternates_each_kind():
+    questions = [_question("a", ["x"]), _question("b", ["y", " x"]), _question("c", ["y"]), _question("d", ["z"]),
+                 *(_question(f"u{n}", []) for n in range(4))]
+    assert groups(questions) == [["a", "b", "c"], ["d"], ["u0"], ["u1"], ["u2"], ["u3"]]
+    parts = assign_parts(questions)
+    assert parts["a"] == parts["b"] == parts["c"] != parts["d"]
+    assert sorted(parts[f"u{n}"] for n in range(4)) == ["report", "report", "tune", "tune"]
+    # Each kind alternates on its own: unanswerable questions do not shift the answerable ones.
+    assert assign_parts(questions[:4]) == {i: parts[i] for i in "abcd"}
+    with pytest.raises(ValueError, match="duplicate"):
+        groups([_question("a", ["x"]), _question("a", ["y"])])
+
+
+def test_split_parts_are_recorded_and_selected(tmp_path):
+    path = tmp_path / "s.jsonl"
+    rows = [{"id": "a", "question": "q1?", "answers": ["x"], "answerable": True, "note": 1},
+            {"id": "b", "question": "q2?", "answers": ["y"], "answerable": True},
+            {"id": "u", "question": "q3?", "answers": [], "answerable": False}]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    unsplit = load_eval_set(path)
+    assert select_part(unsplit, "all") == unsplit
+    with pytest.raises(ValueError, match="--part all"):
+        select_part(unsplit, "report")
+    assert len(mismatches(path)) == 3
+    write_parts(path)
+    written = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [{k: v for k, v in row.items() if k != "part"} for row in written] == rows
+    assert mismatches(path) == []
+    questions = load_eval_set(path)
+    report = select_part(questions, "report")
+    tune = select_part(questions, "tune")
+    assert {q.id for q in report} | {q.id for q in tune} == {"a", "b", "u"} and not {q.id for q in report} & {q.id for q in tune}
+    assert all(q.part == "report" for q in report)
+    with pytest.raises(ValueError, match="part must be one of"):
+        select_part(questions, "dev")
+    path.write_text(json.dumps({**rows[0], "part": "test"}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="s.jsonl:1: part must be"):
+        load_eval_set(path)
 
 
 # -- every dev-set answer, with the real model ---------------------------------------------
