@@ -286,12 +286,14 @@ class Answerer:
 
     def answer(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
                question_id: str | None = None, hits_read: int | None = None,
-               mentions: Mentions = Mentions()) -> Answer:
+               mentions: Mentions = Mentions(), threshold: float | None = None, whole: bool = True) -> Answer:
         """Answer ``question`` from ``hits`` (best first); abstain when the evidence is weak.
 
-        The first ``hits_read`` hits are read (default ``config.hits``). ``mentions`` are
-        the documents the question calls by name (:mod:`rag.mentions`): sentences of
-        other documents count less, and the names are no words to match.
+        The first ``hits_read`` hits are read (default ``config.hits``), always whole
+        (``whole`` is there for the reader's answerer, which may read parts). ``mentions``
+        are the documents the question calls by name (:mod:`rag.mentions`): sentences of
+        other documents count less, and the names are no words to match. ``threshold``
+        overrides ``config.threshold`` for this call (0 never abstains).
         """
         started = time.perf_counter()
         analysis = analyze_question(question)
@@ -318,7 +320,7 @@ class Answerer:
                     best = scored
 
         confidence = 0.0 if best is None else self._confidence(best)
-        answered = best is not None and confidence >= self.config.threshold
+        answered = best is not None and confidence >= (self.config.threshold if threshold is None else threshold)
         citations: list[Citation] = []
         if answered:
             citations.append(self._citation(best.sentence, best.score))

@@ -517,7 +517,6 @@ def export_onnx(model_dir: Path, out_dir: Path | None = None) -> dict[str, dict]
     """
     import torch
     import transformers
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model_dir = Path(model_dir)
     out_dir = Path(out_dir) if out_dir is not None else model_dir
@@ -565,14 +564,7 @@ def export_onnx(model_dir: Path, out_dir: Path | None = None) -> dict[str, dict]
         )
     del bert
 
-    advice = _QuietQuantizer()
-    logging.getLogger().addFilter(advice)
-    try:
-        quantize_dynamic(
-            fp32, int8, weight_type=getattr(QuantType, ONNX_INT8_WEIGHT_TYPE), per_channel=True
-        )
-    finally:
-        logging.getLogger().removeFilter(advice)
+    quantize_int8(fp32, int8)
     out = {}
     for precision, rel in ONNX_FILES.items():
         path = out_dir / rel
@@ -581,6 +573,20 @@ def export_onnx(model_dir: Path, out_dir: Path | None = None) -> dict[str, dict]
     out["int8"].update(weight_type=ONNX_INT8_WEIGHT_TYPE, per_channel=True, opset=ONNX_OPSET)
     out["fp32"]["opset"] = ONNX_OPSET
     return out
+
+
+def quantize_int8(fp32: Path, int8: Path) -> None:
+    """Quantise the ONNX graph ``fp32`` into ``int8``: onnxruntime's dynamic quantisation,
+    int8 weights per channel (:data:`ONNX_INT8_WEIGHT_TYPE`), activations at run time."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    advice = _QuietQuantizer()
+    logging.getLogger().addFilter(advice)
+    try:
+        with _root_logging_kept():
+            quantize_dynamic(fp32, int8, weight_type=getattr(QuantType, ONNX_INT8_WEIGHT_TYPE), per_channel=True)
+    finally:
+        logging.getLogger().removeFilter(advice)
 
 
 @contextlib.contextmanager
@@ -638,7 +644,7 @@ def _is_complete(model_dir: Path, sha256: str) -> bool:
 
 
 @contextlib.contextmanager
-def _exclusive_lock(lock_path: Path) -> Iterator[bool]:
+def exclusive_lock(lock_path: Path) -> Iterator[bool]:
     """Hold an advisory lock so concurrent processes convert once instead of each converting.
 
     Yields whether a lock is really held: where ``fcntl`` is unavailable there is none, and
@@ -674,7 +680,7 @@ def ensure_bundled_model(cache_dir: Path | None = None) -> Path:
         return final
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(cache_dir / f".{final.name}.lock") as locked:
+    with exclusive_lock(cache_dir / f".{final.name}.lock") as locked:
         if _is_complete(final, sha256):  # another process finished while we waited
             return final
         if locked:

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Literal, Mapping
 
-from rag.answering import Answer, Answerer
+import numpy as np
+
+from rag.answering import Answer
 from rag.candidates import extract_candidates
 from rag.documents import Document, normalize_text
 from rag.mentions import Mentions
@@ -115,6 +117,7 @@ class AnswerRecord:
     em: float
     f1: float
     kind: str
+    answer_ms: float = 0.0
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -174,8 +177,8 @@ def failure_kind(answer: Answer, question: KorQuADQuestion, documents: Mapping[s
 def answer_questions(pipeline: Pipeline, questions: list[KorQuADQuestion],
                      progress: Callable[[int], None] | None = None) -> list[AnswerRecord]:
     """Answer every question open-domain and reader-only; score and classify each answer."""
-    threshold = pipeline.answerer.config.threshold
-    forced = Answerer(dataclasses.replace(pipeline.answerer.config, threshold=0.0))
+    answerer = pipeline.answerer
+    threshold = answerer.config.threshold
     documents = pipeline.index.documents
     paragraphs: dict[str, list[SearchHit]] = {}
     for indexed in pipeline.index.chunks:
@@ -186,7 +189,9 @@ def answer_questions(pipeline: Pipeline, questions: list[KorQuADQuestion],
         retrieval = pipeline.retrieve(q.question)
         given = paragraphs.get(q.doc_id, [])
         for setting, hits, mentions in (("open", retrieval.hits, retrieval.mentions), ("reader", given, Mentions())):
-            answer = forced.answer(q.question, hits, documents, hits_read=len(hits), mentions=mentions)
+            # Reader-only reads the whole gold paragraph; open-domain reads as served.
+            answer = answerer.answer(q.question, hits, documents, hits_read=len(hits), mentions=mentions,
+                                     threshold=0.0, whole=setting == "reader")
             abstained = answer.answer is None or answer.confidence < threshold
             served = "" if abstained else answer.answer
             records.append(AnswerRecord(
@@ -195,6 +200,7 @@ def answer_questions(pipeline: Pipeline, questions: list[KorQuADQuestion],
                 em=best_over_truths(exact_match, served, q.answers) if served else 0.0,
                 f1=best_over_truths(f1, served, q.answers) if served else 0.0,
                 kind=failure_kind(answer, q, documents, {h.chunk.doc_id for h in hits}, abstained),
+                answer_ms=answer.timings_ms.answer,
             ))
         if progress:
             progress(n)
@@ -211,6 +217,7 @@ def summarize_answers(records: list[AnswerRecord]) -> dict:
         forced_em = sum(best_over_truths(exact_match, r.answer or "", r.answers) for r in rows if r.answer) / n
         forced_f1 = sum(best_over_truths(f1, r.answer or "", r.answers) for r in rows if r.answer) / n
         kinds = {kind: sum(r.kind == kind for r in rows) for kind in FAILURE_KINDS}
+        times = [r.answer_ms for r in rows]
         by_type = {}
         for answer_type in sorted({r.answer_type for r in rows}):
             typed = [r for r in rows if r.answer_type == answer_type]
@@ -223,5 +230,7 @@ def summarize_answers(records: list[AnswerRecord]) -> dict:
             "abstained": sum(r.abstained for r in rows) / n,
             "failures": dict(sorted(kinds.items(), key=lambda kv: -kv[1])),
             "by_type": by_type,
+            "answer_ms": {"median": round(float(np.median(times)), 2) if times else 0.0,
+                          "p95": round(float(np.percentile(times, 95)), 2) if times else 0.0},
         }
     return summary

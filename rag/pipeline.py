@@ -6,6 +6,7 @@ The CLI and the HTTP API only translate their inputs into calls on :class:`Pipel
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
@@ -19,6 +20,7 @@ from rag.documents import Document
 from rag.index import Index, IndexedChunk, IndexStore, Manifest
 from rag.lexical import tokenize_many, tokenizer_id
 from rag.mentions import Mentions
+from rag.reader.answerer import ReaderAnswerConfig, ReaderAnswerer, reader_installed
 from rag.retrieval import FusionConfig, Mode, Retriever, SearchHit
 from rag.settings import Settings
 
@@ -89,6 +91,20 @@ class Retrieval:
     documents: Mapping[str, Document]
 
 
+def build_answerer(settings: Settings) -> Answerer | ReaderAnswerer:
+    """The rule answerer, or with ``settings.reader`` neural (or auto, weights installed)
+    the reader's answerer around it; ``ValueError`` when neural is asked and not installed."""
+    rules = Answerer(AnswererConfig(hits=settings.answer_hits, threshold=settings.answer_threshold))
+    mode = settings.reader
+    if mode == "auto":
+        mode = "neural" if reader_installed() else "rules"
+    if mode == "rules":
+        return rules
+    return ReaderAnswerer.load(rules, ReaderAnswerConfig(
+        hits=settings.answer_hits, windows=settings.reader_windows, window_tokens=settings.reader_window_tokens,
+        threshold=settings.answer_threshold))
+
+
 class Pipeline:
     """Documents in, ranked chunks and cited answers out, over one on-disk index."""
 
@@ -100,7 +116,8 @@ class Pipeline:
             settings.dense_candidates, settings.bm25_candidates, settings.rrf_k, settings.bm25_weight
         )
         self.store = IndexStore(settings.index_dir)
-        self.answerer = Answerer(AnswererConfig(hits=settings.answer_hits, threshold=settings.answer_threshold))
+        self._answerer: Answerer | ReaderAnswerer | None = None
+        self._answerer_lock = threading.Lock()
         self.answers: LRUCache[Answer] = LRUCache(settings.answer_cache)
         self._retriever: Retriever | None = None
         self._generation = 0  # bumped whenever another index is served
@@ -120,6 +137,15 @@ class Pipeline:
             settings.embedding_model, batch_size=settings.embed_batch_size, engine=settings.embed_engine
         )
         return cls(settings, embedder)
+
+    @property
+    def answerer(self) -> Answerer | ReaderAnswerer:
+        """What answers questions (:func:`build_answerer`), loaded on first use: ingesting needs no reader."""
+        if self._answerer is None:
+            with self._answerer_lock:
+                if self._answerer is None:
+                    self._answerer = build_answerer(self.settings)
+        return self._answerer
 
     # -- reading -----------------------------------------------------------------------
 
@@ -208,7 +234,7 @@ class Pipeline:
         return Retrieval(hits, mentions, retriever.index.documents)
 
     def warm_up(self) -> None:
-        """Load what the first question would otherwise wait seconds for: Kiwi and the query encoder."""
+        """Load what the first question would otherwise wait seconds for: Kiwi, the query encoder and the reader."""
         self.ask("무엇인가?")
 
     def documents(self) -> list[Document]:

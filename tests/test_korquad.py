@@ -49,7 +49,7 @@ def test_missing_data_is_a_clear_error(tmp_path):
 
 def test_answering_scores_both_settings_and_names_each_failure(tmp_path, fake_embedder):
     documents, questions = load_korquad(_write_dataset(tmp_path / "k.json", ARTICLES), "all")
-    pipeline = Pipeline(Settings(index_dir=tmp_path / "index", answer_threshold=0.0), fake_embedder)
+    pipeline = Pipeline(Settings(index_dir=tmp_path / "index", answer_threshold=0.0, reader="rules"), fake_embedder)
     pipeline.add_documents(documents)
     records = answer_questions(pipeline, questions)
     assert len(records) == 2 * len(questions)

@@ -11,7 +11,9 @@ from conftest import ROOT
 
 @pytest.fixture
 def pipeline(tmp_path, fake_embedder):
-    return Pipeline(Settings(index_dir=tmp_path / "index"), fake_embedder)
+    # The rule answerer: these tests are about storage, caching and input checks, and stay
+    # fast; the reader's answers are tested with the real model in test_reader.py.
+    return Pipeline(Settings(index_dir=tmp_path / "index", reader="rules"), fake_embedder)
 
 
 def _doc(doc_id, text, title=None):
@@ -130,7 +132,7 @@ def test_repeated_questions_are_answered_from_the_cache_until_a_write(pipeline):
 
 
 def test_answer_cache_can_be_turned_off(tmp_path, fake_embedder):
-    pipeline = Pipeline(Settings(index_dir=tmp_path / "index", answer_cache=0), fake_embedder)
+    pipeline = Pipeline(Settings(index_dir=tmp_path / "index", answer_cache=0, reader="rules"), fake_embedder)
     pipeline.add_documents([_doc("a", "이 재단은 2016년 설립되었다.")])
     pipeline.ask("재단은 언제 설립되었나?")
     assert pipeline.ask("재단은 언제 설립되었나?").timings_ms.retrieve > 0 and len(pipeline.answers) == 0

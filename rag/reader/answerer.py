@@ -1,0 +1,177 @@
+"""Answers from the neural reader and the rule answerer together, chosen by learned weights.
+
+For a question and its retrieved hits: the rule answerer (:mod:`rag.answering`) proposes
+its best typed candidate, the reader (:mod:`rag.reader.infer`) reads the windows of the
+hits that share most of the question's word pieces and proposes its best span, and the
+learned :class:`~rag.reader.chooser.Chooser` gives each proposal the probability that it
+is an exact answer. The likelier one is the answer when it clears the threshold; the
+answer is still an exact span of a document, cited by the sentence that holds it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from rag.answering import Answer, Answerer, Citation, Timings
+from rag.documents import Document
+from rag.mentions import Mentions
+from rag.questions import analyze_question
+from rag.reader.chooser import Chooser, Proposal, features
+from rag.reader.infer import Passage, Reader
+from rag.reader.model import CHOOSER_FILE, DELTA_FILE, META_FILE, WEIGHTS_DIR, ensure_reader
+from rag.retrieval import SearchHit
+
+#: A sentence ends at one of these before white space; statute lines end at the line break.
+_SENTENCE_END = re.compile(r"[.?!。](?=\s)")
+
+
+@dataclass(frozen=True)
+class ReaderAnswerConfig:
+    """How much the reader reads per question, and the abstention threshold.
+
+    ``windows`` windows of ``window_tokens`` word pieces (overlapping by half) are read,
+    chosen among all windows of the first ``hits`` hits by the question pieces they share;
+    fewer, shorter windows answer faster (onnxruntime's time grows with the tokens read).
+    """
+
+    hits: int = 5
+    windows: int = 4
+    window_tokens: int = 128
+    threshold: float = 0.5
+    reader_spans: int = 5
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the chooser saw and picked for one question (for evaluation and training)."""
+
+    proposals: list[tuple[Proposal, list[float], float]]
+    best: Proposal | None
+    probability: float
+
+
+def reader_installed(weights_dir: Path = WEIGHTS_DIR) -> bool:
+    """Whether trained reader weights and chooser weights are both there."""
+    return all((weights_dir / name).is_file() for name in (DELTA_FILE, META_FILE, CHOOSER_FILE))
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence of ``text`` holding ``[start, end)``: within its line, from the end of
+    the sentence before to the end of its own, without surrounding white space."""
+    left = text.rfind("\n", 0, start) + 1
+    right = text.find("\n", end)
+    right = len(text) if right < 0 else right
+    for match in _SENTENCE_END.finditer(text, left, start):
+        left = match.end()
+    found = _SENTENCE_END.search(text, end, right)
+    right = found.end() if found else right
+    while left < start and text[left].isspace():
+        left += 1
+    while right > end and text[right - 1].isspace():
+        right -= 1
+    return left, right
+
+
+def cite(doc: Document, start: int, end: int, score: float) -> Citation:
+    """The sentence of ``doc`` holding ``[start, end)`` as a citation."""
+    s, e = sentence_bounds(doc.text, start, end)
+    section = doc.section_at(s)
+    return Citation(doc_id=doc.doc_id, title=doc.title, start=s, end=e, quote=doc.text[s:e],
+                    section=section.label if section else None, score=round(score, 4))
+
+
+class ReaderAnswerer:
+    """Rule answerer + neural reader + learned chooser; same inputs and output as :class:`Answerer`."""
+
+    def __init__(self, rules: Answerer, reader: Reader, chooser: Chooser, config: ReaderAnswerConfig):
+        self.rules = Answerer(dataclasses.replace(rules.config, threshold=0.0))  # every rule answer is a proposal
+        self.reader = reader
+        self.chooser = chooser
+        self.config = config
+
+    @classmethod
+    def load(cls, rules: Answerer, config: ReaderAnswerConfig, weights_dir: Path = WEIGHTS_DIR) -> ReaderAnswerer:
+        """The installed reader (assembled into the user cache on first use) and chooser."""
+        if not reader_installed(weights_dir):
+            raise ValueError(f"no trained reader in {weights_dir}: train it (`rag train reader`, `rag train answerer`) "
+                             "or set RAG_READER=rules")
+        return cls(rules, Reader.shared(ensure_reader(weights_dir)), Chooser.load(weights_dir / CHOOSER_FILE), config)
+
+    def passages(self, hits: list[SearchHit], documents: Mapping[str, Document]) -> tuple[list[Passage], list[str], list[int]]:
+        """The hits as reader passages, with their documents' ids and their ranks."""
+        passages, doc_ids, ranks = [], [], []
+        for rank, hit in enumerate(hits):
+            doc = documents.get(hit.chunk.doc_id)
+            if doc is not None:
+                passages.append(Passage(doc.text, hit.chunk.start, hit.chunk.end))
+                doc_ids.append(doc.doc_id)
+                ranks.append(rank)
+        return passages, doc_ids, ranks
+
+    def choose(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
+               mentions: Mentions = Mentions(), whole: bool = False) -> tuple[Choice, Answer]:
+        """Both proposals with their features and probabilities, the chosen one, and the
+        rule answer. ``whole`` reads every window of the hits at the trained length (a
+        reader-only evaluation on a given paragraph) instead of the best few short ones."""
+        analysis = analyze_question(question)
+        rule = self.rules.answer(question, hits, documents, hits_read=len(hits), mentions=mentions)
+        passages, doc_ids, ranks = self.passages(hits, documents)
+        if whole:
+            spans = self.reader.read(question, passages, best=self.config.reader_spans)
+        else:
+            spans = self.reader.read(question, passages, window=self.config.window_tokens,
+                                     stride=self.config.window_tokens // 2, best=self.config.reader_spans,
+                                     limit=self.config.windows)
+        reader_spans = [(Proposal(doc_ids[s.passage], s.start, s.end, passages[s.passage].text[s.start:s.end],
+                                  True, ranks[s.passage]), s.margin) for s in spans]
+        rules_proposal = None
+        if rule.answer is not None:
+            cited = rule.citations[0]
+            at = cited.start + cited.quote.index(rule.answer)
+            rank = next((r for d, r in zip(doc_ids, ranks) if d == cited.doc_id), len(hits))
+            rules_proposal = Proposal(cited.doc_id, at, at + len(rule.answer), rule.answer, False, rank)
+        typed = analysis.answer_type != "other"
+        proposals = []
+        for proposal in ([reader_spans[0][0]] if reader_spans else []) + ([rules_proposal] if rules_proposal else []):
+            row = features(proposal, reader_spans, rules_proposal, rule.confidence, typed)
+            proposals.append((proposal, row, self.chooser.probability(row)))
+        best = max(proposals, key=lambda p: p[2], default=None)
+        return Choice(proposals, best[0] if best else None, best[2] if best else 0.0), rule
+
+    def answer(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
+               question_id: str | None = None, hits_read: int | None = None, mentions: Mentions = Mentions(),
+               threshold: float | None = None, whole: bool = False) -> Answer:
+        """Answer ``question`` from the first ``hits_read`` hits, or abstain under ``threshold``."""
+        started = time.perf_counter()
+        hits = hits[: hits_read or self.config.hits]
+        choice, rule = self.choose(question, hits, documents, mentions, whole)
+        threshold = self.config.threshold if threshold is None else threshold
+        answered = choice.best is not None and choice.probability >= threshold
+        citations: list[Citation] = []
+        if answered:
+            best = choice.best
+            if best.from_reader:
+                citations.append(cite(documents[best.doc_id], best.start, best.end, _logit(choice.probability)))
+                citations += [c for c in rule.citations if (c.doc_id, c.start) != (best.doc_id, citations[0].start)]
+            else:
+                citations = list(rule.citations)
+            citations = citations[: self.rules.config.max_citations]
+        elapsed = (time.perf_counter() - started) * 1000
+        result = Answer(
+            id=question_id, question=question, answer=choice.best.text if answered else None,
+            answer_type=rule.answer_type, abstained=not answered, confidence=round(choice.probability, 4),
+            citations=citations, timings_ms=Timings(answer=round(elapsed, 3), total=round(elapsed, 3)),
+        )
+        assert result.answer is None or result.answer in result.citations[0].quote
+        return result
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))

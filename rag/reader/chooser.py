@@ -1,0 +1,112 @@
+"""Which answer to give, and whether to give one: a logistic model learned from data.
+
+Two sources propose an answer for a question: the neural reader's best span and the rule
+answerer's best typed candidate. Each proposal is described by the numeric features of
+:data:`FEATURES`; a logistic regression (scikit-learn: a handful of features and a few
+thousand examples need nothing heavier, and its probabilities come calibrated by the log
+loss it minimises) gives each proposal the probability that it is an exact answer. The
+more probable one is given when that probability clears the abstention threshold.
+
+Trained by ``rag train answerer`` on KorQuAD 1.0 articles 0–69, open-domain, with
+questions whose own paragraph was removed from the results as the unanswerable
+examples (:mod:`rag.reader.collect`).
+
+| feature | meaning |
+|---|---|
+| ``from_reader`` | 1 for the reader's span, 0 for the rule answer |
+| ``reader_margin`` | best reader span score minus its window's no-answer score, for the question |
+| ``reader_backs`` | 1 when a reader top span overlaps this proposal |
+| ``reader_backing`` | margin of the best reader span overlapping it (0 when none does) |
+| ``rules_confidence`` | the rule answerer's confidence in its own answer (0 when it has none) |
+| ``rules_backs`` | 1 when the rule answer overlaps this proposal |
+| ``typed_question`` | 1 when the question asks for a type (date, number, person…), 0 for ``other`` |
+| ``typed_from_reader`` | ``typed_question × from_reader``: rules know types, the reader does not |
+| ``log_length`` | log(1 + characters of the proposal) |
+| ``hit_rank`` | 1 / (1 + retrieval rank of the hit it comes from) |
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+FEATURES = ("from_reader", "reader_margin", "reader_backs", "reader_backing", "rules_confidence", "rules_backs",
+            "typed_question", "typed_from_reader", "log_length", "hit_rank")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One candidate answer: ``doc_id``'s text ``[start:end]``, with where it came from."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    from_reader: bool
+    rank: int
+
+
+def overlaps(a: Proposal, b: Proposal) -> bool:
+    return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
+
+
+def features(proposal: Proposal, reader_spans: list[tuple[Proposal, float]], rules: Proposal | None,
+             rules_confidence: float, typed: bool) -> list[float]:
+    """The :data:`FEATURES` of ``proposal``; ``reader_spans`` are the reader's top spans with margins."""
+    best_margin = max((m for _, m in reader_spans), default=0.0)
+    backing = [m for p, m in reader_spans if overlaps(p, proposal)]
+    rules_backs = rules is not None and overlaps(rules, proposal)
+    return [
+        float(proposal.from_reader), best_margin, float(bool(backing)), max(backing, default=0.0),
+        rules_confidence if rules is not None else 0.0, float(rules_backs), float(typed),
+        float(typed and proposal.from_reader), math.log1p(len(proposal.text)), 1.0 / (1 + proposal.rank),
+    ]
+
+
+class Chooser:
+    """The learned logistic model over :data:`FEATURES`, stored as JSON."""
+
+    def __init__(self, coef: list[float], intercept: float, meta: dict | None = None):
+        if len(coef) != len(FEATURES):
+            raise ValueError(f"the chooser has {len(coef)} weights for {len(FEATURES)} features: retrain it")
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercept = float(intercept)
+        self.meta = meta or {}
+
+    def probability(self, row: list[float]) -> float:
+        z = float(np.dot(self.coef, row) + self.intercept)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    @classmethod
+    def fit(cls, rows: list[list[float]], labels: list[int], seed: int = 0, meta: dict | None = None) -> Chooser:
+        """Fit on feature rows labelled 1 (an exact answer) or 0; reports 5-fold CV log loss and accuracy."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_validate
+
+        x, y = np.asarray(rows, dtype=np.float64), np.asarray(labels)
+        model = LogisticRegression(C=1.0, max_iter=2000)
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+        cv = cross_validate(model, x, y, cv=folds, scoring=("neg_log_loss", "accuracy", "roc_auc"))
+        model.fit(x, y)
+        stats = {"examples": len(y), "positives": int(y.sum()),
+                 "cv5_log_loss": round(-float(cv["test_neg_log_loss"].mean()), 4),
+                 "cv5_accuracy": round(float(cv["test_accuracy"].mean()), 4),
+                 "cv5_roc_auc": round(float(cv["test_roc_auc"].mean()), 4)}
+        return cls(model.coef_[0].tolist(), float(model.intercept_[0]), (meta or {}) | {"fit": stats})
+
+    def save(self, path: Path) -> None:
+        payload = {"features": list(FEATURES), "coef": [round(c, 6) for c in self.coef.tolist()],
+                   "intercept": round(self.intercept, 6), **self.meta}
+        path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Chooser:
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        if tuple(payload["features"]) != FEATURES:
+            raise ValueError(f"{path} was trained on other features; retrain with `rag train answerer`")
+        meta = {k: v for k, v in payload.items() if k not in ("features", "coef", "intercept")}
+        return cls(payload["coef"], payload["intercept"], meta)

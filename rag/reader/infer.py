@@ -1,0 +1,192 @@
+"""Run the int8 reader over passages: the best spans, each with a no-answer score.
+
+A passage is a character range of a document. It is tokenised alone (offsets kept), cut
+into windows of context tokens, and each window is read as ``<s> question </s></s>
+window </s>``, the pair layout the reader was trained on. All windows of a question go
+through onnxruntime as one batch. A span's score is its start plus end logit; the
+window's no-answer score is the same sum at ``<s>`` (SQuAD 2.0 style), so ``score -
+null`` says how much the reader prefers this span to "not in this window".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+
+from rag.reader.model import ReaderFiles
+
+#: Starts and ends considered per window (SQuAD convention), and the longest span in tokens.
+TOP_K = 20
+MAX_ANSWER_TOKENS = 30
+_BOS, _PAD, _EOS = 0, 1, 2
+#: What is never part of an answer's edges.
+_EDGE = " \t\n.,;:!?·ㆍ\"'“”‘’()[]{}<>「」『』《》〈〉"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """``text[start:end]`` is read; ``text`` is the whole document, so offsets stay the document's."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate answer: ``passage``'s document text ``[start:end]``."""
+
+    passage: int
+    start: int
+    end: int
+    score: float
+    null: float
+
+    @property
+    def margin(self) -> float:
+        return self.score - self.null
+
+
+class Reader:
+    """The assembled reader (:func:`rag.reader.model.ensure_reader`) on onnxruntime."""
+
+    def __init__(self, files: ReaderFiles, threads: int | None = None):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        from rag.embedding import available_cpus
+
+        self.files = files
+        self._tokenizer = Tokenizer.from_file(str(files.tokenizer_dir / "tokenizer.json"))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or available_cpus()
+        options.inter_op_num_threads = 1
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = onnxruntime.InferenceSession(str(files.onnx), options, providers=["CPUExecutionProvider"])
+
+    @staticmethod
+    @lru_cache(maxsize=2)
+    def shared(files: ReaderFiles) -> Reader:
+        """One reader per process and model: every pipeline of a process reads with the
+        same onnxruntime session (which may run calls from several threads at once)."""
+        return Reader(files)
+
+    def _pieces(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        return encoding.ids, encoding.offsets
+
+    def windows(self, question: str, passages: Sequence[Passage], window: int | None = None,
+                stride: int | None = None) -> list[tuple[int, list[int], list[tuple[int, int]]]]:
+        """``(passage, context ids, document offsets)`` of every window, in passage order.
+
+        ``window`` is how many context tokens one window holds (default: what the
+        trained length leaves after the question); consecutive windows overlap by
+        ``stride`` tokens.
+        """
+        q_len = len(self._pieces(question)[0])
+        room = self.files.max_length - q_len - 4
+        window = max(16, min(window or room, room))
+        stride = min(stride if stride is not None else self.files.stride, window // 2)
+        out = []
+        for p, passage in enumerate(passages):
+            ids, offsets = self._pieces(passage.text[passage.start:passage.end])
+            offsets = [(a + passage.start, b + passage.start) for a, b in offsets]
+            first = 0
+            while True:
+                out.append((p, ids[first:first + window], offsets[first:first + window]))
+                if first + window >= len(ids):
+                    break
+                first += window - stride
+        return out
+
+    def read(self, question: str, passages: Sequence[Passage], window: int | None = None,
+             stride: int | None = None, best: int = 5, limit: int | None = None) -> list[Span]:
+        """The ``best`` spans over the windows of ``passages``, highest score first.
+
+        With ``limit``, only that many windows are read: those sharing the most question
+        word pieces, each piece weighted by how few of the windows hold it.
+        """
+        q_ids = self._pieces(question)[0][: self.files.max_length // 2]
+        wins = [w for w in self.windows(question, passages, window, stride) if w[1]]
+        if limit is not None and len(wins) > limit:
+            wins = _most_shared(q_ids, wins, limit)
+        if not wins:
+            return []
+        head = [_BOS, *q_ids, _EOS, _EOS]
+        width = len(head) + max(len(ids) for _, ids, _ in wins) + 1
+        input_ids = np.full((len(wins), width), _PAD, dtype=np.int64)
+        mask = np.zeros_like(input_ids)
+        for row, (_, ids, _) in enumerate(wins):
+            seq = head + ids + [_EOS]
+            input_ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
+        starts, ends = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})
+        spans: dict[tuple[int, int, int], Span] = {}
+        for row, (p, _, offsets) in enumerate(wins):
+            for span in self._best_in_window(passages[p], p, offsets, starts[row], ends[row], len(head), best):
+                key = (span.passage, span.start, span.end)
+                if key not in spans or spans[key].score < span.score:
+                    spans[key] = span
+        return sorted(spans.values(), key=lambda s: -s.score)[:best]
+
+    @staticmethod
+    def _best_in_window(passage: Passage, p: int, offsets: list[tuple[int, int]], start_logits: np.ndarray,
+                        end_logits: np.ndarray, head: int, best: int) -> list[Span]:
+        n = len(offsets)
+        s_log = start_logits[head:head + n]
+        e_log = end_logits[head:head + n]
+        null = float(start_logits[0] + end_logits[0])
+        top_s = np.argsort(-s_log)[:TOP_K]
+        top_e = np.argsort(-e_log)[:TOP_K]
+        found = []
+        for i in top_s:
+            for j in top_e:
+                if j < i or j - i + 1 > MAX_ANSWER_TOKENS:
+                    continue
+                start, end = _trim(passage.text, offsets[i][0], offsets[j][1])
+                if start < end and "\n" not in passage.text[start:end]:
+                    found.append(Span(p, start, end, float(s_log[i] + e_log[j]), null))
+        found.sort(key=lambda s: -s.score)
+        return found[:best]
+
+
+def _most_shared(q_ids: list[int], wins: list, limit: int) -> list:
+    """The ``limit`` windows whose pieces cover most of the question's, rarer pieces
+    counting more (an inverse document frequency over these windows), in reading order."""
+    sets = [set(ids) for _, ids, _ in wins]
+    question = set(q_ids)
+    df = {piece: sum(piece in s for s in sets) for piece in question}
+    weight = {piece: np.log((len(sets) + 1) / (n + 0.5)) for piece, n in df.items() if n}
+    scores = [sum(weight.get(piece, 0.0) for piece in question & s) for s in sets]
+    keep = sorted(np.argsort(-np.asarray(scores), kind="stable")[:limit])
+    return [wins[i] for i in keep]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` without spaces and punctuation at its edges (brackets that close
+    inside the span stay: 「개인정보 보호법」)."""
+    while start < end and text[start] in _EDGE and not _closes_inside(text, start, end):
+        start += 1
+    while end > start and text[end - 1] in _EDGE and not _opens_inside(text, start, end):
+        end -= 1
+    return start, end
+
+
+_PAIRS = {"(": ")", "[": "]", "「": "」", "『": "』", "《": "》", "〈": "〉", "“": "”", "‘": "’", "{": "}", "<": ">"}
+
+
+def _closes_inside(text: str, start: int, end: int) -> bool:
+    closing = _PAIRS.get(text[start])
+    return closing is not None and closing in text[start + 1:end]
+
+
+def _opens_inside(text: str, start: int, end: int) -> bool:
+    closing = text[end - 1]
+    opening = next((o for o, c in _PAIRS.items() if c == closing), None)
+    return opening is not None and opening in text[start:end - 1]
