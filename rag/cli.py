@@ -9,19 +9,21 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rag.documents import Document
 from rag.render import answer_view, document_rows, document_view, documents_table, hit_dict, hits_table
 from rag.settings import Settings
+from rag.terminal import console, errors
+# The commands call the shared helpers (rag.terminal, which rag.repl uses too) by these names.
+from rag.terminal import fail as _fail
+from rag.terminal import friendly_errors as _friendly_errors
+from rag.terminal import load_pipeline as _pipeline
 
 if TYPE_CHECKING:
     from rag.evaluation import AnswerReport, CalibrationRow, EvalConfig, RetrievalReport
@@ -34,38 +36,6 @@ app.add_typer(docs_app, name="docs")
 app.add_typer(bench_app, name="bench")
 train_app = typer.Typer(help="Train the learned parts of the answerer (not run in CI: slow).", no_args_is_help=True)
 app.add_typer(train_app, name="train")
-
-console = Console()
-errors = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)  # one greppable line
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _friendly_errors() -> Iterator[None]:
-    """Turn the library's expected failures into one readable line and an exit code."""
-    from rag.index import IndexCorruptError, IndexMismatchError
-    from rag.loaders import UnsupportedFormatError
-    from rag.pipeline import DocumentNotFoundError
-
-    try:
-        yield
-    except (IndexMismatchError, IndexCorruptError) as error:
-        _fail(str(error), 3)
-    except DocumentNotFoundError as error:
-        _fail(str(error), 4)
-    except (UnsupportedFormatError, FileNotFoundError, ValueError) as error:
-        _fail(str(error), 2)
-
-
-def _pipeline(settings: Settings | None = None):
-    from rag.pipeline import Pipeline
-
-    with console.status("loading model and index…"):
-        return Pipeline.from_config(settings)
 
 
 def _progress() -> Progress:
@@ -185,11 +155,9 @@ def ask(
 @app.command()
 def repl() -> None:
     """Interactive questions with history; :search, :docs, :show, :help and :quit inside."""
-    from rag.repl import run
+    from rag.repl import start
 
-    with _friendly_errors():
-        pipeline = _pipeline()
-    run(pipeline, console)
+    start()
 
 
 def _read_batch(path: Path) -> list[dict]:
@@ -461,17 +429,14 @@ def bench_speed(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the JSON report (default: bench/out/)."),
 ) -> None:
     """Speed, memory and recall against the LangChain pipeline, interleaved in one run (bench/speed.py)."""
-    import importlib
+    from rag.launch import checkout_root, run_speed_benchmark
 
-    import rag
-
-    root = Path(rag.__file__).resolve().parents[1]
+    root = checkout_root()
     if not (root / "bench" / "speed.py").is_file():
         _fail(f"the speed benchmark lives in bench/ of a source checkout, and {root} has none: "
               "clone the repository and install it with pip install -e '.[bench]'", 2)
-    sys.path.insert(0, str(root))  # bench/ is not installed as a package
-    speed = importlib.import_module("bench.speed")
-    raise typer.Exit(speed.main(["--quick"] * quick + (["--out", str(out)] if out else [])))
+    # bench/ is built on rag, so it runs as a program of its own (rag.launch says why).
+    run_speed_benchmark(["--quick"] * quick + (["--out", str(out)] if out else []), root)
 
 
 @train_app.command("reader")
@@ -575,9 +540,10 @@ def serve(
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes; each loads the model once."),
 ) -> None:
     """Run the HTTP API (uvicorn). The model and index load once per worker at start-up; /readyz says when."""
-    from api.app import serve as run_server
+    from rag.launch import run_api
 
-    run_server(host, port, workers)
+    # api/ is built on rag, so the server runs as a program of its own (rag.launch says why).
+    run_api(host, port, workers)
 
 
 def main() -> None:

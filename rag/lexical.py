@@ -10,11 +10,12 @@ Kiwi would split them into 제/7/조, and a bare ``7`` matches every number.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
+
+from rag.tokenizer import analyser_id, kiwi
 
 #: Kiwi tags whose forms carry meaning for matching.
 CONTENT_TAGS = frozenset(
@@ -33,21 +34,10 @@ EQUIVALENT_FORMS: dict[str, frozenset[str]] = {
 _LAW_REFERENCE = re.compile(r"제\s?(\d+)\s?(조|항|호|장|절)(?:\s?의\s?(\d+))?")
 
 
-@lru_cache(maxsize=1)
-def _kiwi():
-    from kiwipiepy import Kiwi
-
-    # Without Kiwi's dictionary of multi-word Wikidata names (해리 포터와 마법사의 돌 as
-    # one noun) a process needs 190 MB less and starts 2 s sooner, and BM25 finds more:
-    # one of those names as one token never matches a question that names half of it.
-    return Kiwi(load_multi_dict=False)
-
-
 def tokenizer_id() -> str:
     """What BM25 tokens are made with; an index built with other tokens is rebuilt."""
-    from importlib.metadata import version
-
-    return f"kiwipiepy-{version('kiwipiepy')}/{version('kiwipiepy_model')}-no-multi-dict"
+    # The tokens are the analyser's content morphemes, so they change when the analyser does.
+    return analyser_id()
 
 
 def _law_tokens(text: str) -> tuple[list[str], str]:
@@ -80,7 +70,7 @@ def expand_query(tokens: list[str]) -> list[str]:
 def tokenize_many(texts: list[str]) -> list[list[str]]:
     """Tokenise many texts at once (Kiwi batches them across threads)."""
     split = [_law_tokens(t) for t in texts]
-    analysed = _kiwi().tokenize([rest for _, rest in split])
+    analysed = kiwi().tokenize([rest for _, rest in split])
     return [laws + _content_forms(morphemes) for (laws, _), morphemes in zip(split, analysed)]
 
 

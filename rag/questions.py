@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, Sequence, get_args
 
-from rag.lexical import CONTENT_TAGS, _kiwi
+from rag.lexical import CONTENT_TAGS
+from rag.tokenizer import kiwi
 
 AnswerType = Literal[
     "date", "time", "number", "quantity", "money", "person", "organization", "place", "title",
@@ -230,7 +231,7 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
 
     Words inside the ``ignore`` spans of ``text`` (a document's name) are no content tokens.
     """
-    tokens = _kiwi().tokenize(text)
+    tokens = kiwi().tokenize(text)
     forms = [t.form for t in tokens]
     # The last wh-word is the asked one: Korean puts it next to the final predicate,
     # and an earlier match may be part of a name (어디나지원단).

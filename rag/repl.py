@@ -3,7 +3,8 @@
 :class:`Repl` turns one input line into a reply and knows nothing about terminals,
 so every command is testable as a plain call; :func:`run` warms the pipeline up, then
 reads lines (with prompt_toolkit on a terminal, plainly from a pipe), prints replies
-and keeps going through Ctrl-C until ``:quit`` or Ctrl-D.
+and keeps going through Ctrl-C until ``:quit`` or Ctrl-D; :func:`start` loads the
+pipeline first, for ``rag repl`` and ``python -m rag.repl`` alike.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from rich.text import Text
 
 from rag.pipeline import DocumentNotFoundError
 from rag.render import answer_view, document_rows, document_view, documents_table, hits_table
+from rag.terminal import console as terminal_console
+from rag.terminal import friendly_errors, load_pipeline
 
 if TYPE_CHECKING:
     from rag.pipeline import Pipeline
@@ -162,8 +165,22 @@ def run(pipeline: Pipeline, console: Console, read: Callable[[], str] | None = N
             break
 
 
-if __name__ == "__main__":
-    # ``python -m rag.repl`` is ``rag repl``: the same start-up and error handling.
-    from rag.cli import app
+def start() -> None:
+    """Load the pipeline from ``RAG_*`` settings, then :func:`run` on the terminal console.
 
-    app(["repl"], prog_name="rag")
+    A failure to load (an index built with other settings, say) is one line and an exit
+    code, as for every ``rag`` command.
+    """
+    with friendly_errors():
+        pipeline = load_pipeline()
+    run(pipeline, terminal_console)
+
+
+if __name__ == "__main__":
+    # ``python -m rag.repl`` is ``rag repl``: the same start-up and error handling, and
+    # typer turns the exit codes of rag.terminal.fail into the process's.
+    import typer
+
+    command = typer.Typer(add_completion=False)
+    command.command(help="Interactive questions with history; :search, :docs, :show, :help and :quit inside.")(start)
+    command(prog_name="python -m rag.repl")

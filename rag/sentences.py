@@ -12,7 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from rag.lexical import _kiwi
+from rag.tokenizer import kiwi
 
 _LINE = re.compile(r"[^\n]+")
 _OPENING = "‘“「『《〈(["
@@ -74,7 +74,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     """Sentences of the lines in ``text[start:end]``, with offsets into ``text``."""
     end = len(text) if end is None else end
     lines = [(m.start() + start, m.group()) for m in _LINE.finditer(text[start:end]) if m.group().strip()]
-    analysed = _kiwi().split_into_sents([line for _, line in lines], return_tokens=True)
+    analysed = kiwi().split_into_sents([line for _, line in lines], return_tokens=True)
     spans: list[SentenceSpan] = []
     for (offset, line), sentences in zip(lines, analysed):
         pieces: list[list] = []
