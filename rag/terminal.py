@@ -8,14 +8,18 @@ neither has to import the other.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 if TYPE_CHECKING:
-    from rag.pipeline import Pipeline
+    from rag.documents import Document
+    from rag.pipeline import IngestReport, Pipeline
     from rag.settings import Settings
 
 #: Results: tables, answers, JSON.
@@ -57,3 +61,51 @@ def load_pipeline(settings: Settings | None = None) -> Pipeline:
 
     with console.status("loading model and index…"):
         return Pipeline.from_config(settings)
+
+
+def progress_bar() -> Progress:
+    """The progress bars of long commands, on stderr."""
+    return Progress(
+        TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=errors, transient=False,
+    )
+
+
+def read_documents(paths: list[Path], progress: Progress) -> list[Document]:
+    """Load every supported file under ``paths``, one bar step a file."""
+    from rag.loaders import iter_files, load_file
+
+    files = iter_files(paths)
+    task = progress.add_task("reading", total=len(files))
+    documents = []
+    for path in files:
+        documents.append(load_file(path))
+        progress.advance(task)
+    return documents
+
+
+def ingest_with_progress(pipeline: Pipeline, documents: list[Document], replace: bool,
+                         progress: Progress) -> IngestReport:
+    """:meth:`Pipeline.add_documents` with a bar per stage (a line per stage in logs)."""
+    tasks: dict[str, int] = {}
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+            if not errors.is_terminal:  # no live bar in logs: say when each stage starts
+                errors.print(f"{stage} {total}…", highlight=False)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    return pipeline.add_documents(documents, replace=replace, progress=on_progress)
+
+
+def print_metrics_table(title: str, label: str, rows: dict[str, dict[str, float]]) -> None:
+    """One row per key of ``rows``, one column per metric; integers as they are, others to three places."""
+    names = list(next(iter(rows.values())).keys())
+    table = Table(title=title)
+    table.add_column(label)
+    for name in names:
+        table.add_column(name.replace("_", " "), justify="right")  # spaces let narrow headers wrap
+    for key, values in rows.items():
+        table.add_row(key, *(str(values[n]) if isinstance(values[n], int) else f"{values[n]:.3f}" for n in names))
+    console.print(table)

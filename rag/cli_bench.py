@@ -1,0 +1,119 @@
+"""``rag bench``: KorQuAD 1.0 open-domain, and the speed benchmark against LangChain."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from rag.settings import Settings
+from rag.terminal import (console, errors, fail, friendly_errors, ingest_with_progress, load_pipeline, print_metrics_table,
+                          progress_bar)
+
+bench_app = typer.Typer(help="Benchmarks on outside data.", no_args_is_help=True)
+
+
+KORQUAD_REFERENCES = (
+    "BM25 alone: hit@10 ≈ 0.985 on a 960-paragraph KorQuAD 1.0 retrieval task",
+    "a fine-tuned 53 MB reader (KoELECTRA-Small-v2), reader-only: EM 81 / F1 90",
+)
+
+
+@bench_app.command("korquad")
+def bench_korquad(
+    data: Path = typer.Option(Path("../shared/data/korquad/KorQuAD_v1.0_dev.json"), "--data", help="KorQuAD_v1.0_dev.json"),
+    split: str = typer.Option("dev", "--split", help="dev (articles 0–69, for tuning), test (70–139, reporting) or all."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions of the split."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the JSON report and per-question JSONL."),
+    index_dir: Optional[Path] = typer.Option(
+        None, "--index-dir", help="Keep the paragraph index here and reuse it (default: a temporary folder)."),
+    as_json: bool = typer.Option(False, "--json", help="JSON output."),
+) -> None:
+    """Open-domain KorQuAD 1.0 over all 964 paragraphs: retrieval recall@1/5/20 and MRR per retriever,
+    answer EM/F1 open-domain and reader-only, failure kinds and answer types."""
+    from rag import korquad
+    from rag.evaluation import evaluate_retrieval
+
+    if split not in ("dev", "test", "all"):
+        fail("--split is dev, test or all", 2)
+    if not data.exists():
+        errors.print(f"[yellow]skipped:[/] KorQuAD data not found at {data} (pass --data PATH)")
+        raise typer.Exit(0)
+    with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-korquad-") as tmp:
+        documents, questions = korquad.load_korquad(data, split)  # type: ignore[arg-type]
+        questions = questions[:limit] if limit else questions
+        pipeline = load_pipeline(Settings(index_dir=index_dir or Path(tmp)))
+        with progress_bar() as progress:
+            ingest_report = ingest_with_progress(pipeline, documents, True, progress)
+            task = progress.add_task("retrieval", total=len(questions))
+            report = evaluate_retrieval(
+                pipeline.search,
+                [(q.id, q.question, lambda hit, q=q: hit.chunk.doc_id == q.doc_id) for q in questions],
+                ks=(1, 5, 20), by_document=True,
+                progress=lambda n: progress.update(task, completed=n),
+            )
+            task = progress.add_task("answers", total=len(questions))
+            records = korquad.answer_questions(pipeline, questions, progress=lambda n: progress.update(task, completed=n))
+    answers = korquad.summarize_answers(records)
+    result = {"split": split, "paragraphs": len(documents), "questions": len(questions),
+              "answer_threshold": pipeline.settings.answer_threshold,
+              "ingest": {"chunks": ingest_report.total_chunks, "seconds": round(ingest_report.seconds, 1),
+                         "chunks_per_second": round(ingest_report.chunks_per_second, 2)},
+              # Per-question details stay in the JSONL beside it: the report holds figures only.
+              **{k: v for k, v in report.to_dict().items() if k != "misses"},
+              "answers": answers, "references": list(KORQUAD_REFERENCES)}
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"korquad-{split}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
+        with (out / f"korquad-{split}-answers.jsonl").open("w", encoding="utf-8") as lines:
+            for record in records:
+                lines.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    title = f"KorQuAD 1.0 {split}: {len(questions)} questions over {len(documents)} paragraphs"
+    print_metrics_table(f"{title}: paragraph retrieval", "retriever", report.metrics)
+    built = (f"{ingest_report.chunks_embedded} chunks in {ingest_report.seconds:.1f}s "
+             f"({ingest_report.chunks_per_second:.1f} chunks/s)" if ingest_report.chunks_embedded
+             else f"reused the index in {index_dir} ({ingest_report.total_chunks} chunks)")
+    console.print(f"ingest: {built} · hybrid latency median {report.latency_ms['median']:.1f} ms, "
+                  f"p95 {report.latency_ms['p95']:.1f} ms")
+    print_metrics_table(
+        f"{title}: answers at threshold {pipeline.settings.answer_threshold:.2f}", "setting",
+        {setting: {name: answers[setting][name] for name in
+                   ("exact_match", "f1", "exact_match_no_abstention", "f1_no_abstention", "abstained")}
+         for setting in ("open", "reader")})
+    console.print("answer time (the answerer alone): " + " · ".join(
+        f"{setting} median {answers[setting]['answer_ms']['median']:.1f} ms, p95 {answers[setting]['answer_ms']['p95']:.1f} ms"
+        for setting in ("open", "reader")), highlight=False)
+    table = Table(title="why answers missed (best span, abstention off; false_abstention: right but refused)")
+    table.add_column("kind")
+    for setting in ("open", "reader"):
+        table.add_column(setting, justify="right")
+    for kind in korquad.FAILURE_KINDS:
+        table.add_row(kind, *(str(answers[setting]["failures"][kind]) for setting in ("open", "reader")))
+    console.print(table)
+    print_metrics_table("open-domain answers by the answer type the question asks for", "type",
+                         answers["open"]["by_type"])
+    for reference in KORQUAD_REFERENCES:
+        console.print(f"[dim]reference (published, not measured here): {reference}[/]", highlight=False)
+
+
+@bench_app.command("speed")
+def bench_speed(
+    quick: bool = typer.Option(False, "--quick", help="A smoke run in under 3 minutes: fewer queries, no KorQuAD."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the JSON report (default: bench/out/)."),
+) -> None:
+    """Speed, memory and recall against the LangChain pipeline, interleaved in one run (bench/speed.py)."""
+    from rag.launch import checkout_root, run_speed_benchmark
+
+    root = checkout_root()
+    if not (root / "bench" / "speed.py").is_file():
+        fail(f"the speed benchmark lives in bench/ of a source checkout, and {root} has none: "
+              "clone the repository and install it with pip install -e '.[bench]'", 2)
+    # bench/ is built on rag, so it runs as a program of its own (rag.launch says why).
+    run_speed_benchmark(["--quick"] * quick + (["--out", str(out)] if out else []), root)

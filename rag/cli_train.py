@@ -1,0 +1,111 @@
+"""``rag train``: the reader and the chooser, learned from KorQuAD 1.0 articles 0–69 (not run in CI: slow)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from rag.settings import Settings
+from rag.terminal import console, errors, fail, friendly_errors, ingest_with_progress, load_pipeline, progress_bar
+
+train_app = typer.Typer(help="Train the learned parts of the answerer (not run in CI: slow).", no_args_is_help=True)
+
+#: Where the KorQuAD 1.0 dev file sits in a checkout beside ../shared.
+KORQUAD_DEFAULT = Path("../shared/data/korquad/KorQuAD_v1.0_dev.json")
+
+
+@train_app.command("reader")
+def train_reader(
+    korquad: Path = typer.Option(KORQUAD_DEFAULT, "--korquad",
+                                 help="KorQuAD_v1.0_dev.json; only articles 0–69 are read."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the weights (default: the package's)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the head, the negatives, the order and dropout."),
+    epochs: float = typer.Option(1.25, "--epochs", min=0.01, help="Passes over the training windows."),
+    max_length: int = typer.Option(256, "--max-length", min=64, max=512, help="Tokens per window."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions (smoke runs)."),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint",
+                                              help="Resumable checkpoint (default: in the user cache)."),
+) -> None:
+    """Fine-tune the bundled encoder as an extractive reader on KorQuAD 1.0 articles 0–69 (about an hour on 2 cores)."""
+    import os
+    import shlex
+
+    # Threads that sleep instead of spinning at each barrier: a spinning OpenMP thread that
+    # shares a core with another job slows every step several times (measured: 2.3 → 12 s).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from rag.e5_convert import default_cache_dir, ensure_bundled_model, read_marker
+    from rag.reader.model import WEIGHTS_DIR
+    from rag.reader.train import ReaderTrainConfig, save_delta, train_reader as run
+
+    if not korquad.is_file():
+        fail(f"KorQuAD data not found at {korquad}; pass --korquad pointing at KorQuAD_v1.0_dev.json", 2)
+    config = ReaderTrainConfig(seed=seed, epochs=epochs, max_length=max_length, stride=max_length // 2, limit=limit)
+    base = ensure_bundled_model()
+    checkpoint = checkpoint or default_cache_dir().parent / "train" / f"reader-seed{seed}.pt"
+    errors.print(f"preparing windows of {korquad} (articles 0–69); checkpoint {checkpoint}", highlight=False)
+    with progress_bar() as progress:
+        task = progress.add_task("training", total=None)
+
+        def on_step(step: int, total: int, loss: float, seconds: float) -> None:
+            progress.update(task, completed=step, total=total, description=f"loss {loss:.3f}")
+            if not errors.is_terminal and (step % 20 == 0 or step == total):
+                errors.print(f"step {step}/{total} loss {loss:.3f} {seconds:.0f} s", highlight=False)
+
+        model, stats = run(korquad, base, checkpoint, config, progress=on_step)
+    command = "rag train reader " + shlex.join(["--seed", str(seed), "--epochs", str(epochs),
+                                                 "--max-length", str(max_length)] + (["--limit", str(limit)] if limit else []))
+    path = save_delta(model, out or WEIGHTS_DIR, config, stats, read_marker(base)["source_sha256"], command)
+    console.print(f"wrote {path} ({stats['steps']} steps, {stats['train_seconds']} s, loss {stats['final_loss_ema']})")
+
+
+@train_app.command("answerer")
+def train_answerer(
+    korquad_path: Path = typer.Option(KORQUAD_DEFAULT, "--korquad",
+                                      help="KorQuAD_v1.0_dev.json; only the questions of articles 0–69 are asked."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for chooser.json (default: the package's)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the unanswerable share and the cross-validation folds."),
+    negative_share: float = typer.Option(0.33, "--negative-share", min=0.0, max=1.0,
+                                         help="Share of questions asked again without their own paragraph."),
+    index_dir: Optional[Path] = typer.Option(
+        None, "--index-dir", help="Keep the paragraph index here and reuse it (default: a temporary folder)."),
+) -> None:
+    """Learn the choice between the reader's and the rules' answers, and when to abstain (a few minutes)."""
+    from datetime import date
+
+    from rag import korquad
+    from rag.reader.chooser import FEATURES, Chooser
+    from rag.reader.collect import collect
+    from rag.reader.answerer import ReaderAnswerConfig, ReaderAnswerer
+    from rag.reader.infer import Reader
+    from rag.reader.model import CHOOSER_FILE, WEIGHTS_DIR, ensure_reader
+
+    if not korquad_path.is_file():
+        fail(f"KorQuAD data not found at {korquad_path}; pass --korquad pointing at KorQuAD_v1.0_dev.json", 2)
+    out = out or WEIGHTS_DIR
+    with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-korquad-") as tmp:
+        documents, questions = korquad.load_korquad(korquad_path, "dev")
+        settings = Settings(index_dir=index_dir or Path(tmp), reader="rules")
+        pipeline = load_pipeline(settings)
+        answerer = ReaderAnswerer(pipeline.answerer, Reader(ensure_reader(out)), Chooser([0.0] * len(FEATURES), 0.0),
+                                  ReaderAnswerConfig(hits=settings.answer_hits, windows=settings.reader_windows,
+                                                     window_tokens=settings.reader_window_tokens))
+        with progress_bar() as progress:
+            ingest_with_progress(pipeline, documents, True, progress)
+            task = progress.add_task("questions", total=len(questions))
+            examples = collect(pipeline, answerer, questions, negative_share, seed,
+                               progress=lambda n: progress.update(task, completed=n))
+    meta = {"data": "KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs",
+            "questions": examples.answerable, "asked_without_their_paragraph": examples.unanswerable,
+            "seed": seed, "trained_on": str(date.today()),
+            "command": f"rag train answerer --seed {seed} --negative-share {negative_share}",
+            "reader": {"windows": settings.reader_windows, "window_tokens": settings.reader_window_tokens,
+                       "hits": settings.answer_hits}}
+    chooser = Chooser.fit(examples.rows, examples.labels, seed=seed, meta=meta)
+    out.mkdir(parents=True, exist_ok=True)
+    chooser.save(out / CHOOSER_FILE)
+    fit = chooser.meta["fit"]
+    console.print(f"wrote {out / CHOOSER_FILE}: {fit['examples']} proposals ({fit['positives']} exact); 5-fold CV "
+                  f"log loss {fit['cv5_log_loss']}, accuracy {fit['cv5_accuracy']}, ROC AUC {fit['cv5_roc_auc']}")
