@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         description="What answers: 'neural' is the trained reader and the rule answerer with a learned choice "
         "between them, 'rules' the rule answerer alone; 'auto' is 'neural' when its weights are installed.",
     )
-    reader_windows: int = Field(4, ge=1, le=64, description="Windows of the retrieved chunks the reader reads.")
+    reader_windows: int = Field(3, ge=1, le=64, description="Windows of the retrieved chunks the reader reads.")
     reader_window_tokens: int = Field(128, ge=32, le=240, description="Word pieces per reader window.")
     embed_batch_size: int = Field(16, ge=1, le=512, description="Passages embedded per batch.")
     answer_cache: int = Field(

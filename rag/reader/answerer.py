@@ -14,6 +14,7 @@ import dataclasses
 import math
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -27,6 +28,8 @@ from rag.reader.infer import Passage, Reader
 from rag.reader.model import CHOOSER_FILE, DELTA_FILE, META_FILE, WEIGHTS_DIR, ensure_reader
 from rag.retrieval import SearchHit
 
+#: Threads that run the reader beside the rule answerer, one per question being answered.
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="reader")
 #: A sentence ends at one of these before white space; statute lines end at the line break.
 _SENTENCE_END = re.compile(r"[.?!。](?=\s)")
 
@@ -41,7 +44,7 @@ class ReaderAnswerConfig:
     """
 
     hits: int = 5
-    windows: int = 4
+    windows: int = 3
     window_tokens: int = 128
     threshold: float = 0.5
     reader_spans: int = 5
@@ -120,14 +123,16 @@ class ReaderAnswerer:
         rule answer. ``whole`` reads every window of the hits at the trained length (a
         reader-only evaluation on a given paragraph) instead of the best few short ones."""
         analysis = analyze_question(question)
-        rule = self.rules.answer(question, hits, documents, hits_read=len(hits), mentions=mentions)
         passages, doc_ids, ranks = self.passages(hits, documents)
         if whole:
-            spans = self.reader.read(question, passages, best=self.config.reader_spans)
+            reading = _POOL.submit(self.reader.read, question, passages, best=self.config.reader_spans)
         else:
-            spans = self.reader.read(question, passages, window=self.config.window_tokens,
-                                     stride=self.config.window_tokens // 2, best=self.config.reader_spans,
-                                     limit=self.config.windows)
+            reading = _POOL.submit(self.reader.read, question, passages, window=self.config.window_tokens,
+                                   stride=self.config.window_tokens // 2, best=self.config.reader_spans,
+                                   limit=self.config.windows)
+        # onnxruntime releases the GIL: the rules run while the reader reads.
+        rule = self.rules.answer(question, hits, documents, hits_read=len(hits), mentions=mentions)
+        spans = reading.result()
         reader_spans = [(Proposal(doc_ids[s.passage], s.start, s.end, passages[s.passage].text[s.start:s.end],
                                   True, ranks[s.passage]), s.margin) for s in spans]
         rules_proposal = None

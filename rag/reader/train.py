@@ -162,6 +162,7 @@ def save_delta(model, out_dir: Path, config: ReaderTrainConfig, stats: dict, bas
     out_dir.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().to("cpu").half().contiguous() for k, v in _state(model).items()}
     save_file(tensors, str(out_dir / DELTA_FILE))
+    os.chmod(out_dir / DELTA_FILE, 0o644)  # safetensors creates it owner-only
     meta = {"base_sha256": base_sha256, "max_length": config.max_length, "stride": config.stride,
             "config": dataclasses.asdict(config), "training": stats, "trained_on": str(date.today()),
             "command": command}
