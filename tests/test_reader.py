@@ -164,15 +164,15 @@ def test_asking_for_the_reader_without_weights_says_how_to_get_them(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_default_pipeline_answers_with_the_reader_and_keeps_every_invariant(tmp_path):
+def test_the_reader_pipeline_answers_and_keeps_every_invariant(tmp_path):
     from conftest import ROOT
     from rag.loaders import load_path
     from rag.pipeline import Pipeline
     from rag.reader.answerer import ReaderAnswerer
     from rag.settings import Settings
 
-    pipeline = Pipeline.from_config(Settings(index_dir=tmp_path / "index"))
-    assert isinstance(pipeline.answerer, ReaderAnswerer)  # the default, with the shipped weights
+    pipeline = Pipeline.from_config(Settings(index_dir=tmp_path / "index", reader="auto"))
+    assert isinstance(pipeline.answerer, ReaderAnswerer)  # auto picks it: the package ships its weights
     pipeline.add_documents(load_path(ROOT / "corpus"))
     answer = pipeline.ask("재단은 언제 설립되었나?")
     assert not answer.abstained and "2016" in answer.answer
