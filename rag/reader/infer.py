@@ -81,16 +81,15 @@ class Reader:
         encoding = self._tokenizer.encode(text, add_special_tokens=False)
         return encoding.ids, encoding.offsets
 
-    def windows(self, question: str, passages: Sequence[Passage], window: int | None = None,
+    def windows(self, question_pieces: int, passages: Sequence[Passage], window: int | None = None,
                 stride: int | None = None) -> list[tuple[int, list[int], list[tuple[int, int]]]]:
         """``(passage, context ids, document offsets)`` of every window, in passage order.
 
         ``window`` is how many context tokens one window holds (default: what the
-        trained length leaves after the question); consecutive windows overlap by
-        ``stride`` tokens.
+        trained length leaves after a question of ``question_pieces`` pieces);
+        consecutive windows overlap by ``stride`` tokens.
         """
-        q_len = len(self._pieces(question)[0])
-        room = self.files.max_length - q_len - 4
+        room = self.files.max_length - question_pieces - 4
         window = max(16, min(window or room, room))
         stride = min(stride if stride is not None else self.files.stride, window // 2)
         out = []
@@ -113,7 +112,7 @@ class Reader:
         word pieces, each piece weighted by how few of the windows hold it.
         """
         q_ids = self._pieces(question)[0][: self.files.max_length // 2]
-        wins = [w for w in self.windows(question, passages, window, stride) if w[1]]
+        wins = [w for w in self.windows(len(q_ids), passages, window, stride) if w[1]]
         if limit is not None and len(wins) > limit:
             wins = _most_shared(q_ids, wins, limit)
         if not wins:
