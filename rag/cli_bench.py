@@ -99,8 +99,25 @@ def bench_korquad(
     console.print(table)
     print_metrics_table("open-domain answers by the answer type the question asks for", "type",
                          answers["open"]["by_type"])
+    console.print("candidate recall (a gold answer among the candidate spans of the evidence read; exact · with "
+                  "particles stripped): " + " · ".join(
+                      f"{setting} {answers[setting]['candidate_recall']['exact']:.3f} · "
+                      f"{answers[setting]['candidate_recall']['stripped']:.3f}" for setting in ("open", "reader")),
+                  highlight=False)
+    _print_confusion(answers["open"]["type_confusion"])
     for reference in KORQUAD_REFERENCES:
         console.print(f"[dim]reference (published, not measured here): {reference}[/]", highlight=False)
+
+
+def _print_confusion(confusion: dict[str, dict[str, int]]) -> None:
+    """Each answer type asked, with the types of the spans produced for it (most frequent
+    first), open-domain: one row per type asked keeps the table readable at 80 columns."""
+    table = Table(title="open-domain: answer type asked → types of the spans produced")
+    table.add_column("asked")
+    table.add_column("produced (questions)")
+    for asked, produced in confusion.items():
+        table.add_row(asked, " · ".join(f"{name} {count}" for name, count in produced.items()))
+    console.print(table)
 
 
 @bench_app.command("speed")

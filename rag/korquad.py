@@ -28,6 +28,7 @@ from rag.questions import ANSWER_TYPES
 from rag.retrieval import SearchHit
 from rag.scoring import best_over_truths, exact_match, f1
 from rag.sentences import paragraph_bounds, split_sentences
+from rag.tokenizer import kiwi
 
 if TYPE_CHECKING:
     from rag.pipeline import Pipeline
@@ -103,7 +104,9 @@ class AnswerRecord:
 
     ``answer`` and ``confidence`` are the answerer's best span with abstention off;
     ``abstained`` says whether the configured threshold refuses it, and ``em``/``f1``
-    score it as served (an abstention scores 0).
+    score it as served (an abstention scores 0). ``produced_type`` is the type of that
+    span (see :func:`produced_type`); ``candidate_recall`` whether a gold answer was
+    among the spans the evidence offered (see :class:`CandidateRecall`).
     """
 
     id: str
@@ -118,6 +121,8 @@ class AnswerRecord:
     f1: float
     kind: str
     answer_ms: float = 0.0
+    produced_type: str = "none"
+    candidate_recall: str = "none"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -141,6 +146,76 @@ def _overlaps(start: int, end: int, text: str, answer: str) -> bool:
             return True
         at = text.find(answer, at + 1)
     return False
+
+
+def _cited_types(answer: Answer, documents: Mapping[str, Document]) -> frozenset[str]:
+    """Answer types of the candidates equal to the answer span in its first citation."""
+    if not answer.answer or not answer.citations:
+        return frozenset()
+    cited = answer.citations[0]
+    return _span_types(documents[cited.doc_id], cited.start, cited.end, answer.answer)
+
+
+def produced_type(answer: Answer, documents: Mapping[str, Document]) -> str:
+    """The answer type of the span the answerer produced, for the confusion of expected
+    against produced types: ``none`` without a span, ``untyped`` when no typed candidate
+    equals it (a reader's span, say), the expected type when the span has it among its
+    types (a span may be both a ``number`` and a ``quantity``), else its first type in
+    :data:`ANSWER_TYPES` order."""
+    if not answer.answer:
+        return "none"
+    types = _cited_types(answer, documents)
+    if answer.answer_type in types:
+        return answer.answer_type
+    return next((t for t in ANSWER_TYPES if t in types), "untyped")
+
+
+def _particle_tail(text: str, at: int) -> bool:
+    """Whether ``text[at:]`` is nothing but particles (조사) in the analysis of the whole
+    ``text``: ``1987년에`` at 5. A bare tail is not analysed alone, because Kiwi reads a
+    lone ``에`` or ``이`` as an interjection."""
+    tail = [token for token in kiwi().tokenize(text) if token.start + token.len > at]
+    return bool(tail) and tail[0].start == at and all(token.tag.startswith("J") for token in tail)
+
+
+def _matches(candidate: str, gold: str) -> str | None:
+    """``exact`` if the candidate is the gold answer, ``stripped`` if one is the other
+    plus particles (1987년에 for 1987년), else None."""
+    if candidate == gold:
+        return "exact"
+    longer, shorter = (candidate, gold) if len(candidate) > len(gold) else (gold, candidate)
+    if shorter and longer.startswith(shorter) and _particle_tail(longer, len(shorter)):
+        return "stripped"
+    return None
+
+
+class CandidateRecall:
+    """Whether a gold answer is among the candidate spans of the evidence read.
+
+    A ranker cannot choose a span nobody proposed, so this bounds what any choice among
+    candidates can reach. The evidence is the whole lines of every chunk read (as the
+    answerer widens them) and the spans are :func:`extract_candidates` of their
+    sentences; a line's spans are computed once per run.
+    """
+
+    def __init__(self) -> None:
+        self._spans: dict[tuple[str, int, int], frozenset[str]] = {}
+
+    def _line_spans(self, doc: Document, start: int, end: int) -> frozenset[str]:
+        key = (doc.doc_id, *paragraph_bounds(doc.text, start, end))
+        if key not in self._spans:
+            self._spans[key] = frozenset(
+                c.text for sentence in split_sentences(doc.text, key[1], key[2]) for c in extract_candidates(sentence))
+        return self._spans[key]
+
+    def __call__(self, hits: list[SearchHit], documents: Mapping[str, Document], answers: tuple[str, ...]) -> str:
+        """``exact``, ``stripped`` (only with particles stripped) or ``none``."""
+        spans: set[str] = set()
+        for hit in hits:
+            chunk = hit.chunk
+            spans |= self._line_spans(documents[chunk.doc_id], chunk.start, chunk.end)
+        found = {_matches(span, gold) for span in spans for gold in answers if gold[:1] == span[:1]}
+        return "exact" if "exact" in found else "stripped" if "stripped" in found else "none"
 
 
 def failure_kind(answer: Answer, question: KorQuADQuestion, documents: Mapping[str, Document],
@@ -170,8 +245,7 @@ def failure_kind(answer: Answer, question: KorQuADQuestion, documents: Mapping[s
         start = cited.start + cited.quote.index(text)
         if any(_overlaps(start, start + len(text), gold.text, a) for a in answers):
             return "boundary"
-    predicted = _span_types(documents[cited.doc_id], cited.start, cited.end, text)
-    return "wrong_span" if predicted & gold_types else "wrong_type"
+    return "wrong_span" if _cited_types(answer, documents) & gold_types else "wrong_type"
 
 
 def answer_questions(pipeline: Pipeline, questions: list[KorQuADQuestion],
@@ -184,6 +258,7 @@ def answer_questions(pipeline: Pipeline, questions: list[KorQuADQuestion],
     for indexed in pipeline.index.chunks:
         chunk = indexed.chunk
         paragraphs.setdefault(chunk.doc_id, []).append(SearchHit(chunk, documents[chunk.doc_id].title, 1.0, None, None))
+    recall = CandidateRecall()
     records = []
     for n, q in enumerate(questions, start=1):
         retrieval = pipeline.retrieve(q.question)
@@ -201,6 +276,8 @@ def answer_questions(pipeline: Pipeline, questions: list[KorQuADQuestion],
                 f1=best_over_truths(f1, served, q.answers) if served else 0.0,
                 kind=failure_kind(answer, q, documents, {h.chunk.doc_id for h in hits}, abstained),
                 answer_ms=answer.timings_ms.answer,
+                produced_type=produced_type(answer, documents),
+                candidate_recall=recall(hits, documents, q.answers),
             ))
         if progress:
             progress(n)
@@ -209,7 +286,9 @@ def answer_questions(pipeline: Pipeline, questions: list[KorQuADQuestion],
 
 def summarize_answers(records: list[AnswerRecord]) -> dict:
     """Per setting: EM/F1 as served and with abstention off, the share abstained, the
-    failure kinds with counts, and EM/F1 per expected answer type."""
+    failure kinds with counts, EM/F1 per expected answer type, candidate recall (exact,
+    and counting spans equal to a gold answer once particles are stripped) and the
+    confusion of expected against produced answer types (``{expected: {produced: n}}``)."""
     summary = {}
     for setting in ("open", "reader"):
         rows = [r for r in records if r.setting == setting]
@@ -223,6 +302,10 @@ def summarize_answers(records: list[AnswerRecord]) -> dict:
             typed = [r for r in rows if r.answer_type == answer_type]
             by_type[answer_type] = {"questions": len(typed), "exact_match": sum(r.em for r in typed) / len(typed),
                                     "f1": sum(r.f1 for r in typed) / len(typed)}
+        confusion: dict[str, dict[str, int]] = {}
+        for r in rows:
+            produced = confusion.setdefault(r.answer_type, {})
+            produced[r.produced_type] = produced.get(r.produced_type, 0) + 1
         summary[setting] = {
             "questions": len(rows),
             "exact_match": sum(r.em for r in rows) / n, "f1": sum(r.f1 for r in rows) / n,
@@ -230,6 +313,9 @@ def summarize_answers(records: list[AnswerRecord]) -> dict:
             "abstained": sum(r.abstained for r in rows) / n,
             "failures": dict(sorted(kinds.items(), key=lambda kv: -kv[1])),
             "by_type": by_type,
+            "candidate_recall": {"exact": sum(r.candidate_recall == "exact" for r in rows) / n,
+                                 "stripped": sum(r.candidate_recall != "none" for r in rows) / n},
+            "type_confusion": {t: dict(sorted(c.items(), key=lambda kv: -kv[1])) for t, c in sorted(confusion.items())},
             "answer_ms": {"median": round(float(np.median(times)), 2) if times else 0.0,
                           "p95": round(float(np.percentile(times, 95)), 2) if times else 0.0},
         }

@@ -7,9 +7,11 @@ import json
 import pytest
 
 from rag.answering import Answer, Citation
-from rag.documents import Document
-from rag.korquad import (FAILURE_KINDS, KorQuADQuestion, answer_questions, failure_kind, load_korquad,
-                         summarize_answers)
+from rag.documents import Chunk, Document
+
+from rag.korquad import (FAILURE_KINDS, CandidateRecall, KorQuADQuestion, answer_questions, failure_kind,
+                         load_korquad, produced_type, summarize_answers)
+from rag.retrieval import SearchHit
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 
@@ -92,6 +94,42 @@ def test_failure_kinds(answer, retrieved, abstained, kind):
 def test_a_gold_answer_no_candidate_can_be_is_out_of_reach():
     question = KorQuADQuestion(id="q", question="무엇을 열었나?", answers=("을 열",), doc_id="p", article=0)
     assert failure_kind(_answer("공장"), question, DOCUMENTS, {"p"}, False) == "no_candidate"
+
+
+@pytest.mark.parametrize(
+    ("answer", "produced"),
+    [
+        (_answer("1987년", quote="이 공장은 1987년 문을 열었다."), "date"),  # the type asked
+        (_answer("김영수", start=18, end=30, quote="공장장은 김영수이다."), "other"),  # asked a date
+        (_answer("공장은 1987", start=0, end=17, quote="이 공장은 1987년 문을 열었다."), "untyped"),
+        (_answer(None), "none"),
+    ],
+)
+def test_produced_type_is_the_type_of_the_cited_span(answer, produced):
+    assert produced_type(answer, DOCUMENTS) == produced
+
+
+def _hit(doc_id):
+    text = DOCUMENTS[doc_id].text
+    return SearchHit(Chunk(doc_id=doc_id, start=0, end=len(text), text=text), "t", 1.0, None, None)
+
+
+def test_candidate_recall_counts_spans_equal_to_a_gold_answer_with_or_without_particles():
+    recall = CandidateRecall()
+    assert recall([_hit("p")], DOCUMENTS, ("1987년",)) == "exact"
+    assert recall([_hit("o")], DOCUMENTS, ("1987년",)) == "none"  # the evidence read lacks it
+    assert recall([_hit("p")], DOCUMENTS, ("1987년에",)) == "stripped"  # gold with a particle the span lacks
+    assert recall([_hit("p")], DOCUMENTS, ("1987년 문",)) == "none"  # a longer gold is no particle away
+
+
+def test_summary_reports_candidate_recall_and_the_type_confusion(tmp_path, fake_embedder):
+    documents, questions = load_korquad(_write_dataset(tmp_path / "k.json", ARTICLES), "all")
+    pipeline = Pipeline(Settings(index_dir=tmp_path / "index", answer_threshold=0.0, reader="rules"), fake_embedder)
+    pipeline.add_documents(documents)
+    summary = summarize_answers(answer_questions(pipeline, questions))["reader"]
+    assert summary["candidate_recall"] == {"exact": 1.0, "stripped": 1.0}
+    assert summary["type_confusion"]["date"] == {"date": 2}
+    assert sum(summary["type_confusion"]["person"].values()) == 1  # one row per type asked, all questions counted
 
 
 def test_the_shared_data_splits_articles_0_69_and_70_139():
