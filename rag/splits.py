@@ -10,7 +10,9 @@ them (after adding questions, say).
 The rule:
 
 1. Answerable questions that share a gold answer (compared without whitespace) are one
-   group, transitively. Paraphrases carry the same answer list, and two questions
+   group, transitively; in a set whose rows name their governing articles instead
+   (``"gold": [{"doc", "article"}, …]``, ``eval/inquiry_dev.jsonl``), sharing a gold
+   article joins them the same way. Paraphrases carry the same answer list, and two questions
    answered from the same span (``art-032`` and ``art-034`` share "대한상공회의소
    국제회의실") teach the answerer as much about each other as paraphrases do, so a
    group must never straddle the halves.
@@ -38,9 +40,10 @@ import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from rag.evaluation import PARTS, EvalQuestion, load_eval_set
+from rag.jsonl import read_jsonl
 
 #: ``rag eval --part``: one half, or every question.
 PART_CHOICES: tuple[str, ...] = (*PARTS, "all")
@@ -54,8 +57,19 @@ def _fold(answer: str) -> str:
     return "".join(unicodedata.normalize("NFC", answer).split())
 
 
-def groups(questions: Sequence[EvalQuestion]) -> list[list[str]]:
-    """The ids of each group (rules 1 and 2 above), each in file order."""
+def gold_articles(path: Path) -> dict[str, tuple[str, ...]]:
+    """Each question's gold articles as ``doc#article`` keys, from rows with a ``gold`` list (else none)."""
+    return {str(row["id"]): tuple(f"{g['doc']}#{g['article']}" for g in row.get("gold") or ())
+            for _, row in read_jsonl(path)}
+
+
+def groups(questions: Sequence[EvalQuestion],
+           articles: Mapping[str, Sequence[str]] | None = None) -> list[list[str]]:
+    """The ids of each group (rules 1 and 2 above), each in file order.
+
+    ``articles`` maps an id to its gold articles (:func:`gold_articles`); questions sharing
+    one are joined like questions sharing an answer.
+    """
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):
         raise ValueError(f"duplicate question ids: {sorted({i for i in ids if ids.count(i) > 1})}")
@@ -68,9 +82,11 @@ def groups(questions: Sequence[EvalQuestion]) -> list[list[str]]:
         return i
 
     first_with: dict[str, str] = {}
+    articles = articles or {}
     for q in questions:
-        for answer in (q.answers if q.answerable else ()):
-            other = first_with.setdefault(_fold(answer), q.id)
+        keys = [_fold(a) for a in q.answers] + [f"article:{a}" for a in articles.get(q.id, ())]
+        for key in (keys if q.answerable else ()):
+            other = first_with.setdefault(key, q.id)
             a, b = root(q.id), root(other)
             if a != b:
                 # The earlier question stays the root, so a group's first id is its root.
@@ -81,12 +97,14 @@ def groups(questions: Sequence[EvalQuestion]) -> list[list[str]]:
     return list(members.values())
 
 
-def assign_parts(questions: Sequence[EvalQuestion]) -> dict[str, str]:
-    """Each question id's half under the rule of this module."""
+def assign_parts(questions: Sequence[EvalQuestion],
+                 articles: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
+    """Each question id's half under the rule of this module (``articles`` as for :func:`groups`)."""
     answerable = {q.id: q.answerable for q in questions}
     parts = {}
+    all_groups = groups(questions, articles)
     for kind in (True, False):
-        kind_groups = sorted((g for g in groups(questions) if answerable[g[0]] is kind), key=lambda g: _key(g[0]))
+        kind_groups = sorted((g for g in all_groups if answerable[g[0]] is kind), key=lambda g: _key(g[0]))
         for n, group in enumerate(kind_groups):
             parts.update(dict.fromkeys(group, PARTS[n % 2]))
     return parts
@@ -111,14 +129,14 @@ def select_part(questions: Sequence[EvalQuestion], part: str) -> list[EvalQuesti
 def mismatches(path: Path) -> list[str]:
     """Questions of ``path`` whose recorded part differs from the rule, as readable lines."""
     questions = load_eval_set(path)
-    expected = assign_parts(questions)
+    expected = assign_parts(questions, gold_articles(path))
     return [f"{path}: {q.id} has part {q.part!r}, the rule gives {expected[q.id]!r}"
             for q in questions if q.part != expected[q.id]]
 
 
 def write_parts(path: Path) -> None:
     """Record the rule's part on every line of ``path``, keeping the other fields and the order."""
-    expected = assign_parts(load_eval_set(path))
+    expected = assign_parts(load_eval_set(path), gold_articles(path))
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     path.write_text("".join(json.dumps({**row, "part": expected[str(row["id"])]}, ensure_ascii=False) + "\n"
                             for row in rows), encoding="utf-8")
