@@ -1,0 +1,129 @@
+"""eval/civic_dev.jsonl: civic questions over the AI statutes and the civic-laws corpus.
+
+Checked here: the file parses, the mix of answer kinds meets its floors, every gold
+phrase and short answer is verbatim inside the gold section of its document (loaded
+through the project's loader from ../shared), and the recorded halves follow rag.splits
+with the gold section as each answerable question's group key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from rag.evaluation import PARTS, EvalQuestion, load_eval_set
+from rag.loaders import load_path
+from rag.splits import assign_parts
+
+from conftest import ROOT, shared_dir
+
+SET = ROOT / "eval" / "civic_dev.jsonl"
+PASSAGE_KINDS = ("definition", "purpose", "list", "duty", "reason", "passage")
+KINDS = (*PASSAGE_KINDS, "short", "unanswerable")
+CORPORA = ("laws", "civic-laws")
+
+
+def _rows():
+    return [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def documents():
+    folders = [shared_dir() / "corpus" / name for name in CORPORA]
+    missing = [str(folder) for folder in folders if not folder.is_dir()]
+    if missing:
+        pytest.skip(f"statutes not found at {', '.join(missing)}; set RAG_SHARED_DIR to the shared data folder")
+    return {document.doc_id: document for folder in folders for document in load_path(folder)}
+
+
+def test_set_parses_with_unique_ids_and_well_formed_rows():
+    rows = _rows()
+    assert len(load_eval_set(SET)) == len(rows)
+    ids = [row["id"] for row in rows]
+    assert len(set(ids)) == len(ids), [i for i, n in Counter(ids).items() if n > 1]
+    for row in rows:
+        assert row["kind"] in KINDS, row["id"]
+        assert row["part"] in PARTS, row["id"]
+        assert row["question"].strip(), row["id"]
+        if row["kind"] == "unanswerable":
+            assert row["answerable"] is False and row["gold"] is None and row["answers"] == [], row["id"]
+            continue
+        assert row["answerable"] is True, row["id"]
+        gold = row["gold"]
+        assert gold["doc_id"] and gold["section"].startswith("제"), row["id"]
+        if row["kind"] == "short":
+            assert row["answers"] and all(a.strip() for a in row["answers"]), row["id"]
+        else:
+            assert row["answers"] == [], row["id"]
+            assert 1 <= len(gold["key_phrases"]) <= 4 and all(p.strip() for p in gold["key_phrases"]), row["id"]
+
+
+def test_mix_of_answer_kinds_meets_the_floors():
+    rows = _rows()
+    kinds = Counter(row["kind"] for row in rows)
+    assert len(rows) >= 100
+    assert sum(kinds[kind] for kind in PASSAGE_KINDS) >= 60, kinds
+    assert kinds["short"] >= 20, kinds
+    assert sum(1 for row in rows if not row["answerable"]) >= 20, kinds
+    for kind in ("definition", "purpose", "list", "duty"):
+        assert kinds[kind] >= 8, (kind, kinds)
+
+
+def test_questions_spread_over_most_documents():
+    docs = Counter(row["gold"]["doc_id"] for row in _rows() if row["answerable"])
+    assert len(docs) >= 15, docs
+    assert max(docs.values()) <= 0.15 * sum(docs.values()), docs
+
+
+def test_gold_phrases_and_answers_lie_inside_the_gold_section(documents):
+    problems = []
+    for row in _rows():
+        if not row["answerable"]:
+            continue
+        gold = row["gold"]
+        document = documents.get(gold["doc_id"])
+        if document is None:
+            problems.append(f"{row['id']}: no document {gold['doc_id']!r}")
+            continue
+        spans = [s for s in document.sections if s.label == gold["section"]]
+        if len(spans) != 1:
+            problems.append(f"{row['id']}: {len(spans)} sections labelled {gold['section']} in {gold['doc_id']}")
+            continue
+        span = document.text[spans[0].start : spans[0].end]
+        for phrase in (*gold["key_phrases"], *row["answers"]):
+            if phrase not in document.text:
+                problems.append(f"{row['id']}: {phrase!r} is not in {gold['doc_id']}")
+            elif phrase not in span:
+                problems.append(f"{row['id']}: {phrase!r} is outside {gold['doc_id']} {gold['section']}")
+    assert problems == []
+
+
+def test_parts_follow_the_rule_with_the_gold_section_as_group_key():
+    rows = _rows()
+    questions = [
+        EvalQuestion(
+            id=row["id"], question=row["question"], answerable=row["answerable"],
+            answers=(f"{row['gold']['doc_id']}#{row['gold']['section']}",) if row["answerable"] else (),
+        )
+        for row in rows
+    ]
+    expected = assign_parts(questions)
+    assert {row["id"]: row["part"] for row in rows} == expected
+    # Checked on the raw rows too: questions answered by one section never straddle the halves.
+    part_of_section = {}
+    for row in rows:
+        if row["answerable"]:
+            key = (row["gold"]["doc_id"], row["gold"]["section"])
+            assert part_of_section.setdefault(key, row["part"]) == row["part"], f"{row['id']} straddles {key}"
+
+
+def test_both_halves_hold_every_kind():
+    counts = Counter((row["part"], row["kind"]) for row in _rows())
+    for part in PARTS:
+        for kind in KINDS:
+            assert counts[part, kind] >= 1, (part, kind)
+        half = sum(n for (p, _), n in counts.items() if p == part)
+        assert sum(counts[part, k] for k in ("unanswerable",)) >= 4, part
+        assert half >= 0.4 * sum(counts.values()), part
