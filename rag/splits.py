@@ -10,9 +10,9 @@ them (after adding questions, say).
 The rule:
 
 1. Answerable questions that share a gold answer (compared without whitespace) are one
-   group, transitively; in a set whose rows name their governing articles instead
-   (``"gold": [{"doc", "article"}, …]``, ``eval/inquiry_dev.jsonl``), sharing a gold
-   article joins them the same way. Paraphrases carry the same answer list, and two questions
+   group, transitively; where rows name their gold articles (``"gold": [{"doc",
+   "article"}, …]``, ``eval/inquiry_dev.jsonl``) or gold section (``eval/civic_dev.jsonl``),
+   sharing one joins them the same way. Paraphrases carry the same answer list, and two questions
    answered from the same span (``art-032`` and ``art-034`` share "대한상공회의소
    국제회의실") teach the answerer as much about each other as paraphrases do, so a
    group must never straddle the halves.
@@ -58,9 +58,16 @@ def _fold(answer: str) -> str:
 
 
 def gold_articles(path: Path) -> dict[str, tuple[str, ...]]:
-    """Each question's gold articles as ``doc#article`` keys, from rows with a ``gold`` list (else none)."""
-    return {str(row["id"]): tuple(f"{g['doc']}#{g['article']}" for g in row.get("gold") or ())
-            for _, row in read_jsonl(path)}
+    """Each question's gold sections as ``doc#section`` keys (else none): from a ``gold``
+    list of ``{"doc", "article"}`` (``eval/inquiry_dev.jsonl``) or one ``gold`` object
+    ``{"doc_id", "section"}`` (``eval/civic_dev.jsonl``, whose passage questions have no
+    answer strings to group by)."""
+    def keys(gold) -> tuple[str, ...]:
+        if isinstance(gold, dict):
+            return (f"{gold['doc_id']}#{gold['section']}",)
+        return tuple(f"{g['doc']}#{g['article']}" for g in gold or ())
+
+    return {str(row["id"]): keys(row.get("gold")) for _, row in read_jsonl(path)}
 
 
 def groups(questions: Sequence[EvalQuestion],
