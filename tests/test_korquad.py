@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rag.answering import Answer, Citation
+from rag.answer.models import Answer, Citation
 from rag.documents import Document
 from rag.korquad import (FAILURE_KINDS, KorQuADQuestion, answer_questions, failure_kind, load_korquad,
                          summarize_answers)
