@@ -37,7 +37,7 @@ from api.models import (
     SearchResult,
 )
 from api.service import PipelineDep, ServiceDep, SettingsDep
-from rag.answering import Answer
+from rag.answer.models import Answer
 from rag.documents import Document, normalize_text, slugify
 from rag.index import Index
 from rag.loaders import SUPPORTED_EXTENSIONS, LoaderError, UnsupportedFormatError, load_bytes

@@ -24,7 +24,7 @@ from rag.retrieval import Mode, SearchHit
 from rag.scoring import best_over_truths, exact_match, f1
 
 if TYPE_CHECKING:
-    from rag.answering import Answer
+    from rag.answer.models import Answer
     from rag.documents import Document
 
 MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")

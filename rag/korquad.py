@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Callable, Literal, Mapping
 
 import numpy as np
 
-from rag.answering import Answer
-from rag.candidates import extract_candidates
+from rag.answer.candidates import extract_candidates
+from rag.answer.models import Answer
+from rag.answer.question import ANSWER_TYPES
 from rag.documents import Document, normalize_text
 from rag.mentions import Mentions
-from rag.questions import ANSWER_TYPES
 from rag.retrieval import SearchHit
 from rag.scoring import best_over_truths, exact_match, f1
 from rag.sentences import paragraph_bounds, split_sentences

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import numpy as np
 
-from rag.answering import Answer, Answerer, AnswererConfig, Timings
+from rag.answer.answerer import Answerer, AnswererConfig
+from rag.answer.models import Answer, Timings
 from rag.cache import LRUCache
 from rag.chunking import Chunker, ChunkerConfig, index_text
 from rag.documents import Document

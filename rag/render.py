@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from rag.answering import Answer
+    from rag.answer.models import Answer
     from rag.documents import Document
     from rag.pipeline import Pipeline
     from rag.retrieval import SearchHit

@@ -1,7 +1,7 @@
 """The Korean morphological analyser (Kiwi) that every part of ``rag`` reads text with.
 
 BM25 tokens (:mod:`rag.lexical`), sentence splits and their morphemes
-(:mod:`rag.sentences`) and question analysis (:mod:`rag.questions`) all come from one
+(:mod:`rag.sentences`) and question analysis (:mod:`rag.answer.question`) all come from one
 analyser: loading it takes seconds and a hundred megabytes, so a process loads it once,
 and all three must agree on what a morpheme is or a question's words would not match a
 sentence's.

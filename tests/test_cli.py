@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from rag.answering import Answer
+from rag.answer.models import Answer
 from rag.documents import Document
 from rag.evaluation import citation_violations
 from rag.render import ABSTAINED

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from rag.answering import Answer, Citation
+from rag.answer.models import Answer, Citation
 from rag.documents import Chunk, Document
 from rag.evaluation import (
     EvalQuestion, ask_all, calibrate, check_thresholds, citation_violations, contains_answer, first_relevant_rank,

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from rag.answering import Answer, Citation
+from rag.answer.models import Answer, Citation
 from rag.documents import Chunk, Document
-
 from rag.korquad import (FAILURE_KINDS, CandidateRecall, KorQuADQuestion, answer_questions, failure_kind,
                          load_korquad, produced_type, summarize_answers)
 from rag.retrieval import SearchHit

@@ -156,7 +156,7 @@ def test_the_shipped_reader_reads_a_span_with_document_offsets():
 
 
 def test_asking_for_the_reader_without_weights_says_how_to_get_them(tmp_path):
-    from rag.answering import Answerer
+    from rag.answer.answerer import Answerer
     from rag.reader.answerer import ReaderAnswerConfig, ReaderAnswerer
 
     with pytest.raises(ValueError, match="RAG_READER=rules"):

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from rag.loaders import load_path
 from rag.pipeline import MAX_QUERY_CHARS, Pipeline
-from rag.answering import Answer, Citation
+from rag.answer.models import Answer, Citation
 from rag.render import ABSTAINED, answer_view
 from rag.repl import HELP, Repl, run
 from rag.settings import Settings

@@ -1,6 +1,6 @@
 """Answers from the neural reader and the rule answerer together, chosen by learned weights.
 
-For a question and its retrieved hits: the rule answerer (:mod:`rag.answering`) proposes
+For a question and its retrieved hits: the rule answerer (:mod:`rag.answer`) proposes
 its best typed candidate, the reader (:mod:`rag.reader.infer`) reads the windows of the
 hits that share most of the question's word pieces and proposes its best span, and the
 learned :class:`~rag.reader.chooser.Chooser` gives each proposal the probability that it
@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from rag.answering import Answer, Answerer, Citation, Timings
+from rag.answer.answerer import Answerer
+from rag.answer.models import Answer, Citation, Timings
+from rag.answer.question import analyze_question
 from rag.documents import Document
 from rag.mentions import Mentions
-from rag.questions import analyze_question
 from rag.reader.chooser import Chooser, Proposal, features
 from rag.reader.infer import Passage, Reader
 from rag.reader.model import CHOOSER_FILE, DELTA_FILE, META_FILE, WEIGHTS_DIR, ensure_reader

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.questions import ANSWER_TYPES, analyze_question
+from rag.answer.question import ANSWER_TYPES, analyze_question
 
 CASES = [
     # date

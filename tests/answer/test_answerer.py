@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from rag.answering import Answer, Answerer
+from rag.answer.answerer import Answerer
+from rag.answer.models import Answer
 from rag.documents import Chunk, Document, Section
 from rag.loaders import load_path
 from rag.retrieval import SearchHit

@@ -2,7 +2,7 @@
 
 Two sources, both general: compact regular expressions for spans with a fixed shape
 (dates, times, counts, amounts of money, statute references, quoted titles), and Kiwi
-morphemes for noun phrases, whose head noun suggests a person, an organisation or a
+morphemes for noun phrases (:mod:`rag.answer.phrases`), whose head noun suggests a person, an organisation or a
 place (…재단 → organisation, …구 → place, a Kiwi NNP shaped like a Korean name →
 person). Words that name nothing on their own (경우, 해당, a noun made a verb by
 하다, a piece of 제36조제1항 or of a foreign name) never start or end a phrase. Every
@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.questions import PARTICLE_ROLES, AnswerType
+from rag.answer.phrases import (NAME, NUMERIC, is_foreign, is_foreign_name, is_name, is_stop, is_title, noun_units,
+                                phrase_types)
+from rag.answer.question import PARTICLE_ROLES, AnswerType
 from rag.sentences import Morpheme, SentenceSpan
 
 _NUM = r"\d+(?:[.,]\d+)*"
@@ -62,46 +64,9 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
 _MEASURES = frozenset({"date", "time", "number", "quantity", "money"})
 _QUOTES = (("‘", "’"), ("“", "”"), ("「", "」"), ("『", "』"), ("《", "》"), ("〈", "〉"), ('"', '"'), ("'", "'"))
 
-_NOUNISH = frozenset({"NNG", "NNP", "NR", "SL", "SN", "SH", "XPN", "XSN", "XR"})
-#: Units made only of these are numbers; the regular expressions type them instead.
-_NUMERIC = frozenset({"SN", "NR"})
-_JOINERS = frozenset({"ㆍ", "·", "-", "&"})
-#: Korean surnames: a Kiwi NNP of 2–4 syllables starting with one is taken for a name.
-SURNAMES = frozenset(
-    "김이박최정강조윤장임한오서신권황안송류유홍전고문양손배백허남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부"
-)
-_ROLE_SUFFIXES = (
-    "대통령", "총리", "장관", "차관", "처장", "청장", "위원장", "부위원장", "이사장", "시장", "지사", "군수",
-    "구청장", "소장", "원장", "회장", "사장", "대표", "과장", "국장", "실장", "본부장", "센터장", "부문장",
-    "단장", "팀장", "부장", "차장", "기자", "의원", "비서관", "위원", "교수", "박사", "감독", "선수", "작가",
-    "총장", "왕", "황제", "장군", "사령관", "주교", "간사",
-)
-_ORG_SUFFIXES = (
-    "재단", "위원회", "협의회", "협회", "연구소", "연구원", "센터", "사업단", "지원단", "공단", "공사",
-    "은행", "대학교", "대학", "학교", "학회", "그룹", "회사", "기업", "조합", "법인", "정부", "부", "청", "처",
-    "원", "당", "군", "일보", "신문", "방송", "뉴스", "통신", "데일리", "기관", "단체", "기구", "부처",
-)
-_PLACE_SUFFIXES = (
-    "특별시", "광역시", "시", "도", "군", "구", "동", "읍", "면", "리", "국", "주", "섬", "산", "강", "역",
-    "공항", "항", "회의실", "홀", "광장", "도서관", "박물관", "미술관", "체육관", "경기장", "빌딩", "타워",
-    "공원", "궁", "마을", "거리", "지역", "도시", "나라",
-)
-#: Endings of place and organisation names that start like a surname (서울시, 남해군).
-_NOT_NAME_ENDINGS = ("시", "군", "청", "도청", "구청", "공사", "공단", "대학", "은행")
-#: Nouns that frame, bound or refer rather than name anything (경우, 해당, 이하, 당시,
-#: 자신): a noun phrase never starts or ends with one, so none answers on its own.
-_STOP_NOUNS = frozenset({
-    "경우", "해당", "이하", "이상", "미만", "초과", "이내", "관련", "이후", "이전", "이외", "당시", "동안",
-    "불구", "자신", "자기", "시작", "종류", "존재", "포함", "방법", "최초", "대상", "내용", "정도", "가운데",
-    "사이", "과정", "결과", "부분", "일부", "전체", "대부분", "다음", "이러", "그러", "이것", "그것", "위반",
-    "개정", "규정", "각", "등", "때문", "중", "후", "전", "외", "내", "간", "및", "또는", "여부", "사항",
-})
-_ITEM_LABEL = re.compile(r"[가-하]목|제?\d+호")
 #: Quoted spans up to this length are titles: no candidate may cut into them.
 _ATOMIC_QUOTE = 40
 _MAX_UNITS = 5
-#: Extra marker among a candidate's types: the span starts with a personal name.
-NAME = "name"
 #: Extra marker among a candidate's types: the span is the whole text between quotes.
 QUOTED = "quoted"
 #: Extra marker among a candidate's types: a term a statute defines ("학습용데이터"란 …);
@@ -141,135 +106,14 @@ class Candidate:
     gloss: str | None = None
 
 
-def _is_name(unit: list[Morpheme], before_title: bool) -> bool:
-    """Whether a word looks like a Korean personal name (surname + given name).
-
-    Kiwi tags known names NNP; unknown ones it may cut into pieces (박/태/진), so
-    a 2–4 syllable word beginning with a surname also counts when a title follows.
-    """
-    form = "".join(m.form for m in unit)
-    if not (form[0] in SURNAMES and all("가" <= c <= "힣" for c in form)) or form.endswith(_NOT_NAME_ENDINGS) \
-            or any(form.endswith(suffix) for suffix in _ORG_SUFFIXES if len(suffix) > 1):
-        return False
-    if before_title:
-        # Kiwi cuts unknown names into syllables (주/성/환); before a title, a
-        # three-syllable word of single syllables after a surname is still a name.
-        pieces = len(unit) > 1 and all(len(m.form) == 1 for m in unit)
-        return (2 <= len(form) <= 4 and unit[0].tag == "NNP") or (len(form) == 3 and pieces)
-    return len(unit) == 1 and unit[0].tag == "NNP" and len(form) == 3
-
-
-def is_titled(text: str) -> bool:
-    """Whether a span ends with a title or role (…이사장, …기자, 대통령)."""
-    return text.endswith(_ROLE_SUFFIXES)
-
-
-def _is_title(unit: list[Morpheme]) -> bool:
-    return is_titled("".join(m.form for m in unit))
-
-
-def _ends_with(unit: list[Morpheme], suffixes: tuple[str, ...]) -> bool:
-    """Whether a word ends with one of ``suffixes`` as a name ending, not by chance.
-
-    A one-syllable ending (구, 항, 원) only counts on a proper noun (중구, 인천항) or
-    as a suffix after one: 연구 and 제2항 are no places. A number after the ending
-    is part of the name (뉴스1, 제2연구소 is not).
-    """
-    if len(unit) > 1 and unit[-1].tag == "SN":
-        unit = unit[:-1]
-    head = "".join(m.form for m in unit)
-    for suffix in suffixes:
-        if head.endswith(suffix):
-            if len(suffix) > 1 or unit[-1].tag == "NNP" or (len(unit) > 1 and unit[-2].tag == "NNP"):
-                return True
-    return False
-
-
-def _phrase_types(units: list[list[Morpheme]], name_first: bool) -> frozenset[str]:
-    """Types a noun phrase may stand for, judged by its first and its head (last) unit.
-
-    A name alone, a name followed by its title (김만기 … 이사장) and a title alone
-    (디지털정책과장) are persons; otherwise the head's suffix decides.
-    """
-    head = "".join(m.form for m in units[-1])
-    role = _is_title(units[-1])
-    types: set[str] = {"other"}
-    if (len(units) == 1 and name_first) or role:
-        types.add("person")
-    if name_first and (len(units) == 1 or role):
-        types.add(NAME)
-    if not role and _ends_with(units[-1], _ORG_SUFFIXES):
-        types.add("organization")
-    if not role and _ends_with(units[-1], _PLACE_SUFFIXES):
-        types.add("place")
-    if "person" not in types and all(m.tag in ("NNP", "SL", "SN") for unit in units for m in unit):
-        types.update(("organization", "place", "title"))
-    return frozenset(types)
-
-
-def _units(morphemes: tuple[Morpheme, ...]) -> list[tuple[list[Morpheme], bool]]:
-    """Noun runs, each with whether the phrase may continue into the next word.
-
-    A run continues only when it fills its whole word (no particle or ending attached)
-    and the next word starts right after one space.
-    """
-    runs: list[tuple[list[Morpheme], bool]] = []
-    current: list[Morpheme] = []
-    for i, m in enumerate(morphemes):
-        nounish = m.tag in _NOUNISH and not (m.tag == "XSN" and not current)
-        joiner = m.form in _JOINERS and current and i + 1 < len(morphemes) and \
-            morphemes[i + 1].start == m.end and morphemes[i + 1].tag in _NOUNISH
-        if (nounish or joiner) and (not current or current[-1].end == m.start):
-            current.append(m)
-            continue
-        if current:
-            open_ = nounish and current[-1].end + 1 == m.start
-            runs.append((current, open_))
-        current = [m] if nounish else []
-    if current:
-        runs.append((current, False))
-    # A bare number breaks a phrase ("오후 2시 서울" is not one name); the patterns type it.
-    kept: list[tuple[list[Morpheme], bool]] = []
-    for unit, open_ in runs:
-        if all(m.tag in _NUMERIC for m in unit):
-            if kept:
-                kept[-1] = (kept[-1][0], False)
-        else:
-            kept.append((unit, open_))
-    return kept
-
-
-def _is_stop(unit: list[Morpheme]) -> bool:
-    """Whether a word only frames or labels (경우, 이하, 가목), naming nothing itself."""
-    form = "".join(m.form for m in unit)
-    return form in _STOP_NOUNS or bool(_ITEM_LABEL.fullmatch(form))
-
 
 #: Suffixes that make the noun before them a verb or adjective (개편되다, 반대하다).
 _VERB_SUFFIXES = frozenset({"XSV", "XSA"})
 
 
-def _is_foreign_name(part: list[list[Morpheme]], rest: list[list[Morpheme]]) -> bool:
-    """Whether proper nouns before a title name a person: 올라프 숄츠 총리, 올라프 숄츠
-    독일 총리 (a country or body may stand between name and title).
-
-    Names without a Korean surname are only recognisable by the title after them.
-    """
-    proper = all(m.tag in ("NNP", "SL") for unit in part for m in unit)
-    if not proper or not rest:
-        return False
-    if _is_title(rest[0]):
-        return len(part) > 1
-    return len(rest) > 1 and _is_title(rest[1]) and all(m.tag == "NNP" for m in rest[0])
-
-
-def _is_foreign(unit: list[Morpheme]) -> bool:
-    """Whether a word is written in the Latin alphabet (Forest, AI)."""
-    return all(m.tag == "SL" for m in unit)
-
 
 def _noun_phrases(sentence: SentenceSpan) -> list[Candidate]:
-    """Noun phrases of up to :data:`_MAX_UNITS` words, typed by :func:`_phrase_types`.
+    """Noun phrases of up to :data:`_MAX_UNITS` words, typed by :func:`phrase_types`.
 
     A phrase never starts or ends inside a run of foreign words (‘Keep the Forest’ is
     one name), and a noun made a verb by 하다/되다 (도입되면서, 반대하는) is no
@@ -278,23 +122,23 @@ def _noun_phrases(sentence: SentenceSpan) -> list[Candidate]:
     candidates = []
     verbal = {m.start for m in sentence.morphemes if m.tag in _VERB_SUFFIXES}
     phrase: list[list[Morpheme]] = []
-    for unit, open_ in _units(sentence.morphemes):
+    for unit, open_ in noun_units(sentence.morphemes):
         phrase.append(unit)
         if open_:
             continue
         for i in range(len(phrase)):
-            if _is_stop(phrase[i]) or (i > 0 and _is_foreign(phrase[i - 1]) and _is_foreign(phrase[i])):
+            if is_stop(phrase[i]) or (i > 0 and is_foreign(phrase[i - 1]) and is_foreign(phrase[i])):
                 continue
-            name = _is_name(phrase[i], before_title=any(_is_title(u) for u in phrase[i + 1:]))
+            name = is_name(phrase[i], before_title=any(is_title(u) for u in phrase[i + 1:]))
             for j in range(i + 1, min(len(phrase), i + _MAX_UNITS) + 1):
                 part = phrase[i:j]
-                if _is_stop(part[-1]) or part[-1][-1].end in verbal \
-                        or (j < len(phrase) and _is_foreign(part[-1]) and _is_foreign(phrase[j])):
+                if is_stop(part[-1]) or part[-1][-1].end in verbal \
+                        or (j < len(phrase) and is_foreign(part[-1]) and is_foreign(phrase[j])):
                     continue
                 start, end = part[0][0].start, part[-1][-1].end
                 text = sentence.text[start - sentence.start:end - sentence.start]
-                types = _phrase_types(part, name)
-                if not name and _is_foreign_name(part, phrase[j:]):
+                types = phrase_types(part, name)
+                if not name and is_foreign_name(part, phrase[j:]):
                     types = types | {"person", NAME}
                 candidates.append(Candidate(start, end, text, types))
         phrase = []
@@ -317,7 +161,7 @@ def _coordinations(sentence: SentenceSpan) -> list[Candidate]:
     """
     phrases: list[tuple[int, int, list[list[Morpheme]]]] = []
     current: list[list[Morpheme]] = []
-    for unit, open_ in _units(sentence.morphemes):
+    for unit, open_ in noun_units(sentence.morphemes):
         current.append(unit)
         if not open_:
             phrases.append((current[0][0].start, current[-1][-1].end, current))
@@ -330,10 +174,10 @@ def _coordinations(sentence: SentenceSpan) -> list[Candidate]:
         while j + 1 < len(phrases) and j - i + 1 < _MAX_ITEMS \
                 and _COORDINATOR.fullmatch(text[phrases[j][1] - offset:phrases[j + 1][0] - offset]):
             j += 1
-        if j > i and not any(_is_stop(unit) for unit in (phrases[i][2][0], phrases[j][2][-1])):
+        if j > i and not any(is_stop(unit) for unit in (phrases[i][2][0], phrases[j][2][-1])):
             start, end = phrases[i][0], phrases[j][1]
             candidates.append(Candidate(start, end, text[start - offset:end - offset],
-                                        _phrase_types(phrases[j][2], False)))
+                                        phrase_types(phrases[j][2], False)))
         i = j + 1
     return candidates
 
@@ -353,9 +197,9 @@ def _counts(sentence: SentenceSpan) -> list[Candidate]:
     morphemes = sentence.morphemes
     first = 0  # where the run of numerals ending at the current one starts (38억, 만오천)
     for i, (number, counter) in enumerate(zip(morphemes, morphemes[1:])):
-        if number.tag not in _NUMERIC:
+        if number.tag not in NUMERIC:
             continue
-        if i == 0 or morphemes[i - 1].tag not in _NUMERIC or morphemes[i - 1].end != number.start:
+        if i == 0 or morphemes[i - 1].tag not in NUMERIC or morphemes[i - 1].end != number.start:
             first = i
         # 제1항, 제10조 are references, not counts.
         ordinal = first > 0 and morphemes[first - 1].form == "제" and morphemes[first - 1].end == morphemes[first].start

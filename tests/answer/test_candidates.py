@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.candidates import ALIAS, DEFINITION, NAME, QUOTED, TERM, Candidate, extract_candidates
+from rag.answer.candidates import ALIAS, DEFINITION, QUOTED, TERM, Candidate, extract_candidates
+from rag.answer.phrases import NAME
 from rag.sentences import split_sentences
 
 

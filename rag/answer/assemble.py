@@ -1,0 +1,71 @@
+"""Assembly: the :class:`~rag.answer.models.Answer` and its citations, as exact spans.
+
+Every citation quotes a whole evidence sentence, ``document.text[start:end]``; the first
+is the answer's own sentence, which contains the answer; an answer is ``None`` exactly
+when the answerer abstains, and an abstention cites nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.answer.candidates import Candidate
+from rag.answer.evidence import Sentence
+from rag.answer.features import Features
+from rag.answer.matching import Matching
+from rag.answer.models import Answer, Citation, Timings
+from rag.answer.question import AnswerType
+from rag.answer.ranker import Decision
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The best candidate: its score, its features and the sentence it is in."""
+
+    score: float
+    features: Features
+    candidate: Candidate
+    sentence: Sentence
+
+
+def citation(sentence: Sentence, score: float) -> Citation:
+    """``sentence`` quoted exactly, with its statute section, as a citation scored ``score``."""
+    span, doc = sentence.span, sentence.doc
+    quote = doc.text[span.start:span.end]
+    assert quote == span.text, "a citation must quote the document text exactly"
+    section = doc.section_at(span.start)
+    return Citation(doc_id=doc.doc_id, title=doc.title, start=span.start, end=span.end, quote=quote,
+                    section=section.label if section else None, score=round(score, 4))
+
+
+def citations(best: Ranked, sentences: list[Sentence], rivals: dict[int, float], matching: Matching,
+              max_citations: int, rival_citations: int) -> list[Citation]:
+    """The answer's own sentence, then the ``rival_citations`` sentences whose best
+    candidates came next (``rivals``: best score by ``id(sentence)``; the evidence the
+    answer won against, for a reader to judge), then those sharing most of the
+    question's words; ``max_citations`` in all."""
+    cited_first = [citation(best.sentence, best.score)]
+    others = [s for s in sentences if s is not best.sentence]
+    runners_up = sorted((s for s in others if id(s) in rivals), key=lambda s: -rivals[id(s)])[:rival_citations]
+    cited = {id(s) for s in runners_up}
+    support = runners_up + sorted(
+        (s for s in others if id(s) not in cited and matching.overlap(s) > 0), key=lambda s: -matching.overlap(s))
+    return cited_first + [citation(s, matching.overlap(s)) for s in support[: max_citations - 1]]
+
+
+def assemble(question: str, question_id: str | None, answer_type: AnswerType, best: Ranked | None,
+             decision: Decision, cited: list[Citation], elapsed_ms: float) -> Answer:
+    """The answer: ``best``'s span, cited by ``cited``, when ``decision`` answers; else an abstention."""
+    answered = decision.answered and best is not None
+    result = Answer(
+        id=question_id,
+        question=question,
+        answer=best.candidate.text if answered else None,
+        answer_type=answer_type,
+        abstained=not answered,
+        confidence=round(decision.confidence, 4),
+        citations=cited,
+        timings_ms=Timings(answer=round(elapsed_ms, 3), total=round(elapsed_ms, 3)),
+    )
+    assert result.answer is None or result.answer in result.citations[0].quote
+    return result

@@ -1,0 +1,119 @@
+"""Fit: how well a candidate's kind fits what the question asks, and how much it repeats it.
+
+:func:`type_fit` is a table of credits, not a weighted sum: 1 for the asked type, less
+for a compatible or imprecise one, little for an untyped noun phrase that may still be a
+name, ``None`` for a span that cannot answer. :func:`repeat_share` is the share of a
+span's words the question already contains. Both feed :mod:`rag.answer.features`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.answer.candidates import QUOTED, Candidate
+from rag.answer.phrases import NAME, is_titled
+from rag.answer.question import QuestionAnalysis
+
+#: Types a candidate of another type may still stand in for, with reduced credit.
+_COMPATIBLE: dict[str, frozenset[str]] = {
+    "number": frozenset({"quantity"}),
+    # A bare "얼마" (점유율은 얼마인가) may still be answered by an amount of money.
+    "quantity": frozenset({"number", "date", "money"}),
+    "date": frozenset({"quantity"}),
+    "organization": frozenset({"place"}),
+    "place": frozenset({"organization"}),
+    "title": frozenset({"other"}),
+    "other": frozenset({"title"}),
+    "money": frozenset(),
+    "time": frozenset(),
+    "person": frozenset(),
+    "law_reference": frozenset(),
+}
+#: Types whose answers are names or noun phrases, which the type rules cannot all recognise.
+_NAMED = frozenset({"person", "organization", "place", "title"})
+_DAY = re.compile(r"\d\s?일|\d{4}\s?\.\s?\d{1,2}\s?\.\s?\d")
+_MONTH = re.compile(r"\d\s?월")
+_ARTICLE = re.compile(r"제\d+조(?:의\d+)?")
+_ACT = re.compile(r"(?:법률\s)?제\d+호")
+_WORD_EDGES = "‘’“”「」『』《》〈〉()[]\"',.·ㆍ"
+
+
+@dataclass(frozen=True)
+class FitShape:
+    """The credits of :func:`type_fit` that are tuned rather than fixed.
+
+    ``misfit`` is the credit of an untyped common noun phrase for an asked name (and
+    the line at or under which a fit counts as a misfit), ``proper_misfit`` that of an
+    untyped proper noun; ``imprecise`` is the credit of a date or reference finer or
+    coarser than the part asked for, ``imprecise_name`` that of a name with its title
+    after it when a person is asked for.
+    """
+
+    misfit: float = 0.2
+    proper_misfit: float = 0.4
+    imprecise: float = 0.7
+    imprecise_name: float = 0.8
+
+
+def precision(candidate: Candidate) -> str:
+    """The finest part a date or statute reference names: day, month, year; an act's
+    number, an article or finer."""
+    if "law_reference" in candidate.types:
+        if _ACT.fullmatch(candidate.text):
+            return "act"
+        return "article" if _ARTICLE.fullmatch(candidate.text) else "clause"
+    if _DAY.search(candidate.text):
+        return "day"
+    return "month" if _MONTH.search(candidate.text) else "year"
+
+
+def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) -> float | None:
+    """1 for the expected type, less for a compatible one, ``None`` for a misfit.
+
+    Named or quoted spans (typed ``title``) beat plain noun phrases for ``other``,
+    and a person's name beats a bare title (이사장) for ``person``. A count must
+    carry the question's counter (몇 명 → …명). Any noun phrase may still name a
+    person, place or thing the type rules do not recognise (노아, 하나님), with
+    little credit; a misfit for a number, date or amount is never an answer. A
+    date or reference finer or coarser than the part the question names (a full
+    date for "설립 연도", 제33조제1항 for "몇 조") fits less than the part alone.
+    """
+    expected = analysis.answer_type
+    if analysis.units and not any(unit in candidate.text for unit in analysis.units):
+        return None
+    if expected in ("other", "title"):
+        if QUOTED in candidate.types or (expected == "other" and "title" in candidate.types):
+            return 1.0
+        if expected == "title":
+            # A name asked for is quoted or a proper noun, rarely a common noun.
+            return 0.8 if "title" in candidate.types else 0.5
+        return 0.7 if "other" in candidate.types else 0.5
+    if expected == "person" and "person" in candidate.types:
+        if NAME not in candidate.types:
+            return 0.8
+        # The name alone answers "누구"; its title after it is extra (최진호 국장).
+        return shape.imprecise_name if is_titled(candidate.text) else 1.0
+    if analysis.precision == "act":
+        # Only an act's own number (제20000호) answers "법률 번호", never a 조.
+        return 1.0 if expected in candidate.types and precision(candidate) == "act" else None
+    if analysis.precision and expected in candidate.types:
+        return 1.0 if precision(candidate) == analysis.precision else shape.imprecise
+    if expected in candidate.types:
+        return 1.0
+    if _COMPATIBLE[expected] & candidate.types:
+        return 0.5
+    # A statute reference (제12조) never names a person, place or organisation.
+    if expected in _NAMED and "other" in candidate.types and "law_reference" not in candidate.types:
+        # A proper noun the rules cannot type (올라프 숄츠) is likelier a name than a common noun.
+        return shape.proper_misfit if "title" in candidate.types else shape.misfit
+    return None
+
+
+def repeat_share(analysis: QuestionAnalysis, candidate: Candidate) -> float:
+    """The share of the candidate's words that the question already contains."""
+    words = [w.strip(_WORD_EDGES) for w in candidate.text.split()]
+    words = [w for w in words if w]
+    if not words:
+        return 1.0
+    return sum(1 for w in words if w.lower() in analysis.compact) / len(words)

@@ -1,0 +1,109 @@
+"""Where a candidate sits in its sentence: in a list of examples, before a title, in a clause.
+
+The features (:mod:`rag.answer.features`) ask these questions of a candidate and its
+sentence; none depends on the question's words being found, only on the sentence's
+shape around the candidate and on what the question asks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from rag.answer.candidates import Candidate
+from rag.answer.evidence import Sentence
+from rag.answer.question import ORDINAL_FAMILIES, QuestionAnalysis
+
+#: How many words after a name may still be its title (김성하 경기연구원 센터장).
+_APPOSITION_WORDS = 3
+#: The rest of a list of examples after one of its items, up to 등 (…, 케임브리지 등 주요 연구기관).
+_GLOSS = r"(?:\([^()\n]{1,20}\))?"
+_LISTED_EXAMPLE = re.compile(
+    _GLOSS + r"(?:(?:,\s?|\s?[ㆍ·]\s?|\s(?:및|또는)\s)[^\s,ㆍ·()]+(?:\s[^\s,ㆍ·()]+)?" + _GLOSS + r"){0,8}\s등\s")
+#: A list's end right before 등.
+_LAST_EXAMPLE = re.compile(_GLOSS + r"\s등\s")
+#: A span of several coordinated items, which answers only a question for the examples.
+_COORDINATED = re.compile(r", | 및 | 또는 ")
+#: How far after 등 the words naming the class of the examples reach.
+_CATEGORY_REACH = 40
+
+
+def names_a_class(candidate: Candidate, sentence: Sentence) -> bool:
+    """Whether the candidate follows 등, naming the class of the examples before it."""
+    return sentence.span.text[:candidate.start - sentence.span.start].endswith("등 ")
+
+
+def category(analysis: QuestionAnalysis, candidate: Candidate, sentence: Sentence) -> tuple[int, int] | None:
+    """Offsets of the words after 등 when the candidate is an example listed before it.
+
+    "얼굴ㆍ지문ㆍ홍채 및 손바닥 정맥 등 … 신체적 특징": the list as a whole answers a
+    question asking for the examples (예로 든, 예시한), each item a question asking
+    for one member of the class (독일의 연구기관 → 독일인공지능연구소).
+    """
+    if not analysis.asks_examples and _COORDINATED.search(candidate.text):
+        return None
+    rest = sentence.span.text[candidate.end - sentence.span.start:]
+    pattern = _LAST_EXAMPLE if analysis.asks_examples else _LISTED_EXAMPLE
+    match = pattern.match(rest)
+    if match is None:
+        return None
+    start = candidate.end + match.end()
+    return start, min(sentence.span.end, start + _CATEGORY_REACH)
+
+
+def titled(candidate: Candidate, sentence: Sentence, head: str) -> bool:
+    """Whether the asked title follows a name as its apposition (김숙희 서울시 디지털정책과장).
+
+    Of several names in a sentence, the one whose own title is the asked one
+    ("…정책과장은 누구인가") is the answer.
+    """
+    following = sentence.span.text[candidate.end - sentence.span.start:].split()[:_APPOSITION_WORDS]
+    return any(head in word for word in following)
+
+
+def clause_bounds(candidate: Candidate, sentence: Sentence) -> tuple[int, int]:
+    """Document offsets of the candidate's own clause, between the commas around it.
+
+    Coordinated clauses share one verb ("A가 ‘X’를, B가 ‘Y’를 발표했다"); the
+    question's words about A are in X's clause.
+    """
+    text, offset = sentence.span.text, sentence.span.start
+    left = text.rfind(", ", 0, candidate.start - offset)
+    right = text.find(", ", candidate.end - offset)
+    return offset + (0 if left < 0 else left), offset + (len(text) if right < 0 else right)
+
+
+def predicate_near(analysis: QuestionAnalysis, candidate: Candidate, sentence: Sentence, scale: float) -> float:
+    """How closely the question's predicate follows the candidate (Korean is verb-final).
+
+    "몇 년에 설립되었나" is answered by the date right before 설립; a date before
+    another verb of the same sentence answers a different question. Coordinated
+    clauses share the verb ("A가 ‘X’를, B가 ‘Y’를 발표했다"): a candidate is as near
+    to it as the end of its own clause. The nearness decays over ``scale`` characters.
+    """
+    if analysis.predicate is None:
+        return 0.0
+    text, offset = sentence.span.text, sentence.span.start
+    distances = []
+    for m in sentence.span.morphemes_from(candidate.end):
+        if m.form == analysis.predicate:
+            clause_end = text.find(", ", candidate.end - offset, m.start - offset)
+            distances.append((m.start if clause_end < 0 else offset + clause_end) - candidate.end)
+    return math.exp(-min(distances) / scale) if distances else 0.0
+
+
+def lacks_ordinal(analysis: QuestionAnalysis, sentence: Sentence) -> bool:
+    """Whether the question asks for the first or last of something and the sentence
+    has no word saying so: "초대 이사장" is not answered by the current one."""
+    if analysis.ordinal is None:
+        return False
+    return not any(word in sentence.span.text for word in ORDINAL_FAMILIES[analysis.ordinal])
+
+
+def names_another_law(analysis: QuestionAnalysis, sentence: Sentence) -> bool:
+    """Whether the question names a law other than the sentence's document (「형법」 조항).
+
+    Such a question asks for a provision the sentence refers to, not for the
+    sentence's own 조.
+    """
+    return any(len(t) >= 2 and t.endswith("법") and t not in sentence.context for t in analysis.content_tokens)

@@ -1,0 +1,64 @@
+"""Features: one named vector per candidate, each feature documented in the module's table."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from rag.answer import features as features_module
+from rag.answer.evidence import Evidence
+from rag.answer.features import FEATURES, FeatureShape, Features, candidate_features
+from rag.answer.matching import Matching
+from rag.answer.question import analyze_question
+from rag.documents import Chunk, Document
+from rag.retrieval import SearchHit
+
+
+def _table_names(doc: str) -> list[str]:
+    """The first column of the reStructuredText table in ``doc``, one name a row."""
+    rule = re.compile(r"^=+ +=+ +=+$")
+    lines = doc.splitlines()
+    rules = [i for i, line in enumerate(lines) if rule.match(line)]
+    assert len(rules) == 3, "one table: top rule, header rule, bottom rule"
+    body = lines[rules[1] + 1:rules[2]]
+    width = len(lines[rules[0]].split()[0])
+    return [line[:width].strip() for line in body if line[:width].strip()]
+
+
+def test_the_docstring_table_lists_exactly_the_features_in_vector_order():
+    assert _table_names(features_module.__doc__) == list(FEATURES)
+    assert FEATURES == Features._fields and len(set(FEATURES)) == len(FEATURES)
+
+
+DOC = Document(doc_id="d", title="재단 소식", text="서울디지털재단은 2016년 설립되었다. 재단은 2019년 서울로 이전했다.")
+
+
+def _vectors(question: str, shape: FeatureShape = FeatureShape()) -> dict[str, Features | None]:
+    hits = [SearchHit(chunk=Chunk("d", 0, len(DOC.text), DOC.text), title=DOC.title, score=1.0,
+                      dense_score=None, bm25_score=None)]
+    analysis = analyze_question(question)
+    reader = Evidence()
+    sentences = reader.sentences(hits, {"d": DOC})
+    matching = Matching.build(analysis, sentences, frozenset(), reader.context, shape.absent_verb)
+    return {c.text: candidate_features(analysis, c, s, matching, shape) for s in sentences for c in s.candidates}
+
+
+def test_a_date_before_the_asked_verb_beats_another_date():
+    vectors = _vectors("재단은 몇 년에 설립되었나?")
+    founded, moved = vectors["2016년"], vectors["2019년"]
+    assert founded.type_fit == moved.type_fit == 1.0 and founded.type_shortfall == 0.0
+    assert founded.predicate_near > 0.9 and moved.predicate_near == 0.0
+    assert founded.overlap > moved.overlap
+    assert founded.numeric_length == len("2016년") and vectors["서울디지털재단"] is None  # no date: no vector
+
+
+def test_a_span_of_the_question_s_own_words_gets_no_vector():
+    vectors = _vectors("재단은 어디로 이전했나?")
+    assert vectors["재단"] is None
+    assert vectors["서울"] is not None and vectors["서울"].type_fit == 1.0
+
+
+def test_the_shape_constants_reach_the_features():
+    near = _vectors("재단은 몇 년에 설립되었나?")["2016년"]
+    far = _vectors("재단은 몇 년에 설립되었나?", dataclasses.replace(FeatureShape(), proximity_scale=2.0))["2016년"]
+    assert far.predicate_near < near.predicate_near and far.proximity < near.proximity
