@@ -23,7 +23,7 @@ from rag.splits import assign_parts, gold_articles, groups, mismatches
 SET = ROOT / "eval" / "inquiry_dev.jsonl"
 INQUIRY_CORPUS = ROOT / "eval" / "inquiry_corpus"
 # A gold ``doc`` is relative to one of these roots; its first path part picks the root.
-ROOTS = {"civic-laws": lambda: shared_dir() / "corpus" / "civic-laws", "inquiry": lambda: INQUIRY_CORPUS}
+ROOTS = {"civic-laws": lambda: shared_dir() / "corpus" / "civic-laws", "inquiry_corpus": lambda: INQUIRY_CORPUS}
 ARTICLE_LABEL = re.compile(r"^제\d+조(?:의\d+)?$")
 ARTICLE_HEADING = re.compile(r"^#{1,6}\s*(제\d+조(?:의\d+)?)\s*(\(.*\))?\s*$")
 

@@ -1,0 +1,158 @@
+"""Article-level evaluation: does search find the article that governs a question?
+
+For sets whose gold is the governing statute article rather than an answer string
+(``eval/inquiry_dev.jsonl``: ``"gold": [{"doc": "civic-laws/x.md", "article": "제15조"}]``).
+A statute question is answered by an article (조), so ranks count distinct articles in
+the order search returns their chunks, not chunks: three chunks of 제15조 are one
+result. A chunk outside any article (prose, a preamble) is a result of its own.
+
+Reported per retriever (dense, bm25, hybrid): article recall@k (a gold article among
+the first k articles), MRR of the first gold article, and nDCG@10 over all gold
+articles (binary relevance: a two-part question with two governing articles scores
+fully only when both are near the top). The answer side: how often the first citation
+of the answer lies in a gold article, and how often the answerer abstains on the
+unanswerable questions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+from rag.answer.models import Answer
+from rag.evaluation import MODES, EvalQuestion, RetrievalReport, percentile
+from rag.retrieval import Mode, SearchHit
+
+#: The 조 of a section label: 제15조 of 제15조제2항, 제6조의3 of 제6조의3제1항.
+_ARTICLE = re.compile(r"제\d+조(?:의\d+)?")
+#: Chunks read per question: deep enough that ten distinct articles are usually among them.
+SEARCH_DEPTH = 60
+NDCG_AT = 10
+
+
+def article_of(section: str | None) -> str | None:
+    """The article (조) of a section label, or None outside any article."""
+    found = _ARTICLE.match(section or "")
+    return found.group(0) if found else None
+
+
+def resolve_gold(gold: Mapping[str, Sequence[str]], folders: Sequence[Path],
+                 load: Callable[[Path], str]) -> dict[str, frozenset[tuple[str, str]]]:
+    """Gold keys ``folder/file#article`` (:func:`rag.splits.gold_articles`) as
+    ``(doc_id, article)`` pairs of the index.
+
+    ``folder`` is the name of one of the corpus ``folders`` the set was indexed from;
+    ``load(path)`` gives the doc id the index holds for a file (the loader's), so a file
+    that declares its own id is matched as indexed. A gold file found in none of the
+    folders is an error that names it, not a silent miss.
+    """
+    by_name = {folder.name: folder for folder in folders}
+    ids: dict[str, str] = {}
+    resolved = {}
+    for question_id, keys in gold.items():
+        pairs = set()
+        for key in keys:
+            doc, _, article = key.rpartition("#")
+            if doc not in ids:
+                folder_name, _, file_name = doc.partition("/")
+                if folder_name not in by_name or not (by_name[folder_name] / file_name).is_file():
+                    raise FileNotFoundError(
+                        f"gold document {doc} of {question_id} is in none of the corpus folders "
+                        f"({', '.join(map(str, folders)) or 'none given'}); pass its folder with --extra-corpus")
+                ids[doc] = load(by_name[folder_name] / file_name)
+            pairs.add((ids[doc], article))
+        resolved[question_id] = frozenset(pairs)
+    return resolved
+
+
+def ranked_articles(hits: Sequence[SearchHit]) -> list[tuple[str, str]]:
+    """Distinct articles in the order their first chunk appears; a chunk outside any
+    article is its own result (keyed by its offset)."""
+    seen: dict[tuple[str, str], None] = {}
+    for hit in hits:
+        chunk = hit.chunk
+        seen.setdefault((chunk.doc_id, article_of(chunk.section) or f"@{chunk.start}"), None)
+    return list(seen)
+
+
+def article_metrics(rankings: Sequence[list[tuple[str, str]]], golds: Sequence[frozenset[tuple[str, str]]],
+                    ks: Sequence[int] = (1, 5, 10)) -> dict[str, float]:
+    """recall@k, MRR and nDCG@10 of ranked articles against each question's gold set."""
+    n = len(rankings) or 1
+    firsts = [next((rank for rank, unit in enumerate(ranking, start=1) if unit in gold), None)
+              for ranking, gold in zip(rankings, golds)]
+    metrics = {f"recall@{k}": sum(1 for r in firsts if r is not None and r <= k) / n for k in ks}
+    metrics["mrr"] = sum(1.0 / r for r in firsts if r is not None) / n
+    total = 0.0
+    for ranking, gold in zip(rankings, golds):
+        dcg = sum(1 / math.log2(rank + 1) for rank, unit in enumerate(ranking[:NDCG_AT], start=1) if unit in gold)
+        ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(gold), NDCG_AT) + 1))
+        total += dcg / ideal if ideal else 0.0
+    metrics[f"ndcg@{NDCG_AT}"] = total / n
+    return metrics
+
+
+def evaluate_articles(search: Callable[[str, int, Mode], list[SearchHit]], questions: Sequence[EvalQuestion],
+                      gold: Mapping[str, frozenset[tuple[str, str]]], ks: Sequence[int] = (1, 5, 10),
+                      progress: Callable[[int], None] | None = None) -> RetrievalReport:
+    """Article metrics of every retriever over the answerable ``questions``; misses are
+    the ids whose gold is not among hybrid's first 10 articles."""
+    answerable = [q for q in questions if q.answerable]
+    rankings: dict[str, list[list[tuple[str, str]]]] = {mode: [] for mode in MODES}
+    latencies, misses = [], []
+    for n, question in enumerate(answerable, start=1):
+        for mode in MODES:
+            started = time.perf_counter()
+            ranking = ranked_articles(search(question.question, SEARCH_DEPTH, mode))
+            if mode == "hybrid":
+                latencies.append((time.perf_counter() - started) * 1000)
+                if not gold[question.id] & set(ranking[:10]):
+                    misses.append(question.id)
+            rankings[mode].append(ranking)
+        if progress:
+            progress(n)
+    golds = [gold[q.id] for q in answerable]
+    return RetrievalReport(
+        questions=len(answerable),
+        metrics={mode: article_metrics(r, golds, ks) for mode, r in rankings.items()},
+        latency_ms={"median": statistics.median(latencies) if latencies else 0.0, "p95": percentile(latencies, 95)},
+        misses=misses,
+    )
+
+
+@dataclass(frozen=True)
+class CitationReport:
+    """The answers' side of an article set: how often the first citation is in a gold
+    article (answerable questions, abstentions count as misses), how often the
+    answerer abstains on the unanswerable ones and refuses the answerable ones."""
+
+    first_citation_hit: float
+    abstention_recall: float
+    false_refusals: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {"first_citation_hit": self.first_citation_hit, "abstention_recall": self.abstention_recall,
+                "false_refusals": self.false_refusals}
+
+
+def score_citations(questions: Sequence[EvalQuestion], answers: Sequence[Answer],
+                    gold: Mapping[str, frozenset[tuple[str, str]]]) -> CitationReport:
+    """Score each question's served answer against its gold articles."""
+    hits = refused = abstained = 0
+    answerable = sum(q.answerable for q in questions)
+    for question, answer in zip(questions, answers):
+        if not question.answerable:
+            abstained += answer.abstained
+            continue
+        refused += answer.abstained
+        first = answer.citations[0] if answer.citations and not answer.abstained else None
+        hits += first is not None and (first.doc_id, article_of(first.section)) in gold[question.id]
+    unanswerable = len(questions) - answerable
+    return CitationReport(first_citation_hit=hits / (answerable or 1),
+                          abstention_recall=abstained / (unanswerable or 1),
+                          false_refusals=refused / (answerable or 1))
