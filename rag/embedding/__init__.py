@@ -16,6 +16,16 @@ The stage that turns passages and queries into vectors, a module per concept:
   a lock and installed by an atomic rename.
 """
 
-from rag.embedding.embedder import Embedder
+from typing import Any
 
 __all__ = ["Embedder"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so that the conversion modules (``python -m
+    # rag.embedding.cache``, the reader's model) load without the Embedder and its settings.
+    if name == "Embedder":
+        from rag.embedding.embedder import Embedder
+
+        return Embedder
+    raise AttributeError(name)
