@@ -3,7 +3,7 @@
 ``RecursiveCharacterTextSplitter`` → ``HuggingFaceEmbeddings`` (sentence-transformers on
 torch) → the ``FAISS`` vector store of ``langchain_community`` → ``similarity_search(question,
 k=5)``: retrieval only. It embeds with the very model directory this project converts
-(:func:`rag.e5_convert.ensure_bundled_model`) and the same e5 prefixes, and splits the same
+(:func:`rag.embedding.cache.ensure_bundled_model`) and the same e5 prefixes, and splits the same
 normalised document text, so the benchmark compares pipelines, not models or inputs.
 
 ``HuggingFaceEmbeddings`` hands ``encode_kwargs`` to ``SentenceTransformer.encode`` for
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.e5_convert import PASSAGE_PROMPT, QUERY_PROMPT
+from rag.embedding.bundled import PASSAGE_PROMPT, QUERY_PROMPT
 
 if TYPE_CHECKING:
     from langchain_community.vectorstores import FAISS

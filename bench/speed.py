@@ -47,8 +47,8 @@ from rich.console import Console
 from bench.langchain_baseline import K, LangChainBaseline, check_prefixes, load_embeddings
 from bench.load import LAWS, ROOT, run_phase, server
 from bench.speed_report import Latency, Recall, SpeedReport, VariantResult, print_report
-from rag.e5_convert import ensure_bundled_model
-from rag.embedding import available_cpus
+from rag.embedding.cache import ensure_bundled_model
+from rag.embedding.threads import available_cpus
 from rag.evaluation import contains_answer, load_eval_set
 from rag.jsonl import read_jsonl
 from rag.loaders import iter_files, load_file

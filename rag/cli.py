@@ -23,7 +23,8 @@ from rag.terminal import (console, errors, fail, friendly_errors, ingest_with_pr
                           progress_bar, read_documents)
 
 if TYPE_CHECKING:
-    from rag.evaluation import AnswerReport, CalibrationRow, EvalConfig, RetrievalReport
+    from rag.evaluation import AnswerReport, CalibrationRow, RetrievalReport
+    from rag.gates import EvalConfig
     from rag.pipeline import IngestReport
 
 app = typer.Typer(help="Question answering with exact citations over Korean civic documents.", no_args_is_help=True)
@@ -180,13 +181,14 @@ def evaluate(
 ) -> None:
     """Retrieval and answer metrics on a fresh temporary index; fails when a gate of the set's config fails."""
     from rag import evaluation as ev
+    from rag import gates
     from rag.pipeline import Pipeline
     from rag.splits import select_part
 
     with friendly_errors():
         every_question = ev.load_eval_set(set_path)
         questions = select_part(every_question, part)
-        config = ev.load_eval_config(set_path)
+        config = gates.load_eval_config(set_path)
         missing = [p for p in extra_corpus if not p.exists()]
         if missing or (config.needs_extra_corpus and not extra_corpus):
             fail(f"{set_path.name} needs its extra corpus (--extra-corpus), not found: "
@@ -215,8 +217,8 @@ def evaluate(
                     calibration = ev.calibrate(ev.ask_all(never_abstains.ask, questions,
                                                           progress=lambda n: progress.update(task, completed=n)))
     metrics = {**retrieval.metrics, "answer": answers.metrics}
-    failures = ev.check_thresholds(metrics, config.thresholds, config.maxima)
-    unmet = ev.check_thresholds(metrics, config.targets, config.target_maxima)
+    failures = gates.check_thresholds(metrics, config.thresholds, config.maxima)
+    unmet = gates.check_thresholds(metrics, config.targets, config.target_maxima)
     result = {"set": str(set_path), "part": part, "questions": len(questions), "answerable": len(answerable),
               "set_questions": len(every_question),
               "answer_threshold": pipeline.settings.answer_threshold,

@@ -37,7 +37,8 @@ def train_reader(
     # Threads that sleep instead of spinning at each barrier: a spinning OpenMP thread that
     # shares a core with another job slows every step several times (measured: 2.3 → 12 s).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    from rag.e5_convert import default_cache_dir, ensure_bundled_model, read_marker
+    from rag.embedding.cache import default_cache_dir, ensure_bundled_model
+    from rag.embedding.convert import read_marker
     from rag.reader.model import WEIGHTS_DIR
     from rag.reader.train import ReaderTrainConfig, save_delta, train_reader as run
 

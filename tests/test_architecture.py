@@ -7,7 +7,8 @@ Both rules are read off the source with :mod:`ast`, without importing anything: 
 function, under ``if TYPE_CHECKING`` or ``if __name__ == "__main__"``), and so does
 ``importlib.import_module("...")`` or ``__import__("...")`` with a literal name.
 A third rule keeps modules to each other's public names: what another module needs is
-made public rather than imported sideways as ``_name``.
+made public rather than imported sideways as ``_name``. A fourth keeps modules small: a
+module that outgrows :data:`MAX_LINES` is split by concept (a package per stage).
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from conftest import ROOT
 
 PACKAGE = "rag"
 FORBIDDEN = ("api", "bench")
+MAX_LINES = 400
+# Still over MAX_LINES while they are being split into the rag/answer/ package on another
+# branch; this list goes when that branch and the module split are merged.
+OVERSIZED_FOR_NOW = frozenset({"rag/answering.py", "rag/candidates.py", "rag/questions.py"})
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:
@@ -156,6 +161,15 @@ def test_rag_modules_use_only_each_others_public_names():
     offending = [f"{path.relative_to(ROOT)}:{line} imports {name}"
                  for path in MODULES.values() for line, name in private_imports(path, set(MODULES))]
     assert not offending, "\n".join(offending)
+
+
+def test_rag_modules_stay_small():
+    # Long modules hide several concepts; the folder layout should show them instead.
+    sizes = {path.relative_to(ROOT).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
+             for path in MODULES.values()}
+    oversized = [f"{name}: {lines} lines" for name, lines in sorted(sizes.items())
+                 if lines > MAX_LINES and name not in OVERSIZED_FOR_NOW]
+    assert not oversized, f"over {MAX_LINES} lines, split by concept:\n" + "\n".join(oversized)
 
 
 # -- the checks themselves, on made-up sources ----------------------------------------------

