@@ -27,13 +27,15 @@ run: setup
 test: setup
 	$(PY) -m pytest -q
 
-## Retrieval and answer evaluation on the report half of both dev sets, with their gates (the tune half is for
+## Retrieval and answer evaluation on the report half of the dev sets, with their gates (the tune half is for
 ## looking at rules: `--part tune`). The statutes from $(SHARED) join the index as distractors for the article set,
-## and hold the answers of the statute set.
+## and hold the answers of the statute set; the civic statutes and the lease acts hold the inquiries' articles.
 LAWS := $(wildcard $(SHARED)/corpus/laws)
+CIVIC := $(wildcard $(SHARED)/corpus/civic-laws)
 eval: setup
 	$(RAG) eval --set eval/article_dev.jsonl --part report $(if $(LAWS),--extra-corpus $(LAWS))
 	$(if $(LAWS),$(RAG) eval --set eval/statute_dev.jsonl --part report --extra-corpus $(LAWS),@echo "skipped eval/statute_dev.jsonl: statutes not found at $(SHARED)/corpus/laws")
+	$(if $(CIVIC),$(RAG) eval --set eval/inquiry_dev.jsonl --part report --extra-corpus $(CIVIC) --extra-corpus eval/inquiry_corpus,@echo "skipped eval/inquiry_dev.jsonl: statutes not found at $(SHARED)/corpus/civic-laws")
 
 bench-korquad: setup
 	$(RAG) bench korquad --data $(SHARED)/data/korquad/KorQuAD_v1.0_dev.json --split dev

@@ -10,8 +10,7 @@ Reported per retriever (dense, bm25, hybrid): article recall@k (a gold article a
 the first k articles), MRR of the first gold article, and nDCG@10 over all gold
 articles (binary relevance: a two-part question with two governing articles scores
 fully only when both are near the top). The answer side: how often the first citation
-of the answer lies in a gold article, and how often the answerer abstains on the
-unanswerable questions.
+of the served answer lies in a gold article.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import math
 import re
 import statistics
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -125,34 +123,12 @@ def evaluate_articles(search: Callable[[str, int, Mode], list[SearchHit]], quest
     )
 
 
-@dataclass(frozen=True)
-class CitationReport:
-    """The answers' side of an article set: how often the first citation is in a gold
-    article (answerable questions, abstentions count as misses), how often the
-    answerer abstains on the unanswerable ones and refuses the answerable ones."""
-
-    first_citation_hit: float
-    abstention_recall: float
-    false_refusals: float
-
-    def to_dict(self) -> dict[str, float]:
-        return {"first_citation_hit": self.first_citation_hit, "abstention_recall": self.abstention_recall,
-                "false_refusals": self.false_refusals}
-
-
-def score_citations(questions: Sequence[EvalQuestion], answers: Sequence[Answer],
-                    gold: Mapping[str, frozenset[tuple[str, str]]]) -> CitationReport:
-    """Score each question's served answer against its gold articles."""
-    hits = refused = abstained = 0
-    answerable = sum(q.answerable for q in questions)
-    for question, answer in zip(questions, answers):
-        if not question.answerable:
-            abstained += answer.abstained
-            continue
-        refused += answer.abstained
-        first = answer.citations[0] if answer.citations and not answer.abstained else None
-        hits += first is not None and (first.doc_id, article_of(first.section)) in gold[question.id]
-    unanswerable = len(questions) - answerable
-    return CitationReport(first_citation_hit=hits / (answerable or 1),
-                          abstention_recall=abstained / (unanswerable or 1),
-                          false_refusals=refused / (answerable or 1))
+def first_citation_hit(questions: Sequence[EvalQuestion], answers: Sequence[Answer],
+                       gold: Mapping[str, frozenset[tuple[str, str]]]) -> float:
+    """Share of the answerable questions whose served answer's first citation lies in a
+    gold article (an abstention is a miss): what a reader of the answer is pointed to."""
+    answerable = [(q, a) for q, a in zip(questions, answers) if q.answerable]
+    hits = sum(1 for q, a in answerable
+               if not a.abstained and a.citations
+               and (a.citations[0].doc_id, article_of(a.citations[0].section)) in gold[q.id])
+    return hits / len(answerable) if answerable else 0.0

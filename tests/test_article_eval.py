@@ -8,7 +8,7 @@ import pytest
 
 from rag.answer.models import Answer, Citation
 from rag.article_eval import (article_metrics, article_of, evaluate_articles, ranked_articles, resolve_gold,
-                              score_citations)
+                              first_citation_hit)
 from rag.documents import Chunk
 from rag.evaluation import EvalQuestion
 from rag.loaders import load_file
@@ -88,12 +88,11 @@ def _answer(abstained, doc_id="a", section=None):
                   confidence=0.0 if abstained else 0.9, citations=citations)
 
 
-def test_citation_report_scores_first_citations_and_abstentions():
+def test_first_citation_hit_counts_answers_cited_in_a_gold_article_and_abstentions_as_misses():
     questions = [EvalQuestion(id=i, question="q", answers=(), answerable=a)
                  for i, a in (("hit", True), ("miss", True), ("refused", True), ("none", False))]
     gold = {"hit": frozenset({("a", "제2조")}), "miss": frozenset({("a", "제2조")}),
             "refused": frozenset({("a", "제2조")}), "none": frozenset()}
-    answers = [_answer(False, section="제2조제1항"), _answer(False, section="제3조"), _answer(True), _answer(True)]
-    report = score_citations(questions, answers, gold)
-    assert report.first_citation_hit == pytest.approx(1 / 3)
-    assert report.false_refusals == pytest.approx(1 / 3) and report.abstention_recall == 1.0
+    answers = [_answer(False, section="제2조제1항"), _answer(False, section="제3조"), _answer(True),
+               _answer(False, section="제2조")]
+    assert first_citation_hit(questions, answers, gold) == pytest.approx(1 / 3)

@@ -198,6 +198,48 @@ def test_eval_fails_on_a_floor_or_a_ceiling(tiny_set):
     assert [f.split(" ")[0] for f in failures] == ["answer.exact_match", "answer.false_refusals"]
 
 
+ARTICLE_STATUTE = """# 시험법
+
+##### 제1조 (목적)
+
+이 법은 자격시험의 시행에 필요한 사항을 정함을 목적으로 한다.
+
+##### 제2조 (응시료)
+
+응시자는 시험일 7일 전까지 응시료 만 원을 내야 한다.
+
+##### 제3조 (합격 기준)
+
+필기시험은 매 과목 40점 이상, 전 과목 평균 60점 이상을 득점한 사람을 합격자로 한다.
+"""
+
+
+def test_eval_scores_an_article_set_by_article_and_names_a_gold_file_it_cannot_find(tmp_path):
+    laws = tmp_path / "laws"
+    laws.mkdir()
+    (laws / "exam_act.md").write_text(ARTICLE_STATUTE, encoding="utf-8")
+    (laws / "SOURCES.md").write_text("# 출처\n시험법 원문", encoding="utf-8")  # a note, not a document
+    rows = [{"id": "a", "question": "시험 보려면 응시료를 언제까지 내야 하나요?",
+             "gold": [{"doc": "laws/exam_act.md", "article": "제2조"}], "answerable": True},
+            {"id": "b", "question": "평균 몇 점 이상이면 합격인가요?",
+             "gold": [{"doc": "laws/exam_act.md", "article": "제3조"}], "answerable": True},
+            {"id": "c", "question": "시험장 주차는 가능한가요?", "gold": [], "answerable": False}]
+    set_path = tmp_path / "articles.jsonl"
+    set_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    result = _eval(set_path, '[thresholds]\n"hybrid.recall@10" = 1.0\n', "--part", "all", "--extra-corpus", laws)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["unit"] == "article" and report["answerable"] == 2
+    assert report["metrics"]["hybrid"]["recall@10"] == 1.0 and "ndcg@10" in report["metrics"]["bm25"]
+    assert set(report["metrics"]["answer"]) == {"answered", "abstention_recall", "false_refusals",
+                                                "invariant_violations", "first_citation_hit"}
+    assert report["index"]["documents"] == 2  # the bundled article and the act; SOURCES.md is not indexed
+    rows[0]["gold"] = [{"doc": "laws/absent_act.md", "article": "제2조"}]
+    set_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    result = _eval(set_path, "", "--part", "all", "--extra-corpus", laws)
+    assert result.returncode != 0 and "laws/absent_act.md" in result.stderr
+
+
 def test_bench_korquad_reports_retrieval_answers_and_failures(tmp_path):
     from test_korquad import ARTICLES, _write_dataset
 

@@ -513,6 +513,13 @@ def test_iter_files_recurses_sorted_and_skips(tmp_path: Path) -> None:
     ]
 
 
+def test_provenance_notes_in_folders_are_no_documents_but_load_when_named(tmp_path: Path) -> None:
+    law = _write(tmp_path, "laws/act.md", "제목\n본문")
+    notes = [_write(tmp_path, "laws/SOURCES.md", "출처"), _write(tmp_path, "more/sources.md", "출처")]
+    assert iter_files([tmp_path]) == [law]
+    assert iter_files([notes[0]]) == [notes[0]]
+
+
 def test_iter_files_keeps_order_of_arguments_without_duplicates(tmp_path: Path) -> None:
     a, b = _write(tmp_path, "a.txt", "x"), _write(tmp_path, "b.txt", "x")
     assert iter_files([b, tmp_path, a]) == [b, a]

@@ -49,7 +49,8 @@ def iter_files(paths: Iterable[Path | str]) -> list[Path]:
     """Every file that ``paths`` names, folders expanded recursively, in a stable order.
 
     Used before loading so a progress bar knows the total. Inside folders, hidden files
-    and folders and unsupported extensions are skipped silently; a file named explicitly
+    and folders, unsupported extensions and provenance notes (:data:`PROVENANCE_NOTES`)
+    are skipped silently; a file named explicitly
     must exist and have a supported extension, otherwise this raises
     :class:`FileNotFoundError` or :class:`UnsupportedFormatError` before any work is done.
     """
@@ -102,12 +103,20 @@ def _check_extension(name: str) -> str:
     return suffix
 
 
+#: File names (case-insensitive) that describe a folder's documents rather than being
+#: one: where the statutes came from and under what licence. Indexed, they would answer
+#: questions about the law with download notes, and every folder's ``SOURCES.md`` would
+#: claim the same document id.
+PROVENANCE_NOTES = frozenset({"sources.md"})
+
+
 def _folder_files(folder: Path) -> list[Path]:
-    """Supported, non-hidden files below ``folder``, sorted by path."""
+    """Supported, non-hidden files below ``folder`` that are not provenance notes, sorted by path."""
     return sorted(
         path
         for path in folder.rglob("*")
         if path.is_file()
         and path.suffix.lower() in SUPPORTED_EXTENSIONS
+        and path.name.lower() not in PROVENANCE_NOTES
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
