@@ -35,6 +35,7 @@ CIVIC := $(wildcard $(SHARED)/corpus/civic-laws)
 eval: setup
 	$(RAG) eval --set eval/article_dev.jsonl --part report $(if $(LAWS),--extra-corpus $(LAWS))
 	$(if $(LAWS),$(RAG) eval --set eval/statute_dev.jsonl --part report --extra-corpus $(LAWS),@echo "skipped eval/statute_dev.jsonl: statutes not found at $(SHARED)/corpus/laws")
+	$(if $(and $(LAWS),$(CIVIC)),$(RAG) eval --set eval/civic_dev.jsonl --part report --extra-corpus $(LAWS) --extra-corpus $(CIVIC),@echo "skipped eval/civic_dev.jsonl: statutes not found at $(SHARED)/corpus")
 	$(if $(CIVIC),$(RAG) eval --set eval/inquiry_dev.jsonl --part report --extra-corpus $(CIVIC) --extra-corpus eval/inquiry_corpus,@echo "skipped eval/inquiry_dev.jsonl: statutes not found at $(SHARED)/corpus/civic-laws")
 
 bench-korquad: setup

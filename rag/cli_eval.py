@@ -1,9 +1,11 @@
 """``rag eval``: retrieval and answer metrics of an evaluation set, with its gates.
 
-Two kinds of set: answer sets (``answers``: gold spans; ``eval/article_dev.jsonl``) are
+Three kinds of set: answer sets (``answers``: gold spans; ``eval/article_dev.jsonl``) are
 scored by whether retrieved chunks hold the answer and by exact match; article sets
 (``gold``: governing articles; ``eval/inquiry_dev.jsonl``) by whether search finds the
-article and whether the answer cites it (:mod:`rag.article_eval`).
+article and whether the answer cites it (:mod:`rag.article_eval`); passage sets (a
+``kind`` per question and a gold section with key phrases; ``eval/civic_dev.jsonl``) by
+article retrieval and by answer kind (:mod:`rag.passage_eval`).
 """
 
 from __future__ import annotations
@@ -42,9 +44,8 @@ def evaluate(
     ),
 ) -> None:
     """Retrieval and answer metrics on a fresh temporary index; fails when a gate of the set's config fails."""
-    from rag import article_eval
+    from rag import article_eval, gates, passage_eval
     from rag import evaluation as ev
-    from rag import gates
     from rag.loaders import load_file
     from rag.pipeline import Pipeline
     from rag.splits import gold_articles, select_part
@@ -57,9 +58,12 @@ def evaluate(
         if missing or (config.needs_extra_corpus and not extra_corpus):
             fail(f"{set_path.name} needs its extra corpus (--extra-corpus), not found: "
                   f"{', '.join(map(str, missing)) or 'none given'}", 2)
+        passages = passage_eval.load_passage_gold(set_path)
         articles = gold_articles(set_path)
         gold = None
-        if any(articles.values()):
+        if passages is not None:
+            gold = {q.id: frozenset({passages[q.id].article} if passages[q.id].article else ()) for q in questions}
+        elif any(articles.values()):
             gold = article_eval.resolve_gold({q.id: articles[q.id] for q in questions}, [corpus, *extra_corpus],
                                              lambda path: load_file(path).doc_id)
         answerable = [q for q in questions if q.answerable]
@@ -81,7 +85,13 @@ def evaluate(
                 task = progress.add_task("answers", total=len(questions))
                 outcomes = ev.ask_all(pipeline.ask, questions, progress=lambda n: progress.update(task, completed=n))
                 answers = ev.summarize_answers(outcomes, pipeline.index.documents)
-                if gold is not None:
+                kinds = None
+                if passages is not None:
+                    kinds = passage_eval.score_kinds(questions, [o.answer for o in outcomes], passages)
+                    overall = {name: value for name, value in kinds.pop("all").items() if name != "questions"}
+                    answers.metrics = {**overall, "invariant_violations": answers.metrics["invariant_violations"]}
+                    answers.errors.pop("wrong", None)
+                elif gold is not None:
                     # No answer strings: what counts is abstaining right and citing the governing article.
                     answers.metrics = {name: answers.metrics[name] for name in ARTICLE_SET_ANSWER_METRICS}
                     answers.metrics["first_citation_hit"] = article_eval.first_citation_hit(
@@ -95,7 +105,7 @@ def evaluate(
                     task = progress.add_task("calibration", total=len(questions))
                     calibration = ev.calibrate(ev.ask_all(never_abstains.ask, questions,
                                                           progress=lambda n: progress.update(task, completed=n)))
-    metrics = {**retrieval.metrics, "answer": answers.metrics}
+    metrics = {**retrieval.metrics, "answer": answers.metrics, **(kinds or {})}
     failures = gates.check_thresholds(metrics, config.thresholds, config.maxima)
     unmet = gates.check_thresholds(metrics, config.targets, config.target_maxima)
     result = {"set": str(set_path), "part": part, "unit": "article" if gold is not None else "chunk",
@@ -120,6 +130,8 @@ def evaluate(
                       f"({len(answerable)} answerable, {len(questions) - len(answerable)} unanswerable)")
         _print_eval(set_path, len(answerable), pipeline.settings.answer_threshold, retrieval, answers, report_ingest,
                     config, "articles" if gold is not None else "chunks")
+        if kinds:
+            _print_kinds(set_path, kinds)
         if calibration is not None:
             _print_calibration(*calibration)
         if calibrate and gold is not None:
@@ -156,6 +168,28 @@ def _print_eval(set_path: Path, answerable: int, threshold: float, retrieval: Re
             console.print(f"[dim]{kind.replace('_', ' ')}: {', '.join(ids)}[/]", highlight=False)
     for violation in answers.violations:
         errors.print(f"[bold red]citation invariant broken:[/] {violation}", highlight=False)
+
+
+#: Column headers of the per-kind table, short enough for 80 columns.
+_KIND_COLUMNS = {"questions": "n", "answered": "answered", "key_phrases": "phrases", "exact_match": "EM",
+                 "section_hit": "section", "false_refusals": "refused", "answer_chars": "chars",
+                 "abstention_recall": "abstained"}
+
+
+def _print_kinds(set_path: Path, kinds: dict[str, dict[str, float]]) -> None:
+    """One row per answer kind; a metric that does not apply to a kind stays blank."""
+    names = [name for name in _KIND_COLUMNS if any(name in row for row in kinds.values())]
+    table = Table(title=f"{set_path.name}: answers by the kind of answer asked")
+    table.add_column("kind")
+    for name in names:
+        table.add_column(_KIND_COLUMNS[name], justify="right")
+    for kind, row in kinds.items():
+        table.add_row(kind, *("" if name not in row else str(row[name]) if name == "questions"
+                              else f"{row[name]:.1f}" if name == "answer_chars" else f"{row[name]:.3f}"
+                              for name in names))
+    console.print(table)
+    console.print("[dim]phrases: every key phrase in the answer · section: first citation in the gold 조 · "
+                  "chars: mean answer length[/]", highlight=False)
 
 
 def _bound(key: str, floors: dict[str, float], ceilings: dict[str, float]) -> str:

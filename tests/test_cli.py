@@ -240,6 +240,26 @@ def test_eval_scores_an_article_set_by_article_and_names_a_gold_file_it_cannot_f
     assert result.returncode != 0 and "laws/absent_act.md" in result.stderr
 
 
+def test_eval_scores_a_passage_set_per_kind_of_answer(tmp_path):
+    laws = tmp_path / "laws"
+    laws.mkdir()
+    (laws / "exam_act.md").write_text(ARTICLE_STATUTE, encoding="utf-8")
+    rows = [{"id": "p", "question": "시험법은 뭘 위해 만들었나요?", "kind": "purpose", "answerable": True, "answers": [],
+             "gold": {"doc_id": "exam-act", "section": "제1조", "key_phrases": ["자격시험의 시행에 필요한 사항"]}},
+            {"id": "s", "question": "응시료는 얼마인가요?", "kind": "short", "answerable": True, "answers": ["만 원"],
+             "gold": {"doc_id": "exam-act", "section": "제2조", "key_phrases": []}},
+            {"id": "u", "question": "시험장 주차는 가능한가요?", "kind": "unanswerable", "answerable": False,
+             "answers": [], "gold": None}]
+    set_path = tmp_path / "passages.jsonl"
+    set_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    result = _eval(set_path, '[thresholds]\n"hybrid.recall@10" = 1.0\n', "--part", "all", "--extra-corpus", laws)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)["metrics"]
+    assert {"purpose", "short", "unanswerable"} <= set(metrics)
+    assert "key_phrases" in metrics["purpose"] and "exact_match" in metrics["short"]
+    assert "abstention_recall" in metrics["unanswerable"] and metrics["answer"]["invariant_violations"] == 0
+
+
 def test_bench_korquad_reports_retrieval_answers_and_failures(tmp_path):
     from test_korquad import ARTICLES, _write_dataset
 

@@ -1,0 +1,102 @@
+"""Per-kind evaluation for sets whose questions ask for passages, not only short spans.
+
+``eval/civic_dev.jsonl`` marks each question with the kind of answer it asks for
+(``definition``, ``purpose``, ``list``, ``duty``, ``reason``, ``passage``, ``short``,
+``unanswerable``) and gives its gold section (``{"doc_id", "section", "key_phrases"}``).
+A passage answer is right when it holds every key phrase (whitespace-insensitive: the
+phrases are verbatim from the gold clause, so an answer quoting the clause holds them
+all) and cites the gold article; a short answer when it matches a gold answer exactly.
+
+Per kind: the share answered, key-phrase recall (passage kinds: all phrases present),
+exact match (short), section hit (the first citation in the gold 조), mean answer length
+in characters, and abstention (unanswerable) or false refusals (the others).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from rag.answer.models import Answer
+from rag.article_eval import article_of
+from rag.evaluation import EvalQuestion, contains_answer
+from rag.jsonl import read_jsonl
+from rag.scoring import best_over_truths, exact_match
+
+SHORT, UNANSWERABLE = "short", "unanswerable"
+
+
+@dataclass(frozen=True)
+class PassageGold:
+    """What a question asks for and where its answer is (no doc for unanswerable ones)."""
+
+    kind: str
+    doc_id: str | None = None
+    section: str | None = None
+    key_phrases: tuple[str, ...] = ()
+
+    @property
+    def article(self) -> tuple[str, str] | None:
+        """The gold ``(doc_id, 조)``: what the first citation should point into."""
+        return (self.doc_id, article_of(self.section)) if self.doc_id else None
+
+
+def load_passage_gold(path: Path) -> dict[str, PassageGold] | None:
+    """Each question's kind and gold section, or None when the set's rows carry no ``kind``."""
+    rows = [row for _, row in read_jsonl(path)]
+    if not rows or not all("kind" in row for row in rows):
+        return None
+    golds = {}
+    for row in rows:
+        gold = row.get("gold") or {}
+        golds[str(row["id"])] = PassageGold(kind=row["kind"], doc_id=gold.get("doc_id"), section=gold.get("section"),
+                                            key_phrases=tuple(gold.get("key_phrases") or ()))
+    return golds
+
+
+def _share(part: float, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def score_kinds(questions: Sequence[EvalQuestion], answers: Sequence[Answer],
+                gold: Mapping[str, PassageGold]) -> dict[str, dict[str, float]]:
+    """Metrics per kind (see the module docstring), plus ``all`` over every question.
+
+    Metrics that do not apply to a kind (exact match of a definition, key phrases of a
+    short fact) are left out of its row rather than reported as 0.
+    """
+    by_kind: dict[str, list[tuple[EvalQuestion, Answer]]] = {}
+    for question, answer in zip(questions, answers):
+        by_kind.setdefault(gold[question.id].kind, []).append((question, answer))
+    rows = {kind: _score(pairs, gold) for kind, pairs in sorted(by_kind.items())}
+    rows["all"] = _score(list(zip(questions, answers)), gold)
+    return rows
+
+
+def _score(pairs: list[tuple[EvalQuestion, Answer]], gold: Mapping[str, PassageGold]) -> dict[str, float]:
+    asked = [(q, a) for q, a in pairs if gold[q.id].kind != UNANSWERABLE]
+    answered = [(q, a) for q, a in asked if not a.abstained]
+    passages = [(q, a) for q, a in asked if gold[q.id].kind != SHORT]
+    shorts = [(q, a) for q, a in asked if gold[q.id].kind == SHORT]
+    refused = [(q, a) for q, a in pairs if gold[q.id].kind == UNANSWERABLE]
+    row = {"questions": len(pairs), "answered": _share(sum(not a.abstained for _, a in pairs), len(pairs))}
+    if passages:
+        row["key_phrases"] = _share(sum(
+            1 for q, a in passages
+            if not a.abstained and all(contains_answer(a.answer or "", (p,)) for p in gold[q.id].key_phrases)),
+            len(passages))
+    if shorts:
+        row["exact_match"] = _share(sum(
+            1 for q, a in shorts if not a.abstained and best_over_truths(exact_match, a.answer or "", q.answers)),
+            len(shorts))
+    if asked:
+        row["section_hit"] = _share(sum(
+            1 for q, a in answered
+            if a.citations and (a.citations[0].doc_id, article_of(a.citations[0].section)) == gold[q.id].article),
+            len(asked))
+        row["false_refusals"] = _share(len(asked) - len(answered), len(asked))
+        row["answer_chars"] = _share(sum(len(a.answer or "") for _, a in answered), len(answered))
+    if refused:
+        row["abstention_recall"] = _share(sum(a.abstained for _, a in refused), len(refused))
+    return row
