@@ -131,6 +131,9 @@ def train_answerer(
     laws: Path = typer.Option(Path("../shared/corpus/laws"), "--laws", help="The statutes the statute set needs."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1,
                                         help="Only N KorQuAD questions, drawn with the seed (smoke runs)."),
+    examples_path: Optional[Path] = typer.Option(
+        None, "--examples", help="Keep the collected candidates here (.npz) and reuse them when the file exists: "
+        "they change only with the questions, retrieval or the features."),
 ) -> None:
     """Learn the rule answerer's ranker and confidence from KorQuAD articles 0–69 and the dev sets' tune halves."""
     import shlex
@@ -139,7 +142,8 @@ def train_answerer(
 
     from rag.answer.learn import CIVIC_SHARE
     from rag.answer.ranker import WEIGHTS_FILE, Weights
-    from rag.answer.training import WITHHELD_SHARE, civic_questions, korquad_questions, train
+    from rag.answer.examples import load as load_examples, save as save_examples
+    from rag.answer.training import WITHHELD_SHARE, ask_all, civic_questions, korquad_questions, learn
     from rag.evaluation import load_eval_set
     from rag.terminal import read_documents
 
@@ -153,32 +157,39 @@ def train_answerer(
     baseline = Weights.load(WEIGHTS_FILE)
     started = time.perf_counter()
     sets = [Path("eval/article_dev.jsonl"), Path("eval/statute_dev.jsonl")]
+    command = "rag train answerer " + shlex.join(["--seed", str(seed)] + (["--limit", str(limit)] if limit else []))
+    meta = {"data": ["KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs",
+                     *(f"{path} part tune (over corpus/ and {laws.name}/)" for path in sets)],
+            "seed": seed, "command": command, "trained_on": str(date.today()),
+            "civic_share": CIVIC_SHARE, "withheld_share": WITHHELD_SHARE, "baseline": baseline.source}
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-ranker-") as tmp:
-        documents, kq = korquad.load_korquad(korquad_path, "dev")
-        if limit is not None:
-            kq = random.Random(seed).sample(kq, min(limit, len(kq)))
-        kq_pipeline = load_pipeline(Settings(index_dir=index_dir or Path(tmp) / "korquad", reader="rules"))
-        civic_pipeline = load_pipeline(Settings(index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
-        with progress_bar() as progress:
-            ingest_with_progress(kq_pipeline, documents, True, progress)
-            ingest_with_progress(civic_pipeline, read_documents([Path("corpus"), laws], progress), True, progress)
-            civic = civic_questions({path.stem: load_eval_set(path) for path in sets})
-            questions = korquad_questions(kq)
-            tasks = {name: progress.add_task(name, total=len(qs))
-                     for name, qs in (("korquad", questions), ("civic", civic))}
+        if examples_path is not None and examples_path.is_file():
+            errors.print(f"reusing the candidates collected in {examples_path}", highlight=False)
+            examples = load_examples(examples_path)
+        else:
+            documents, kq = korquad.load_korquad(korquad_path, "dev")
+            if limit is not None:
+                kq = random.Random(seed).sample(kq, min(limit, len(kq)))
+            kq_pipeline = load_pipeline(Settings(index_dir=index_dir or Path(tmp) / "korquad", reader="rules"))
+            civic_pipeline = load_pipeline(Settings(index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
+            with progress_bar() as progress:
+                ingest_with_progress(kq_pipeline, documents, True, progress)
+                ingest_with_progress(civic_pipeline, read_documents([Path("corpus"), laws], progress), True, progress)
+                civic = civic_questions({path.stem: load_eval_set(path) for path in sets})
+                questions = korquad_questions(kq)
+                tasks = {name: progress.add_task(name, total=len(qs))
+                         for name, qs in (("korquad", questions), ("civic", civic))}
 
-            def on_question(name: str, n: int) -> None:
-                progress.update(tasks[name], completed=n)
-                if not errors.is_terminal and n % 250 == 0:
-                    errors.print(f"{name}: {n} questions", highlight=False)
+                def on_question(name: str, n: int) -> None:
+                    progress.update(tasks[name], completed=n)
+                    if not errors.is_terminal and n % 250 == 0:
+                        errors.print(f"{name}: {n} questions", highlight=False)
 
-            command = "rag train answerer " + shlex.join(["--seed", str(seed)] + (["--limit", str(limit)] if limit else []))
-            weights = train(kq_pipeline, civic_pipeline, questions, civic, seed, baseline, on_question, meta={
-                "data": ["KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs",
-                         *(f"{path} part tune (over corpus/ and {laws.name}/)" for path in sets)],
-                "seed": seed, "command": command, "trained_on": str(date.today()),
-                "civic_share": CIVIC_SHARE, "withheld_share": WITHHELD_SHARE,
-                "baseline": baseline.source})
+                examples = ask_all(kq_pipeline, civic_pipeline, questions, civic, seed, on_question)
+            if examples_path is not None:
+                save_examples(examples, examples_path)
+        with console.status("cross-validating and fitting…"):
+            weights = learn(examples, baseline, meta)
     weights.meta["seconds"] = round(time.perf_counter() - started, 1)
     weights.save(out)
     cv = weights.meta["cv"]

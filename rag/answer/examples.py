@@ -10,13 +10,16 @@ the calibrator when to abstain. :mod:`rag.answer.learn` fits the weights on thes
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from rag.answer.answerer import Answerer
-from rag.answer.features import Features
+from rag.answer.features import FEATURES, Features
 from rag.documents import Document
 from rag.mentions import Mentions
 from rag.retrieval import SearchHit
@@ -117,4 +120,31 @@ def collect(retrieve: Retrieve, answerer: Answerer, questions: Sequence[Question
             out.asked.append(ask(answerer, question, deeper, hits, withheld=True))
         if progress:
             progress(n + 1)
+    return out
+
+
+def save(examples: Examples, path: Path) -> None:
+    """Write the examples as one ``.npz`` file (features as float64, so a reload fits the same weights)."""
+    asked = examples.asked
+    x = np.asarray([f for a in asked for f in a.features], dtype=np.float64).reshape(-1, len(FEATURES))
+    questions = [dataclasses.asdict(a.question) for a in asked]
+    with path.open("wb") as out:
+        np.savez(out, x=x, labels=np.asarray([v for a in asked for v in a.labels], dtype=np.int8),
+                 sizes=np.asarray([len(a.features) for a in asked]), withheld=np.asarray([a.withheld for a in asked]),
+                 questions=np.asarray(json.dumps(questions, ensure_ascii=False)), features=np.asarray(FEATURES))
+
+
+def load(path: Path) -> Examples:
+    """Read examples written by :func:`save`; ``ValueError`` when they were collected over other features."""
+    with np.load(path) as data:
+        if tuple(data["features"].tolist()) != FEATURES:
+            raise ValueError(f"{path} holds other features than rag/answer/features.py's; collect them again")
+        x, labels, sizes, withheld = data["x"], data["labels"].tolist(), data["sizes"], data["withheld"]
+        questions = json.loads(str(data["questions"]))
+    out, start = Examples(), 0
+    for question, size, held in zip(questions, sizes.tolist(), withheld.tolist()):
+        question["answers"] = tuple(question["answers"])
+        rows = [Features(*row) for row in x[start:start + size].tolist()]
+        out.asked.append(Asked(Question(**question), rows, labels[start:start + size], bool(held)))
+        start += size
     return out

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
+from threadpoolctl import threadpool_limits
 
 from rag.answer.examples import Asked, Question
 from rag.answer.features import FEATURES, Features
@@ -82,7 +83,11 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.n
         rate = float(np.clip(np.average(y, weights=weight), 1e-6, 1 - 1e-6))
         return np.zeros(x.shape[1]), math.log(rate / (1 - rate))
     model = LogisticRegression(C=C, tol=1e-8, max_iter=10_000)
-    model.fit(z, y, sample_weight=weight)
+    # One BLAS thread: sums in one order whatever the machine's cores or load. With several,
+    # the optimiser's path (and so the weights, by up to 1e-2 here) depends on how the
+    # threads split the sums, and the same seed would not always give the same weights.
+    with threadpool_limits(1):
+        model.fit(z, y, sample_weight=weight)
     coef = np.where(varies, model.coef_[0] / scale, 0.0)
     intercept = float(model.intercept_[0] - np.sum(np.where(varies, model.coef_[0] * mean / scale, 0.0)))
     return coef, intercept
@@ -116,9 +121,11 @@ def calibration_rows(asked: Sequence[Asked], score: np.ndarray) -> tuple[np.ndar
     return _matrix(rows), np.asarray(labels), np.asarray(weights, dtype=float)
 
 
-def fit(asked: Sequence[Asked]) -> tuple[np.ndarray, np.ndarray, float]:
-    """The score weights, the evidence weights and the evidence intercept, fitted on ``asked``."""
-    score, _ = fit_logistic(*score_rows(asked))
+def fit(asked: Sequence[Asked], score: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """The score weights, the evidence weights and the evidence intercept, fitted on ``asked``;
+    with ``score`` given, only the calibrator is fitted, over the best candidates it ranks."""
+    if score is None:
+        score, _ = fit_logistic(*score_rows(asked))
     evidence, intercept = fit_logistic(*calibration_rows(asked, score))
     return score, evidence, intercept
 
@@ -160,9 +167,11 @@ def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = ECE_BIN
     return total
 
 
-def cross_validate(asked: Sequence[Asked], baseline: Weights, folds: int = 5) -> dict[str, Any]:
+def cross_validate(asked: Sequence[Asked], baseline: Weights, folds: int = 5,
+                   keep_score: bool = False) -> dict[str, Any]:
     """Out-of-fold figures of the learned weights against ``baseline``, grouped by question group.
 
+    With ``keep_score`` the baseline's score is kept and only the calibrator learned.
     ``top1``: the share of questions (asked with their own document) whose best candidate
     is right, per source and over all; ``calibration``: log loss and ECE of the
     confidence of each asking's best candidate (withheld askings included), learned
@@ -177,7 +186,7 @@ def cross_validate(asked: Sequence[Asked], baseline: Weights, folds: int = 5) ->
     hand_truth: list[int] = []  # the baseline's best differs from the learned one's: its labels are its own
     splitter = GroupKFold(n_splits=min(folds, len(set(groups))))
     for train, test in splitter.split(np.zeros(len(asked)), groups=groups):
-        score, evidence, intercept = fit([asked[i] for i in train])
+        score, evidence, intercept = fit([asked[i] for i in train], hand_score if keep_score else None)
         learned = weights_from(score, evidence, intercept, "cv")
         held = [asked[i] for i in test]
         for a in held:
@@ -202,5 +211,5 @@ def cross_validate(asked: Sequence[Asked], baseline: Weights, folds: int = 5) ->
         p, y = np.asarray(probs[name]), np.asarray(labels, dtype=float)
         calibration[name] = {"askings": len(p), "log_loss": round(log_loss(p, y), 4),
                              "ece": round(expected_calibration_error(p, y), 4)}
-    return {"folds": splitter.get_n_splits(), "grouped_by": "KorQuAD article; dev-set answer group",
+    return {"folds": splitter.get_n_splits(), "score": "baseline" if keep_score else "learned", "grouped_by": "KorQuAD article; dev-set answer group",
             "top1": top1, "calibration": calibration}

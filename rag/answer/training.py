@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
+import numpy as np
+
 from rag.answer.answerer import Answerer, AnswererConfig
-from rag.answer.examples import Question, collect
+from rag.answer.examples import Examples, Question, collect
 from rag.answer.learn import balance, cross_validate, fit, weights_from
 from rag.answer.ranker import Weights
 from rag.evaluation import EvalQuestion
@@ -46,32 +48,49 @@ def civic_questions(sets: Mapping[str, Sequence[EvalQuestion]]) -> list[Question
     return out
 
 
-def train(korquad: Pipeline, civic: Pipeline, korquad_qs: Sequence[Question], civic_qs: Sequence[Question],
-          seed: int, baseline: Weights, progress: Callable[[str, int], None] | None = None,
-          meta: dict[str, Any] | None = None) -> Weights:
-    """Ask the questions over their indexes, cross-validate, and fit the weights on all of them.
+def ask_all(korquad: Pipeline, civic: Pipeline, korquad_qs: Sequence[Question], civic_qs: Sequence[Question],
+            seed: int, progress: Callable[[str, int], None] | None = None) -> Examples:
+    """Ask the questions over their indexes (weighted by :func:`rag.answer.learn.balance`), labelled."""
+    weighted = balance([*korquad_qs, *civic_qs])
+    korquad_qs, civic_qs = weighted[: len(korquad_qs)], weighted[len(korquad_qs):]
+    answerer = Answerer(AnswererConfig(hits=korquad.settings.answer_hits))
+    examples = collect(korquad.retrieve, answerer, korquad_qs, WITHHELD_SHARE, seed,
+                       progress=progress and (lambda n: progress("korquad", n)))
+    examples.asked += collect(civic.retrieve, answerer, civic_qs, WITHHELD_SHARE, seed,
+                              progress=progress and (lambda n: progress("civic", n))).asked
+    return examples
+
+
+def learn(examples: Examples, baseline: Weights, meta: dict[str, Any] | None = None) -> Weights:
+    """Cross-validate against ``baseline``, then fit the weights on every example.
 
     ``meta`` (data, seed, command, …) is completed with the counts and the
     cross-validation figures and kept in the weights; ``source`` is "learned: <command>".
     """
-    meta = dict(meta or {})
-    weighted = balance([*korquad_qs, *civic_qs])
-    korquad_qs, civic_qs = weighted[: len(korquad_qs)], weighted[len(korquad_qs):]
-    answerer = Answerer(AnswererConfig(hits=korquad.settings.answer_hits))
-    asked = collect(korquad.retrieve, answerer, korquad_qs, WITHHELD_SHARE, seed,
-                    progress=progress and (lambda n: progress("korquad", n))).asked
-    asked += collect(civic.retrieve, answerer, civic_qs, WITHHELD_SHARE, seed,
-                     progress=progress and (lambda n: progress("civic", n))).asked
+    asked = examples.asked
     counts: dict[str, int] = {}
-    for q in weighted:
-        counts[q.source] = counts.get(q.source, 0) + 1
-    meta.update({"questions": counts, "asked_without_their_paragraph": sum(a.withheld for a in asked),
-                 "candidates": sum(len(a.features) for a in asked),
-                 "civic_question_weight": round(civic_qs[0].weight, 4) if civic_qs else None,
-                 "cv": cross_validate(asked, baseline)})
-    score, evidence, intercept = fit(asked)
-    note = ("Learned (rag/answer/learn.py): score = a pointwise logistic regression over the candidates, "
-            "evidence and midpoint = a logistic calibrator of the best candidate, steepness 1, so the "
-            "confidence estimates P(the answer is right). See rag/answer/WEIGHTS.md.")
+    for a in asked:
+        if not a.withheld:
+            counts[a.question.source] = counts.get(a.question.source, 0) + 1
+    civic_weights = {a.question.weight for a in asked if a.question.source != "korquad"}
+    meta = {**(meta or {}), "questions": counts, "asked_without_their_paragraph": examples.count(withheld=True),
+            "candidates": sum(len(a.features) for a in asked),
+            "civic_question_weight": round(max(civic_weights), 4) if civic_weights else None,
+            "cv": cross_validate(asked, baseline)}
+    top1 = meta["cv"]["top1"]["all"]
+    # The learned score ships only if it ranks at least as well as the baseline's out of
+    # fold; otherwise the baseline's score is kept and only the calibrator is learned
+    # (over the best candidates that score ranks), and cross-validated as such.
+    keep = top1["learned"] < top1["hand"]
+    if keep:
+        meta["cv_learned_score"] = meta.pop("cv")
+        meta["cv"] = cross_validate(asked, baseline, keep_score=True)
+    score, evidence, intercept = fit(asked, np.asarray(baseline.score, dtype=float) if keep else None)
+    note = ("Learned (rag/answer/learn.py): " + (
+        f"score = the baseline's ({baseline.source}), which ranked better out of fold than a learned one "
+        f"(top-1 {top1['hand']} against {top1['learned']}); " if keep else
+        "score = a logistic regression over the candidates; ") + "evidence and midpoint = a logistic calibrator "
+        "of the best candidate, steepness 1, so the confidence estimates P(the answer is right). "
+        "See rag/answer/WEIGHTS.md.")
     return weights_from(score, evidence, intercept, f"learned: {meta.get('command', 'rag train answerer')}",
                         note, meta)

@@ -178,3 +178,13 @@ def test_train_offers_the_chooser_and_the_answerer():
     assert "chooser" in result.output and "answerer" in result.output
     result = CliRunner().invoke(app, ["train", "answerer", "--korquad", "/nonexistent.json"])
     assert result.exit_code == 2
+
+
+def test_a_given_score_is_kept_and_only_the_calibrator_is_fitted():
+    asked = _rows(3)
+    kept = np.asarray(default_weights().score, dtype=float)
+    score, evidence, intercept = fit(asked, kept)
+    assert np.array_equal(score, kept)
+    assert np.any(evidence != 0)
+    cv = cross_validate(asked, default_weights(), folds=4, keep_score=True)
+    assert cv["score"] == "baseline" and cv["top1"]["all"]["learned"] == cv["top1"]["all"]["hand"]
