@@ -188,3 +188,18 @@ def test_a_given_score_is_kept_and_only_the_calibrator_is_fitted():
     assert np.any(evidence != 0)
     cv = cross_validate(asked, default_weights(), folds=4, keep_score=True)
     assert cv["score"] == "baseline" and cv["top1"]["all"]["learned"] == cv["top1"]["all"]["hand"]
+
+
+def test_collected_examples_fit_the_same_weights_twice_and_after_a_round_trip(tmp_path):
+    from rag.answer.examples import load, save
+
+    first = collect(_retrieve, Answerer(), QUESTIONS, withheld_share=0.5, seed=7)
+    second = collect(_retrieve, Answerer(), QUESTIONS, withheld_share=0.5, seed=7)
+    assert [a.labels for a in first.asked] == [a.labels for a in second.asked]
+    path = tmp_path / "examples.npz"
+    save(first, path)
+    reloaded = load(path)
+    assert [(a.question, a.features, a.labels, a.withheld) for a in reloaded.asked] == \
+        [(a.question, a.features, a.labels, a.withheld) for a in first.asked]
+    fitted = [weights_from(*fit(e.asked), "learned: test") for e in (first, second, reloaded)]
+    assert fitted[0] == fitted[1] == fitted[2]
