@@ -1,4 +1,5 @@
-"""``rag train``: the reader and the chooser, learned from KorQuAD 1.0 articles 0–69 (not run in CI: slow)."""
+"""``rag train``: the reader, the chooser and the rule answerer's ranker, learned from KorQuAD 1.0
+articles 0–69 (and the ranker also from the dev sets' ``tune`` halves); not run in CI: slow."""
 
 from __future__ import annotations
 
@@ -63,8 +64,8 @@ def train_reader(
     console.print(f"wrote {path} ({stats['steps']} steps, {stats['train_seconds']} s, loss {stats['final_loss_ema']})")
 
 
-@train_app.command("answerer")
-def train_answerer(
+@train_app.command("chooser")
+def train_chooser(
     korquad_path: Path = typer.Option(KORQUAD_DEFAULT, "--korquad",
                                       help="KorQuAD_v1.0_dev.json; only the questions of articles 0–69 are asked."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for chooser.json (default: the package's)."),
@@ -106,7 +107,7 @@ def train_answerer(
     meta = {"data": "KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs",
             "questions": examples.answerable, "asked_without_their_paragraph": examples.unanswerable,
             "seed": seed, "trained_on": str(date.today()),
-            "command": f"rag train answerer --seed {seed} --negative-share {negative_share}"
+            "command": f"rag train chooser --seed {seed} --negative-share {negative_share}"
                        + (f" --limit {limit}" if limit else ""),
             "reader": {"windows": settings.reader_windows, "window_tokens": settings.reader_window_tokens,
                        "hits": settings.answer_hits}}
@@ -116,3 +117,84 @@ def train_answerer(
     fit = chooser.meta["fit"]
     console.print(f"wrote {out / CHOOSER_FILE}: {fit['examples']} proposals ({fit['positives']} exact); 5-fold CV "
                   f"log loss {fit['cv5_log_loss']}, accuracy {fit['cv5_accuracy']}, ROC AUC {fit['cv5_roc_auc']}")
+
+
+@train_app.command("answerer")
+def train_answerer(
+    korquad_path: Path = typer.Option(KORQUAD_DEFAULT, "--korquad",
+                                      help="KorQuAD_v1.0_dev.json; only the questions of articles 0–69 are asked."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's rag/answer/weights.json)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the share asked without their paragraph."),
+    index_dir: Optional[Path] = typer.Option(
+        None, "--index-dir", help="Keep the KorQuAD paragraph index here and reuse it (default: a temporary folder)."),
+    civic_index_dir: Optional[Path] = typer.Option(
+        None, "--civic-index-dir", help="Keep the index of corpus/ and the statutes here (default: a temporary folder)."),
+    laws: Path = typer.Option(Path("../shared/corpus/laws"), "--laws", help="The statutes the statute set needs."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1,
+                                        help="Only N KorQuAD questions, drawn with the seed (smoke runs)."),
+    examples_path: Optional[Path] = typer.Option(
+        None, "--examples", help="Keep the collected candidates here (.npz) and reuse them when the file exists: "
+        "they change only with the questions, retrieval or the features."),
+) -> None:
+    """Learn the rule answerer's ranker and confidence from KorQuAD articles 0–69 and the dev sets' tune halves."""
+    import shlex
+    import time
+    from datetime import date
+
+    from rag.answer.learn import CIVIC_SHARE
+    from rag.answer.ranker import WEIGHTS_FILE, Weights
+    from rag.answer.examples import load as load_examples, save as save_examples
+    from rag.answer.training import WITHHELD_SHARE, ask_all, civic_questions, korquad_questions, learn
+    from rag.evaluation import load_eval_set
+    from rag.terminal import read_documents
+
+    from rag import korquad
+
+    if not korquad_path.is_file():
+        fail(f"KorQuAD data not found at {korquad_path}; pass --korquad pointing at KorQuAD_v1.0_dev.json", 2)
+    if not laws.exists():
+        fail(f"statutes not found at {laws}; pass --laws (e.g. ../shared/corpus/laws)", 2)
+    out = out or WEIGHTS_FILE
+    baseline = Weights.load(WEIGHTS_FILE)
+    started = time.perf_counter()
+    sets = [Path("eval/article_dev.jsonl"), Path("eval/statute_dev.jsonl")]
+    command = "rag train answerer " + shlex.join(["--seed", str(seed)] + (["--limit", str(limit)] if limit else []))
+    meta = {"data": ["KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs",
+                     *(f"{path} part tune (over corpus/ and {laws.name}/)" for path in sets)],
+            "seed": seed, "command": command, "trained_on": str(date.today()),
+            "civic_share": CIVIC_SHARE, "withheld_share": WITHHELD_SHARE, "baseline": baseline.source}
+    with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-ranker-") as tmp:
+        if examples_path is not None and examples_path.is_file():
+            errors.print(f"reusing the candidates collected in {examples_path}", highlight=False)
+            examples = load_examples(examples_path)
+        else:
+            documents, kq = korquad.load_korquad(korquad_path, "dev")
+            if limit is not None:
+                kq = random.Random(seed).sample(kq, min(limit, len(kq)))
+            kq_pipeline = load_pipeline(Settings(index_dir=index_dir or Path(tmp) / "korquad", reader="rules"))
+            civic_pipeline = load_pipeline(Settings(index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
+            with progress_bar() as progress:
+                ingest_with_progress(kq_pipeline, documents, True, progress)
+                ingest_with_progress(civic_pipeline, read_documents([Path("corpus"), laws], progress), True, progress)
+                civic = civic_questions({path.stem: load_eval_set(path) for path in sets})
+                questions = korquad_questions(kq)
+                tasks = {name: progress.add_task(name, total=len(qs))
+                         for name, qs in (("korquad", questions), ("civic", civic))}
+
+                def on_question(name: str, n: int) -> None:
+                    progress.update(tasks[name], completed=n)
+                    if not errors.is_terminal and n % 250 == 0:
+                        errors.print(f"{name}: {n} questions", highlight=False)
+
+                examples = ask_all(kq_pipeline, civic_pipeline, questions, civic, seed, on_question)
+            if examples_path is not None:
+                save_examples(examples, examples_path)
+        with console.status("cross-validating and fitting…"):
+            weights = learn(examples, baseline, meta)
+    weights.meta["seconds"] = round(time.perf_counter() - started, 1)
+    weights.save(out)
+    cv = weights.meta["cv"]
+    console.print(f"wrote {out} in {weights.meta['seconds']} s; 5-fold CV top-1 (learned / hand-set): " + ", ".join(
+        f"{source} {r['learned']} / {r['hand']} ({r['questions']})" for source, r in cv["top1"].items())
+        + "; confidence log loss / ECE: " + ", ".join(
+        f"{name} {c['log_loss']} / {c['ece']}" for name, c in cv["calibration"].items()), highlight=False)

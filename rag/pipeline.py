@@ -15,6 +15,7 @@ import numpy as np
 
 from rag.answer.answerer import Answerer, AnswererConfig
 from rag.answer.models import Answer, Timings
+from rag.answer.ranker import Weights, default_weights
 from rag.cache import LRUCache
 from rag.chunking import Chunker, ChunkerConfig, index_text
 from rag.documents import Document
@@ -95,7 +96,8 @@ class Retrieval:
 def build_answerer(settings: Settings) -> Answerer | ReaderAnswerer:
     """The rule answerer, or with ``settings.reader`` neural (or auto, weights installed)
     the reader's answerer around it; ``ValueError`` when neural is asked and not installed."""
-    rules = Answerer(AnswererConfig(hits=settings.answer_hits, threshold=settings.answer_threshold))
+    weights = default_weights() if settings.answer_weights is None else Weights.load(settings.answer_weights)
+    rules = Answerer(AnswererConfig(hits=settings.answer_hits, threshold=settings.answer_threshold, weights=weights))
     mode = settings.reader
     if mode == "auto":
         mode = "neural" if reader_installed() else "rules"

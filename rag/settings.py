@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     answer_threshold: float = Field(
         0.5, ge=0, le=1, description="Confidence under which the service abstains instead of answering."
     )
+    # Unset: the package's rag/answer/weights.json. A path lets learned weights be measured
+    # (`rag eval`, `rag bench korquad`) before they replace the default.
+    answer_weights: Path | None = Field(
+        None, description="The rule answerer's ranker weights (JSON, see rag/answer/weights.json); "
+        "unset: the package's own.",
+    )
     # Rules by default: the reader's choice is learned from KorQuAD only, and on the dev sets'
     # report halves it refuses too often (article: EM 0.500, false refusals 0.458 against 0.875 / 0.042).
     reader: Literal["auto", "neural", "rules"] = Field(

@@ -21,11 +21,12 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from rag.answer.assemble import Ranked, assemble, citations
+from rag.answer.candidates import Candidate
 from rag.answer.evidence import Evidence, Sentence
-from rag.answer.features import FeatureShape, candidate_features
+from rag.answer.features import Features, FeatureShape, candidate_features
 from rag.answer.matching import Matching
 from rag.answer.models import Answer
 from rag.answer.question import QuestionAnalysis, analyze_question
@@ -81,10 +82,7 @@ class Answerer:
         overrides ``config.threshold`` for this call (0 never abstains).
         """
         started = time.perf_counter()
-        analysis = analyze_question(question)
-        sentences = self._evidence.sentences(hits[: hits_read or self.config.hits], documents)
-        matching = Matching.build(analysis, sentences, mentions.doc_ids, self._evidence.context,
-                                  self.config.shape.absent_verb)
+        analysis, sentences, matching = self._read(question, hits, documents, hits_read, mentions)
         best, rivals = self._rank(analysis, sentences, matching)
         decision = self.ranker.decide(None if best is None else best.features,
                                       self.config.threshold if threshold is None else threshold)
@@ -93,19 +91,41 @@ class Answerer:
         elapsed = (time.perf_counter() - started) * 1000
         return assemble(question, question_id, analysis.answer_type, best, decision, cited, elapsed)
 
+    def candidates(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
+                   mentions: Mentions = Mentions(), hits_read: int | None = None) -> list[tuple[Candidate, Features]]:
+        """Every candidate :meth:`answer` would score for ``question``, with its feature
+        vector, in the order it scores them (the first of equal scores wins): what a
+        learner of the ranker's weights (:mod:`rag.answer.learn`) is trained on."""
+        analysis, sentences, matching = self._read(question, hits, documents, hits_read, mentions)
+        return [(candidate, features) for candidate, _, features in self._scored(analysis, sentences, matching)]
+
+    def _read(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
+              hits_read: int | None, mentions: Mentions) -> tuple[QuestionAnalysis, list[Sentence], Matching]:
+        """The first stages: the question's analysis, the evidence sentences and where its words are."""
+        analysis = analyze_question(question)
+        sentences = self._evidence.sentences(hits[: hits_read or self.config.hits], documents)
+        matching = Matching.build(analysis, sentences, mentions.doc_ids, self._evidence.context,
+                                  self.config.shape.absent_verb)
+        return analysis, sentences, matching
+
+    def _scored(self, analysis: QuestionAnalysis, sentences: list[Sentence],
+                matching: Matching) -> Iterator[tuple[Candidate, Sentence, Features]]:
+        """Each candidate that can answer, with its sentence and features, in evidence order."""
+        for sentence in sentences:
+            for candidate in sentence.candidates:
+                features = candidate_features(analysis, candidate, sentence, matching, self.config.shape)
+                if features is not None:
+                    yield candidate, sentence, features
+
     def _rank(self, analysis: QuestionAnalysis, sentences: list[Sentence],
               matching: Matching) -> tuple[Ranked | None, dict[int, float]]:
         """The best-scoring candidate (the first of equals) and each sentence's best score
         by ``id(sentence)``: the runner-up sentences are cited after the answer's own."""
         best: Ranked | None = None
         rivals: dict[int, float] = {}
-        for sentence in sentences:
-            for candidate in sentence.candidates:
-                features = candidate_features(analysis, candidate, sentence, matching, self.config.shape)
-                if features is None:
-                    continue
-                score = self.ranker.score(features)
-                rivals[id(sentence)] = max(rivals.get(id(sentence), score), score)
-                if best is None or score > best.score:
-                    best = Ranked(score, features, candidate, sentence)
+        for candidate, sentence, features in self._scored(analysis, sentences, matching):
+            score = self.ranker.score(features)
+            rivals[id(sentence)] = max(rivals.get(id(sentence), score), score)
+            if best is None or score > best.score:
+                best = Ranked(score, features, candidate, sentence)
         return best, rivals

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,8 @@ def _vector(weights: dict[str, float], what: str) -> Features:
 @dataclass(frozen=True)
 class Weights:
     """The ranker's linear weights: ``score`` and ``evidence`` per feature, the logistic's
-    ``midpoint`` and ``steepness``, and where they come from (``source``, ``note``)."""
+    ``midpoint`` and ``steepness``, and where they come from (``source``, ``note``, and
+    for learned weights ``meta``: data, seed, cross-validation figures)."""
 
     score: Features
     evidence: Features
@@ -42,20 +43,22 @@ class Weights:
     steepness: float
     source: str
     note: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Weights:
         """Weights from their JSON form (see ``weights.json``); unknown feature names are an error."""
         return cls(score=_vector(data["score"], "score"), evidence=_vector(data["evidence"], "evidence"),
                    midpoint=float(data["confidence"]["midpoint"]), steepness=float(data["confidence"]["steepness"]),
-                   source=str(data["source"]), note=str(data.get("note", "")))
+                   source=str(data["source"]), note=str(data.get("note", "")), meta=dict(data.get("meta", {})))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, naming only the features that weigh something."""
         return {"source": self.source, "note": self.note,
                 "score": {name: w for name, w in self.score._asdict().items() if w},
                 "evidence": {name: w for name, w in self.evidence._asdict().items() if w},
-                "confidence": {"midpoint": self.midpoint, "steepness": self.steepness}}
+                "confidence": {"midpoint": self.midpoint, "steepness": self.steepness},
+                **({"meta": self.meta} if self.meta else {})}
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> Weights:
@@ -106,7 +109,9 @@ class Ranker:
     def confidence(self, features: Features) -> float:
         """The logistic of the evidence, calibrated so that it estimates P(answer is right)."""
         w = self.weights
-        return 1 / (1 + math.exp(-w.steepness * (self.evidence(features) - w.midpoint)))
+        exponent = -w.steepness * (self.evidence(features) - w.midpoint)
+        # exp overflows past ~709: the confidence is 0 to every digit a float has long before.
+        return 0.0 if exponent > 700 else 1 / (1 + math.exp(exponent))
 
     def decide(self, best: Features | None, threshold: float) -> Decision:
         """Answer with the best candidate when its confidence reaches ``threshold``; with

@@ -103,7 +103,7 @@ class ReaderAnswerer:
     def load(cls, rules: Answerer, config: ReaderAnswerConfig, weights_dir: Path = WEIGHTS_DIR) -> ReaderAnswerer:
         """The installed reader (assembled into the user cache on first use) and chooser."""
         if not reader_installed(weights_dir):
-            raise ValueError(f"no trained reader in {weights_dir}: train it (`rag train reader`, `rag train answerer`) "
+            raise ValueError(f"no trained reader in {weights_dir}: train it (`rag train reader`, `rag train chooser`) "
                              "or set RAG_READER=rules")
         return cls(rules, Reader.shared(ensure_reader(weights_dir)), Chooser.load(weights_dir / CHOOSER_FILE), config)
 

@@ -7,7 +7,7 @@ thousand examples need nothing heavier, and its probabilities come calibrated by
 loss it minimises) gives each proposal the probability that it is an exact answer. The
 more probable one is given when that probability clears the abstention threshold.
 
-Trained by ``rag train answerer`` on KorQuAD 1.0 articles 0–69, open-domain, with
+Trained by ``rag train chooser`` on KorQuAD 1.0 articles 0–69, open-domain, with
 questions whose own paragraph was removed from the results as the unanswerable
 examples (:mod:`rag.reader.collect`).
 
@@ -107,6 +107,6 @@ class Chooser:
     def load(cls, path: Path) -> Chooser:
         payload = json.loads(Path(path).read_text(encoding="utf-8"))
         if tuple(payload["features"]) != FEATURES:
-            raise ValueError(f"{path} was trained on other features; retrain with `rag train answerer`")
+            raise ValueError(f"{path} was trained on other features; retrain with `rag train chooser`")
         meta = {k: v for k, v in payload.items() if k not in ("features", "coef", "intercept")}
         return cls(payload["coef"], payload["intercept"], meta)
