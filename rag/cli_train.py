@@ -123,7 +123,8 @@ def train_chooser(
 def train_answerer(
     korquad_path: Path = typer.Option(KORQUAD_DEFAULT, "--korquad",
                                       help="KorQuAD_v1.0_dev.json; only the questions of articles 0–69 are asked."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's rag/answer/weights.json)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's rag/answer/weights-learned.json; "
+                                       "point RAG_ANSWER_WEIGHTS at it, or --out over weights.json, to serve it)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the share asked without their paragraph."),
     index_dir: Optional[Path] = typer.Option(
         None, "--index-dir", help="Keep the KorQuAD paragraph index here and reuse it (default: a temporary folder)."),
@@ -154,7 +155,8 @@ def train_answerer(
         fail(f"KorQuAD data not found at {korquad_path}; pass --korquad pointing at KorQuAD_v1.0_dev.json", 2)
     if not laws.exists():
         fail(f"statutes not found at {laws}; pass --laws (e.g. ../shared/corpus/laws)", 2)
-    out = out or WEIGHTS_FILE
+    # Beside the default, not over it: learned weights are served only when measured to win.
+    out = out or WEIGHTS_FILE.with_name("weights-learned.json")
     baseline = Weights.load(WEIGHTS_FILE)
     started = time.perf_counter()
     sets = [Path("eval/article_dev.jsonl"), Path("eval/statute_dev.jsonl")]
