@@ -85,9 +85,10 @@ def evaluate(
                 task = progress.add_task("answers", total=len(questions))
                 outcomes = ev.ask_all(pipeline.ask, questions, progress=lambda n: progress.update(task, completed=n))
                 answers = ev.summarize_answers(outcomes, pipeline.index.documents)
-                kinds = None
+                kinds = reliability = None
                 if passages is not None:
                     kinds = passage_eval.score_kinds(questions, [o.answer for o in outcomes], passages)
+                    reliability = passage_eval.reliability(questions, [o.answer for o in outcomes], passages)
                     overall = {name: value for name, value in kinds.pop("all").items() if name != "questions"}
                     answers.metrics = {**overall, "invariant_violations": answers.metrics["invariant_violations"]}
                     answers.errors.pop("wrong", None)
@@ -119,6 +120,8 @@ def evaluate(
               "misses": retrieval.misses, "answer_errors": answers.errors, "violations": answers.violations,
               "thresholds": config.thresholds, "max": config.maxima, "failures": failures,
               "targets": config.targets, "target_max": config.target_maxima, "targets_unmet": unmet}
+    if reliability is not None:
+        result["reliability"] = reliability
     if calibration is not None:
         rows, best = calibration
         result["calibration"] = {"criterion": ev.CALIBRATION_CRITERION, "best": best.threshold,
@@ -173,7 +176,7 @@ def _print_eval(set_path: Path, answerable: int, threshold: float, retrieval: Re
 #: Column headers of the per-kind table, short enough for 80 columns.
 _KIND_COLUMNS = {"questions": "n", "answered": "answered", "key_phrases": "phrases", "exact_match": "EM",
                  "section_hit": "section", "false_refusals": "refused", "answer_chars": "chars",
-                 "abstention_recall": "abstained"}
+                 "abstention_recall": "abstained", "ece": "ECE"}
 
 
 def _print_kinds(set_path: Path, kinds: dict[str, dict[str, float]]) -> None:
@@ -189,7 +192,7 @@ def _print_kinds(set_path: Path, kinds: dict[str, dict[str, float]]) -> None:
                               for name in names))
     console.print(table)
     console.print("[dim]phrases: every key phrase in the answer · section: first citation in the gold 조 · "
-                  "chars: mean answer length[/]", highlight=False)
+                  "chars: mean answer length · ECE: expected calibration error of the answers given[/]", highlight=False)
 
 
 def _bound(key: str, floors: dict[str, float], ceilings: dict[str, float]) -> str:

@@ -170,8 +170,10 @@ def citation_violations(answer: Answer, documents: Mapping[str, Document]) -> li
     """The citation invariants ``answer`` breaks, as readable lines (none for a sound answer).
 
     Every quote is ``document.text[start:end]`` and a sentence or clause (no line
-    break, so never a whole chunk); a non-null answer is a substring of the first
-    quote; ``abstained`` holds exactly when ``answer`` is null.
+    break, so never a whole chunk), except that a list answer's own quote runs through
+    its item lines; each item is ``document.text[start:end]`` inside that quote; a
+    non-null answer is a substring of the first quote; ``abstained`` holds exactly when
+    ``answer`` is null.
     """
     label = answer.id or answer.question
     problems = []
@@ -185,8 +187,14 @@ def citation_violations(answer: Answer, documents: Mapping[str, Document]) -> li
             problems.append(f"{label}: citation {number} cites unknown document {citation.doc_id!r}")
         elif document.text[citation.start:citation.end] != citation.quote:
             problems.append(f"{label}: citation {number} is not {citation.doc_id}[{citation.start}:{citation.end}]")
-        if "\n" in citation.quote:
+        if "\n" in citation.quote and not (number == 1 and answer.items):
             problems.append(f"{label}: citation {number} spans a line break (a chunk, not a sentence)")
+    first = answer.citations[0] if answer.citations else None
+    for item in answer.items:
+        document = documents.get(first.doc_id) if first else None
+        if document is None or document.text[item.start:item.end] != item.text \
+                or not first.start <= item.start <= item.end <= first.end:
+            problems.append(f"{label}: item {item.text!r} is not a span of the first citation")
     return problems
 
 

@@ -9,7 +9,9 @@ all) and cites the gold article; a short answer when it matches a gold answer ex
 
 Per kind: the share answered, key-phrase recall (passage kinds: all phrases present),
 exact match (short), section hit (the first citation in the gold 조), mean answer length
-in characters, and abstention (unanswerable) or false refusals (the others).
+in characters, abstention (unanswerable) or false refusals (the others), and the expected
+calibration error of the answers given (``ece``: confidence against being right, over ten
+equal-width bins; :func:`reliability` gives the table behind it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+import numpy as np
+
+from rag.answer.learn import expected_calibration_error
 from rag.answer.models import Answer
 from rag.article_eval import article_of
 from rag.evaluation import EvalQuestion, contains_answer
@@ -74,6 +79,32 @@ def score_kinds(questions: Sequence[EvalQuestion], answers: Sequence[Answer],
     return rows
 
 
+def _right(question: EvalQuestion, answer: Answer, gold: PassageGold) -> bool:
+    """Whether a given answer is right: every key phrase and the gold 조 for a passage, a gold
+    answer for a short fact; any answer to an unanswerable question is wrong."""
+    if answer.abstained or gold.kind == UNANSWERABLE:
+        return False
+    if gold.kind == SHORT:
+        return bool(best_over_truths(exact_match, answer.answer or "", question.answers))
+    cited = (answer.citations[0].doc_id, article_of(answer.citations[0].section)) if answer.citations else None
+    return cited == gold.article and all(contains_answer(answer.answer or "", (p,)) for p in gold.key_phrases)
+
+
+def reliability(questions: Sequence[EvalQuestion], answers: Sequence[Answer], gold: Mapping[str, PassageGold],
+                bins: int = 10) -> list[dict[str, float]]:
+    """The reliability table of the answers given: per confidence bin, how many, their mean
+    confidence and the share right (see :func:`_right`)."""
+    given = [(a.confidence, _right(q, a, gold[q.id])) for q, a in zip(questions, answers) if not a.abstained]
+    rows = []
+    for b in range(bins):
+        inside = [(c, r) for c, r in given if min(int(c * bins), bins - 1) == b]
+        if inside:
+            rows.append({"from": b / bins, "to": (b + 1) / bins, "answers": len(inside),
+                         "confidence": sum(c for c, _ in inside) / len(inside),
+                         "right": sum(r for _, r in inside) / len(inside)})
+    return rows
+
+
 def _score(pairs: list[tuple[EvalQuestion, Answer]], gold: Mapping[str, PassageGold]) -> dict[str, float]:
     asked = [(q, a) for q, a in pairs if gold[q.id].kind != UNANSWERABLE]
     answered = [(q, a) for q, a in asked if not a.abstained]
@@ -99,4 +130,8 @@ def _score(pairs: list[tuple[EvalQuestion, Answer]], gold: Mapping[str, PassageG
         row["answer_chars"] = _share(sum(len(a.answer or "") for _, a in answered), len(answered))
     if refused:
         row["abstention_recall"] = _share(sum(a.abstained for _, a in refused), len(refused))
+    given = [(q, a) for q, a in pairs if not a.abstained]
+    if given:
+        row["ece"] = float(expected_calibration_error(np.asarray([a.confidence for _, a in given]),
+                                                      np.asarray([_right(q, a, gold[q.id]) for q, a in given], dtype=float)))
     return row

@@ -30,18 +30,31 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 def answer_view(answer: Answer) -> RenderableType:
-    """The short answer (or the abstention line), its type and confidence, then each citation.
+    """The answer (or the abstention line), its kind, type and confidence, then each citation.
 
-    A citation shows its document title, statute section, offsets and the quote with
-    every occurrence of the answer highlighted.
+    A list answer shows its lead and then its items one per line; a passage answer names
+    its section first. A citation shows its document title, statute section, offsets and
+    the quote with every occurrence of the answer highlighted.
     """
     head = Text()
     if answer.answer is None:
         head.append(ABSTAINED, style="bold yellow")
     else:
-        head.append(answer.answer, style="bold green")
+        section = answer.citations[0].section if answer.answer_kind != "short" and answer.citations else None
+        if section:
+            head.append(f"{section} · ", style="cyan")
+        if answer.items:
+            lead_end = answer.citations[0].start + answer.answer.find(answer.items[0].text)
+            head.append(answer.answer[: lead_end - answer.citations[0].start].rstrip(), style="bold green")
+            for item in answer.items:
+                head.append(f"\n  {item.text}", style="green")
+        else:
+            head.append(answer.answer, style="bold green")
+        if answer.truncated:
+            head.append(" …", style="dim")
+    kind = answer.answer_type if answer.answer_kind == "short" else answer.answer_kind
     head.append(
-        f"\n{answer.answer_type} · confidence {answer.confidence:.2f} · {answer.timings_ms.total:.0f} ms",
+        f"\n{kind} · confidence {answer.confidence:.2f} · {answer.timings_ms.total:.0f} ms",
         style="dim",
     )
     parts: list[RenderableType] = [head]

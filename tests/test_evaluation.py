@@ -220,3 +220,22 @@ def test_citation_invariants_hold_for_every_article_dev_answer(dev_pipeline):
 @pytest.mark.slow
 def test_citation_invariants_hold_for_every_statute_dev_answer(dev_pipeline, laws_dir):
     _check_every_answer(dev_pipeline, "statute_dev")
+
+
+def test_a_list_answer_may_quote_its_item_lines_and_its_items_must_be_spans_of_that_quote():
+    from rag.answer.models import Citation, Item
+
+    text = "법\n\n기관은 다음 각 호의 조치를 하여야 한다.\n  1. 상담\n  2. 교육"
+    doc = Document(doc_id="l", title="법", text=text)
+    start = text.index("기관은")
+    quote = text[start:]
+    first = text.index("1. 상담")
+    items = [Item(start=first, end=first + 5, text="1. 상담")]
+    answer = Answer(question="?", answer=quote, answer_type="other", answer_kind="list", items=items,
+                    abstained=False, confidence=0.5,
+                    citations=[Citation(doc_id="l", title="법", start=start, end=len(text), quote=quote, score=1.0)])
+    assert citation_violations(answer, {"l": doc}) == []
+    wrong = answer.model_copy(update={"items": [Item(start=first + 1, end=first + 5, text="1. 상담")]})
+    assert "item" in citation_violations(wrong, {"l": doc})[0]
+    plain = answer.model_copy(update={"items": []})
+    assert "line break" in citation_violations(plain, {"l": doc})[0]

@@ -8,7 +8,7 @@ import pytest
 
 from rag.answer.models import Answer, Citation
 from rag.evaluation import EvalQuestion
-from rag.passage_eval import PassageGold, load_passage_gold, score_kinds
+from rag.passage_eval import PassageGold, load_passage_gold, reliability, score_kinds
 
 
 def _answer(text, section="제2조제1항", doc_id="act"):
@@ -37,10 +37,20 @@ def test_each_kind_is_scored_by_what_it_asks_for():
                _answer("3년", section="제5조제1항"), _answer(None)]
     kinds = score_kinds(QUESTIONS, answers, GOLD)
     assert kinds["definition"] == {"questions": 2, "answered": 1.0, "key_phrases": 0.5, "section_hit": 0.5,
-                                   "false_refusals": 0.0, "answer_chars": pytest.approx((25 + 2) / 2)}
+                                   "false_refusals": 0.0, "answer_chars": pytest.approx((25 + 2) / 2),
+                                   # Both at confidence 0.9, one right: |0.9 - 0.5|.
+                                   "ece": pytest.approx(0.4)}
     assert kinds["short"]["exact_match"] == 1.0 and "key_phrases" not in kinds["short"]
     assert kinds["unanswerable"] == {"questions": 1, "answered": 0.0, "abstention_recall": 1.0}
     assert kinds["all"]["questions"] == 4 and kinds["all"]["section_hit"] == pytest.approx(2 / 3)
+
+
+def test_the_reliability_table_bins_the_answers_given_by_confidence():
+    answers = [_answer("“정보체계”란 정보를  처리하는 체계를 말한다"), _answer("정보", section="제3조"),
+               _answer("3년", section="제5조제1항"), _answer(None)]
+    table = reliability(QUESTIONS, answers, GOLD)
+    assert table == [{"from": 0.9, "to": 1.0, "answers": 3, "confidence": pytest.approx(0.9),
+                      "right": pytest.approx(2 / 3)}]
 
 
 def test_a_refusal_scores_nothing_and_counts_as_a_false_refusal():

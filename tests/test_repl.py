@@ -13,7 +13,7 @@ from rich.console import Console
 
 from rag.loaders import load_path
 from rag.pipeline import MAX_QUERY_CHARS, Pipeline
-from rag.answer.models import Answer, Citation
+from rag.answer.models import Answer, Citation, Item
 from rag.render import ABSTAINED, answer_view
 from rag.repl import HELP, Repl, run
 from rag.settings import Settings
@@ -56,6 +56,20 @@ def test_the_answer_view_highlights_the_answer_and_names_the_section():
     abstention = text(answer_view(Answer(question="?", answer=None, answer_type="other", abstained=True,
                                          confidence=0.1)))
     assert abstention.startswith(ABSTAINED) and "[1]" not in abstention
+
+
+def test_a_list_answer_shows_its_kind_section_and_items_one_per_line():
+    quote = "제5조(의무) 기관은 다음 각 호의 조치를 하여야 한다.\n  1. 상담\n  2. 교육"
+    first = quote.index("1. 상담")
+    second = quote.index("2. 교육")
+    citation = Citation(doc_id="law", title="마을법", start=100, end=100 + len(quote), quote=quote, section="제5조",
+                        score=0.8)
+    answer = Answer(question="어떤 조치를 해야 하나?", answer=quote, answer_type="other", answer_kind="list",
+                    items=[Item(start=100 + first, end=100 + first + 5, text="1. 상담"),
+                           Item(start=100 + second, end=100 + second + 5, text="2. 교육")],
+                    abstained=False, confidence=0.7, citations=[citation])
+    shown = text(answer_view(answer))
+    assert shown.startswith("제5조 · 제5조(의무) 기관은 다음 각 호의 조치를 하여야 한다.\n  1. 상담\n  2. 교육\nlist")
 
 
 def test_a_question_shows_the_pipelines_answer_with_its_citations(repl, pipeline):

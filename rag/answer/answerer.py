@@ -23,17 +23,25 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
-from rag.answer.assemble import Ranked, assemble, citations
+from rag.answer.assemble import Ranked, assemble, assemble_passage, citations, passage_citations
 from rag.answer.candidates import Candidate
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.features import Features, FeatureShape, candidate_features
+from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.matching import Matching
 from rag.answer.models import Answer
+from rag.answer.passage_features import PassageFeatures, heading_articles, passage_features
+from rag.answer.passage_ranker import PassageRanker, PassageWeights, default_passage_weights
+from rag.answer.passages import Passage, passages
 from rag.answer.question import QuestionAnalysis, analyze_question
 from rag.answer.ranker import Ranker, Weights, default_weights
-from rag.documents import Document
+from rag.documents import Chunk, Document
 from rag.mentions import Mentions
 from rag.retrieval import SearchHit
+
+
+#: How many of the retrieved documents have their heading articles read (제2조(정의) …).
+_HEADING_DOCUMENTS = 3
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,9 @@ class AnswererConfig:
     (:meth:`rag.answer.ranker.Ranker.confidence`), calibrated on the dev sets (answerable
     against unanswerable questions). ``weights`` are the ranker's linear weights
     (``rag/answer/weights.json`` unless given), ``shape`` the features' non-linear
-    constants. An answer cites ``max_citations`` sentences at most: its own, then the
+    constants; ``passage_weights`` those of the passage ranker, which answers the questions
+    asking for a passage (:mod:`rag.answer.kinds`) with its own threshold. An answer cites
+    ``max_citations`` sentences at most: its own, then the
     ``rival_citations`` sentences whose best candidates came next (the evidence it won
     against, for a reader to judge), then those that share most of the question's words.
     """
@@ -55,6 +65,7 @@ class AnswererConfig:
     rival_citations: int = 1
     shape: FeatureShape = FeatureShape()
     weights: Weights = field(default_factory=default_weights)
+    passage_weights: PassageWeights = field(default_factory=default_passage_weights)
 
 
 class Answerer:
@@ -63,6 +74,7 @@ class Answerer:
     def __init__(self, config: AnswererConfig | None = None):
         self.config = config or AnswererConfig()
         self.ranker = Ranker(self.config.weights)
+        self.passage_ranker = PassageRanker(self.config.passage_weights)
         self._evidence = Evidence()
 
     @classmethod
@@ -79,10 +91,12 @@ class Answerer:
         (``whole`` is there for the reader's answerer, which may read parts). ``mentions``
         are the documents the question calls by name (:mod:`rag.mentions`): sentences of
         other documents count less, and the names are no words to match. ``threshold``
-        overrides ``config.threshold`` for this call (0 never abstains).
+        overrides ``config.threshold`` (or the passage ranker's) for this call (0 never abstains).
         """
         started = time.perf_counter()
         analysis, sentences, matching = self._read(question, hits, documents, hits_read, mentions)
+        if analysis.answer_kind in PASSAGE_KINDS:
+            return self._answer_passage(analysis, sentences, matching, question_id, threshold, started)
         best, rivals = self._rank(analysis, sentences, matching)
         decision = self.ranker.decide(None if best is None else best.features,
                                       self.config.threshold if threshold is None else threshold)
@@ -99,14 +113,61 @@ class Answerer:
         analysis, sentences, matching = self._read(question, hits, documents, hits_read, mentions)
         return [(candidate, features) for candidate, _, features in self._scored(analysis, sentences, matching)]
 
+    def passages(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
+                 mentions: Mentions = Mentions(), hits_read: int | None = None,
+                 ) -> tuple[QuestionAnalysis, list[tuple[Passage, PassageFeatures]]]:
+        """The question's analysis and every passage :meth:`answer` would weigh if it asked for
+        one, with its features: what ``rag train passages`` learns from."""
+        analysis, sentences, matching = self._read(question, hits, documents, hits_read, mentions)
+        return analysis, [(p, passage_features(analysis, p, matching)) for p in passages(sentences)]
+
+    def _answer_passage(self, analysis: QuestionAnalysis, sentences: list[Sentence], matching: Matching,
+                        question_id: str | None, threshold: float | None, started: float) -> Answer:
+        """The most probable passage as the answer, unless under the threshold."""
+        best: tuple[float, Passage] | None = None
+        for passage in passages(sentences):
+            score = self.passage_ranker.score(passage_features(analysis, passage, matching))
+            if best is None or score > best[0]:
+                best = (score, passage)
+        limit = self.passage_ranker.weights.threshold if threshold is None else threshold
+        probability = 0.0 if best is None else self.passage_ranker.confidence(best[0])
+        passage = None if best is None else best[1]
+        answered = passage is not None and probability >= limit
+        cited = passage_citations(passage, probability, sentences, matching, self.config.max_citations) \
+            if answered and passage is not None else []
+        elapsed = (time.perf_counter() - started) * 1000
+        return assemble_passage(analysis, question_id, passage, probability, answered, cited, elapsed)
+
     def _read(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
               hits_read: int | None, mentions: Mentions) -> tuple[QuestionAnalysis, list[Sentence], Matching]:
         """The first stages: the question's analysis, the evidence sentences and where its words are."""
         analysis = analyze_question(question)
-        sentences = self._evidence.sentences(hits[: hits_read or self.config.hits], documents)
+        hits = hits[: hits_read or self.config.hits]
+        extra = self._heading_hits(analysis, hits, documents)
+        sentences = self._evidence.sentences(hits + [hit for hit, _ in extra], documents,
+                                             list(range(len(hits))) + [rank for _, rank in extra])
         matching = Matching.build(analysis, sentences, mentions.doc_ids, self._evidence.context,
                                   self.config.shape.absent_verb)
         return analysis, sentences, matching
+
+    @staticmethod
+    def _heading_hits(analysis: QuestionAnalysis, hits: list[SearchHit],
+                      documents: Mapping[str, Document]) -> list[tuple[SearchHit, int]]:
+        """The articles where statutes say what the question asks (제2조(정의) for a
+        definition) of the first documents among ``hits``, as hits ranked as their
+        document's best hit."""
+        if analysis.answer_kind not in PASSAGE_KINDS:
+            return []
+        first_rank: dict[str, int] = {}
+        for rank, hit in enumerate(hits):
+            first_rank.setdefault(hit.chunk.doc_id, rank)
+        extra = []
+        for doc_id in list(first_rank)[:_HEADING_DOCUMENTS]:
+            doc = documents.get(doc_id)
+            for start, end in heading_articles(analysis.answer_kind, doc) if doc is not None else ():
+                extra.append((SearchHit(chunk=Chunk(doc_id, start, end, doc.text[start:end]), title=doc.title,
+                                        score=0.0, dense_score=None, bm25_score=None), first_rank[doc_id]))
+        return extra
 
     def _scored(self, analysis: QuestionAnalysis, sentences: list[Sentence],
                 matching: Matching) -> Iterator[tuple[Candidate, Sentence, Features]]:

@@ -13,8 +13,9 @@ from rag.answer.candidates import Candidate
 from rag.answer.evidence import Sentence
 from rag.answer.features import Features
 from rag.answer.matching import Matching
-from rag.answer.models import Answer, Citation, Timings
-from rag.answer.question import AnswerType
+from rag.answer.models import Answer, Citation, Item, Timings
+from rag.answer.passages import Passage
+from rag.answer.question import AnswerType, QuestionAnalysis
 from rag.answer.ranker import Decision
 
 
@@ -30,12 +31,29 @@ class Ranked:
 
 def citation(sentence: Sentence, score: float) -> Citation:
     """``sentence`` quoted exactly, with its statute section, as a citation scored ``score``."""
-    span, doc = sentence.span, sentence.doc
-    quote = doc.text[span.start:span.end]
-    assert quote == span.text, "a citation must quote the document text exactly"
-    section = doc.section_at(span.start)
-    return Citation(doc_id=doc.doc_id, title=doc.title, start=span.start, end=span.end, quote=quote,
+    assert sentence.doc.text[sentence.span.start:sentence.span.end] == sentence.span.text, \
+        "a citation must quote the document text exactly"
+    return _quote(sentence, sentence.span.start, sentence.span.end, score)
+
+
+def _quote(sentence: Sentence, start: int, end: int, score: float) -> Citation:
+    doc = sentence.doc
+    section = doc.section_at(start)
+    return Citation(doc_id=doc.doc_id, title=doc.title, start=start, end=end, quote=doc.text[start:end],
                     section=section.label if section else None, score=round(score, 4))
+
+
+def passage_citations(passage: Passage, probability: float, sentences: list[Sentence], matching: Matching,
+                      max_citations: int) -> list[Citation]:
+    """The passage itself (the answer is all of its quote), then the sentences outside it
+    sharing most of the question's words; ``max_citations`` in all."""
+    doc_id = passage.sentence.doc.doc_id
+    others = [s for s in sentences
+              if not (s.doc.doc_id == doc_id and passage.start <= s.span.start < passage.end)
+              and matching.overlap(s) > 0]
+    others.sort(key=lambda s: -matching.overlap(s))
+    return [_quote(passage.sentence, passage.start, passage.end, probability)] + [
+        citation(s, matching.overlap(s)) for s in others[: max_citations - 1]]
 
 
 def citations(best: Ranked, sentences: list[Sentence], rivals: dict[int, float], matching: Matching,
@@ -65,6 +83,27 @@ def assemble(question: str, question_id: str | None, answer_type: AnswerType, be
         abstained=not answered,
         confidence=round(decision.confidence, 4),
         citations=cited,
+        timings_ms=Timings(answer=round(elapsed_ms, 3), total=round(elapsed_ms, 3)),
+    )
+    assert result.answer is None or result.answer in result.citations[0].quote
+    return result
+
+
+def assemble_passage(analysis: QuestionAnalysis, question_id: str | None, passage: Passage | None,
+                     probability: float, answered: bool, cited: list[Citation], elapsed_ms: float) -> Answer:
+    """A passage answer (its text, items and truncation) cited by ``cited``, or an abstention."""
+    answered = answered and passage is not None
+    result = Answer(
+        id=question_id,
+        question=analysis.text,
+        answer=passage.text if answered else None,
+        answer_type=analysis.answer_type,
+        answer_kind=analysis.answer_kind,
+        items=[Item(start=i.start, end=i.end, text=i.text) for i in passage.items] if answered else [],
+        truncated=passage.truncated if answered else False,
+        abstained=not answered,
+        confidence=round(probability, 4),
+        citations=cited if answered else [],
         timings_ms=Timings(answer=round(elapsed_ms, 3), total=round(elapsed_ms, 3)),
     )
     assert result.answer is None or result.answer in result.citations[0].quote

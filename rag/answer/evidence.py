@@ -59,10 +59,13 @@ class Evidence:
         self._paragraphs: dict[tuple[str, str, int, int], list[tuple[SentenceSpan, tuple[Candidate, ...]]]] = {}
         self._contexts: dict[str, frozenset[str]] = {}
 
-    def sentences(self, hits: list[SearchHit], documents: Mapping[str, Document]) -> list[Sentence]:
-        """Sentences of the hits' paragraphs, each kept once with its best hit rank."""
+    def sentences(self, hits: list[SearchHit], documents: Mapping[str, Document],
+                  ranks: list[int] | None = None) -> list[Sentence]:
+        """Sentences of the hits' paragraphs, each kept once with its best hit rank (a hit's
+        rank is its place in ``hits`` unless ``ranks`` gives it)."""
         seen: dict[tuple[str, int], Sentence] = {}
-        for rank, hit in enumerate(hits):
+        for n, hit in enumerate(hits):
+            rank = n if ranks is None else ranks[n]
             doc = documents.get(hit.chunk.doc_id)
             if doc is None:
                 continue

@@ -2,14 +2,22 @@
 
 Pydantic models, so the HTTP layer (``api/``) and the terminal render them as they are;
 they are built by :mod:`rag.answer.assemble` (and by the reader's answerer) and depend on
-nothing else of the answerer but the answer types of :mod:`rag.answer.question`.
+nothing else of the answerer but the answer types of :mod:`rag.answer.question` and the
+answer kinds of :mod:`rag.answer.kinds`.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from rag.answer.kinds import AnswerKind
 from rag.answer.question import AnswerType
+
+#: Korean examples of the answer object (real spans of the bundled seed and the AI Basic Act).
+_EXAMPLES = json.loads(Path(__file__).with_name("answer_examples.json").read_text(encoding="utf-8"))
 
 
 class Citation(BaseModel):
@@ -24,6 +32,14 @@ class Citation(BaseModel):
     score: float = Field(description="How strongly the sentence supports the answer (higher is better).")
 
 
+class Item(BaseModel):
+    """One 호 or 목 of a list answer: ``document.text[start:end] == text``."""
+
+    start: int = Field(ge=0, description="Offset of the item in the document's normalised text.")
+    end: int = Field(ge=0, description="End offset (exclusive) of the item.")
+    text: str = Field(description="The item line, verbatim (with its number: 1., 가.).")
+
+
 class Timings(BaseModel):
     """Wall-clock time of each stage in milliseconds."""
 
@@ -35,35 +51,18 @@ class Timings(BaseModel):
 class Answer(BaseModel):
     """An extractive answer with citations, or an abstention (``answer`` is null)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "id": "q1",
-                "question": "서울디지털재단은 몇 년에 설립되었나?",
-                "answer": "2016년",
-                "answer_type": "date",
-                "abstained": False,
-                "confidence": 0.93,
-                "citations": [
-                    {
-                        "doc_id": "seoul-ai-foundation",
-                        "title": "서울디지털재단, ‘서울AI재단’으로 새출발",
-                        "start": 437,
-                        "end": 498,
-                        "quote": "이 재단은 2016년 설립 이래 스마트시티 조성, 디지털 역량 강화, 데이터 기반 행정 혁신 등에 기여해왔다.",
-                        "section": None,
-                        "score": 3.1,
-                    }
-                ],
-                "timings_ms": {"retrieve": 21.0, "answer": 4.2, "total": 25.2},
-            }
-        }
-    )
+    # One example per shape of answer: a short typed span, a definition, a list with its items.
+    model_config = ConfigDict(json_schema_extra={"examples": _EXAMPLES})
 
     id: str | None = Field(None, description="The caller's question id, echoed back.")
     question: str = Field(description="The question as asked.")
     answer: str | None = Field(description="A span of the first citation's quote, or null when abstaining.")
     answer_type: AnswerType = Field(description="The answer type the question asks for.")
+    answer_kind: AnswerKind = Field(
+        "short", description="The kind of answer asked: a short typed span, or a passage (definition, purpose, "
+                             "list, duty, reason, passage).")
+    items: list[Item] = Field(default_factory=list, description="A list answer's 호/목 items, one per line.")
+    truncated: bool = Field(False, description="True when a passage went on past 600 characters and was cut.")
     abstained: bool = Field(description="True exactly when the evidence was too weak to answer.")
     confidence: float = Field(ge=0.0, le=1.0, description="Estimated probability that the answer is right.")
     citations: list[Citation] = Field(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, Sequence, get_args
 
+from rag.answer.kinds import AnswerKind, kind_of_question
 from rag.lexical import CONTENT_TAGS
 from rag.tokenizer import kiwi
 
@@ -154,7 +155,8 @@ class QuestionAnalysis:
     the term whose definition the question paraphrases); ``verbs`` are the content
     tokens that are verb or adjective stems.
     ``counted`` is what a count asks about (부위원장 in "부위원장은 몇 명"): a number
-    of something else (간사위원 1명) does not answer it.
+    of something else (간사위원 1명) does not answer it. ``answer_kind`` is the kind of
+    answer asked (:mod:`rag.answer.kinds`): a short typed span, or a passage.
     """
 
     text: str
@@ -174,6 +176,7 @@ class QuestionAnalysis:
     asks_definition: bool = False
     asks_term: bool = False
     asks_examples: bool = False
+    answer_kind: AnswerKind = "short"
 
     @cached_property
     def compact(self) -> str:
@@ -315,6 +318,7 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
         units=units, role=role, predicate=predicate, precision=precision, ordinal=ordinal, alias=alias,
         counted=counted if counted in content else None,
         asks_definition=asks_definition, asks_term=asks_term, asks_examples=asks_examples,
+        answer_kind=kind_of_question(text, tokens, answer_type != "other", wh_index, focus_index, asks_term),
         verbs=frozenset(t.form.lower() for t, following in zip(tokens, list(tokens[1:]) + [None])
                         if (t.tag.startswith(("VV", "VA")) or (following is not None and following.tag in ("XSV", "XSA")))
                         and t.form.lower() in content),

@@ -25,9 +25,12 @@ def _hit(doc: Document, start: int, end: int) -> SearchHit:
 def _check_invariants(answer: Answer, documents) -> None:
     assert answer.abstained == (answer.answer is None)
     assert 0.0 <= answer.confidence <= 1.0
-    for citation in answer.citations:
+    for n, citation in enumerate(answer.citations):
         assert documents[citation.doc_id].text[citation.start:citation.end] == citation.quote
-        assert "\n" not in citation.quote  # sentence or clause level, never a chunk
+        # Sentence or clause level, never a chunk; only a list answer spans its item lines.
+        assert "\n" not in citation.quote or (n == 0 and answer.items)
+    for item in answer.items:
+        assert documents[answer.citations[0].doc_id].text[item.start:item.end] == item.text
     if answer.answer is not None:
         assert answer.answer in answer.citations[0].quote
 
@@ -95,10 +98,11 @@ def test_the_threshold_controls_abstention():
 def test_the_answer_model_serialises_with_the_documented_fields():
     answer = Answerer().answer("재단 이사장은 누구인가?", [_hit(DOC, 0, len(DOC.text))], {"d": DOC}, question_id="q1")
     data = json.loads(answer.model_dump_json())
-    assert set(data) == {"id", "question", "answer", "answer_type", "abstained", "confidence", "citations", "timings_ms"}
+    assert set(data) == {"id", "question", "answer", "answer_type", "answer_kind", "items", "truncated", "abstained",
+                         "confidence", "citations", "timings_ms"}
     assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
     assert data["id"] == "q1" and data["answer"] == "김만기"
-    assert Answer.model_json_schema()["example"]["question"]
+    assert all(example["question"] for example in Answer.model_json_schema()["examples"])
     timed = answer.with_retrieval_time(10.0)
     assert timed.timings_ms.total == pytest.approx(10.0 + answer.timings_ms.answer)
 
@@ -312,9 +316,47 @@ DEFINITIONS = _statute("d", "마을 지원법", [
 ])
 
 
-def test_a_definition_question_is_answered_by_the_body_of_the_asked_terms_definition():
-    assert _ask_one("마을 지원법에서 ‘마을기업’은 어떻게 정의되나?", DEFINITIONS).answer == "마을 주민이 함께 세운 기업"
-    assert _ask_one("마을이란 무엇인가?", DEFINITIONS).answer == "주민이 함께 사는 지역"
+def _ask_passage(question: str, *docs: Document) -> Answer:
+    """Ask with the shipped passage weights, never abstaining, and check the invariants."""
+    hits = [_hit(doc, 0, len(doc.text)) for doc in docs]
+    documents = {doc.doc_id: doc for doc in docs}
+    answer = Answerer().answer(question, hits, documents, threshold=0.0)
+    _check_invariants(answer, documents)
+    return answer
+
+
+def test_a_definition_question_is_answered_by_the_asked_terms_defining_clause():
+    answer = _ask_passage("마을 지원법에서 ‘마을기업’은 어떻게 정의되나?", DEFINITIONS)
+    assert answer.answer_kind == "definition"
+    assert answer.answer == '"마을기업"이란 마을 주민이 함께 세운 기업을 말한다.'
+    assert answer.citations[0].quote == answer.answer and answer.citations[0].section == "제2조"
+    assert _ask_passage("마을이란 무엇인가?", DEFINITIONS).answer == '"마을"이란 주민이 함께 사는 지역을 말한다.'
+
+
+DUTIES = _statute("m", "마을 지원법", [
+    ("제1조", "목적", "이 법은 마을기업을 지원하여 주민의 삶의 질 향상에 이바지함을 목적으로 한다."),
+    ("제5조", "지원기관의 의무", "지원기관은 다음 각 호의 조치를 하여야 한다.\n  1. 마을기업 상담\n  2. 마을기업 교육"),
+    ("제9조", "위원회", "위원회는 위원장 1명을 포함한 10명 이내의 위원으로 구성한다."),
+])
+
+
+def test_a_purpose_question_is_answered_by_the_purpose_sentence():
+    answer = _ask_passage("마을 지원법의 목적은 무엇인가요?", DUTIES)
+    assert answer.answer_kind == "purpose" and "목적으로 한다" in answer.answer
+    assert answer.citations[0].section == "제1조"
+
+
+def test_a_list_answer_is_the_lead_with_its_items_one_per_line():
+    answer = _ask_passage("지원기관은 어떤 조치를 해야 하나요?", DUTIES)
+    assert answer.answer_kind == "list"
+    assert answer.answer.endswith("2. 마을기업 교육") and "다음 각 호의 조치" in answer.answer
+    assert [item.text for item in answer.items] == ["1. 마을기업 상담", "2. 마을기업 교육"]
+    assert not answer.truncated
+
+
+def test_a_typed_question_still_gets_a_short_span():
+    answer = _ask_passage("위원회는 몇 명 이내의 위원으로 구성되나?", DUTIES)
+    assert answer.answer_kind == "short" and answer.answer == "10명 이내" and answer.items == []
 
 
 def test_a_description_is_answered_by_the_term_it_defines():
@@ -428,3 +470,14 @@ def test_when_something_ended_is_answered_only_by_a_sentence_saying_it_ended():
     assert _ask_one("출범식은 몇 시에 열렸나?", held, threshold=0.5).answer == "오후 2시"
     assert _ask_one("출범식은 몇 시에 끝났나?", held, threshold=0.5).abstained
     assert _ask_one("행사는 몇 시에 끝났나?", NEWS, threshold=0.5).answer == "오후 4시"
+
+
+def test_the_documented_examples_are_valid_answers_of_each_shape():
+    examples = Answer.model_json_schema()["examples"]
+    assert [e["answer_kind"] for e in examples] == ["short", "definition", "list"]
+    for example in examples:
+        answer = Answer(**example)
+        assert answer.answer in answer.citations[0].quote
+        first = answer.citations[0]
+        for item in answer.items:
+            assert first.quote[item.start - first.start:item.end - first.start] == item.text

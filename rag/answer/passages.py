@@ -1,0 +1,101 @@
+"""Passages: the spans that can answer a definition, purpose, list, duty, reason or passage question.
+
+A passage is one contiguous span of a document, so it stays an exact quote: an evidence
+sentence (a defining clause, a purpose or duty sentence) or a list lead with the 호/목
+item lines right after it. It starts after an item marker ("2. " of '2. "공공데이터"란
+…') and holds at most :data:`MAX_CHARS` characters: a longer list keeps its lead and the
+whole items that fit, a longer sentence is cut at a word boundary, and either is marked
+``truncated``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.answer.evidence import Sentence
+
+#: The longest answer a passage gives, in characters.
+MAX_CHARS = 600
+_ITEM_MARKER = re.compile(r"[ \t]*(?:\d+(?:의\d+)?|[가-하])\.\s+")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One 호 or 목 line of a list passage, as document offsets and its text."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A contiguous span ``[start, end)`` of ``sentence``'s document, starting in ``sentence``.
+
+    ``items`` are the whole 호/목 lines it holds after a list lead; ``truncated`` says the
+    lead's list or the sentence went on past :data:`MAX_CHARS`.
+    """
+
+    sentence: Sentence
+    start: int
+    end: int
+    items: tuple[Item, ...] = ()
+    truncated: bool = False
+
+    @property
+    def text(self) -> str:
+        """The passage's text, ``document.text[start:end]``."""
+        return self.sentence.doc.text[self.start:self.end]
+
+
+def _item_lines(text: str, start: int, end: int) -> list[Item]:
+    """The item lines (1. …, 가. …) of ``text[start:end]``, each without its indentation."""
+    items = []
+    line_start = start
+    while line_start < end:
+        line_end = text.find("\n", line_start, end)
+        line_end = end if line_end < 0 else line_end
+        line = text[line_start:line_end]
+        if _ITEM_MARKER.match(line):
+            offset = line_start + len(line) - len(line.lstrip())
+            stripped_end = line_start + len(line.rstrip())
+            items.append(Item(offset, stripped_end, text[offset:stripped_end]))
+        line_start = line_end + 1
+    return items
+
+
+def _cut(text: str, start: int, end: int) -> int:
+    """The end of the longest stretch of ``text[start:end]`` within :data:`MAX_CHARS` that ends a word."""
+    limit = start + MAX_CHARS
+    if end <= limit:
+        return end
+    space = text.rfind(" ", start, limit)
+    return space if space > start else limit
+
+
+def passage_of(sentence: Sentence) -> Passage:
+    """The passage that starts with ``sentence``: the sentence, and a list lead's items after it."""
+    text = sentence.doc.text
+    start = sentence.span.start
+    marker = _ITEM_MARKER.match(text, start)
+    if marker and marker.end() < sentence.span.end:
+        start = marker.end()
+    end = sentence.span.end
+    items: tuple[Item, ...] = ()
+    truncated = False
+    if sentence.items:
+        lines = _item_lines(text, end, sentence.items[-1].end)
+        kept = [item for item in lines if item.end - start <= MAX_CHARS]
+        truncated = len(kept) < len(lines)
+        if kept:
+            end = kept[-1].end
+        items = tuple(kept)
+    if end - start > MAX_CHARS:
+        end, truncated = _cut(text, start, end), True
+    return Passage(sentence, start, end, items, truncated)
+
+
+def passages(sentences: list[Sentence]) -> list[Passage]:
+    """One passage per evidence sentence, in evidence order."""
+    return [passage_of(sentence) for sentence in sentences]
