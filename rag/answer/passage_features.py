@@ -43,7 +43,7 @@ from rag.tokenizer import kiwi
 
 _FORMS_FILE = Path(__file__).with_name("passage_forms.toml")
 #: A defining clause: '"X"란 …' or, in older acts, '"X"은/는 …을 말한다'.
-_DEFINED = re.compile(r'^(?:["“]([^"”]{1,40})["”](?:이란|란|은|는)|([^\s"”]{1,40}?)(?:이)?란)\s')
+_DEFINED = re.compile(r'^(?:["“]([^"”]{1,40})["”]\s?(?:이란|란|은|는)|([^\s"”]{1,40}?)(?:이)?란)\s')
 #: A term the question quotes: '기계 판독이 가능한 형태', ‘학습용데이터’.
 _QUOTED = re.compile(r"['‘\"“「]([^'’\"”」]{1,40})['’\"”」]")
 _SHORT = 25
