@@ -204,12 +204,26 @@ def dev_pipeline(tmp_path_factory):
     return pipeline
 
 
+#: Answer types that are values, not names of things.
+_VALUES = frozenset({"date", "time", "number", "quantity", "money", "law_reference"})
+
+
 def _check_every_answer(pipeline, name: str) -> None:
+    from rag.answer.fit import COMPATIBLE
+    from rag.korquad import produced_type
+
     questions = load_eval_set(ROOT / "eval" / f"{name}.jsonl")
     outcomes = ask_all(pipeline.ask, questions)
     assert [o.answer.id for o in outcomes] == [q.id for q in questions]
     report = summarize_answers(outcomes, pipeline.index.documents)
     assert report.violations == [] and report.metrics["invariant_violations"] == 0
+    # A short answer that is a value (a date, a count, 제1조) is one the question asked for.
+    for outcome in outcomes:
+        answer = outcome.answer
+        if answer.answer_kind == "short" and not answer.abstained:
+            produced = produced_type(answer, pipeline.index.documents)
+            assert produced not in _VALUES or produced == answer.answer_type \
+                or produced in COMPATIBLE.get(answer.answer_type, frozenset()), (answer.question, answer.answer, produced)
 
 
 @pytest.mark.slow

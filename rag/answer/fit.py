@@ -16,7 +16,7 @@ from rag.answer.phrases import NAME, is_titled
 from rag.answer.question import QuestionAnalysis
 
 #: Types a candidate of another type may still stand in for, with reduced credit.
-_COMPATIBLE: dict[str, frozenset[str]] = {
+COMPATIBLE: dict[str, frozenset[str]] = {
     "number": frozenset({"quantity"}),
     # A bare "얼마" (점유율은 얼마인가) may still be answered by an amount of money.
     "quantity": frozenset({"number", "date", "money"}),
@@ -30,6 +30,8 @@ _COMPATIBLE: dict[str, frozenset[str]] = {
     "person": frozenset(),
     "law_reference": frozenset(),
 }
+#: Types of a span that is (also) a noun phrase naming a thing, not only a value.
+_NOUN_PHRASE = frozenset({"other", "title", "person", "organization", "place"})
 #: Types whose answers are names or noun phrases, which the type rules cannot all recognise.
 _NAMED = frozenset({"person", "organization", "place", "title"})
 _DAY = re.compile(r"\d\s?일|\d{4}\s?\.\s?\d{1,2}\s?\.\s?\d")
@@ -75,7 +77,8 @@ def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) 
     and a person's name beats a bare title (이사장) for ``person``. A count must
     carry the question's counter (몇 명 → …명). Any noun phrase may still name a
     person, place or thing the type rules do not recognise (노아, 하나님), with
-    little credit; a misfit for a number, date or amount is never an answer. A
+    little credit; a misfit for a number, date or amount is never an answer, nor a
+    bare value (a date, a count, 제1조) for a question asking what something is. A
     date or reference finer or coarser than the part the question names (a full
     date for "설립 연도", 제33조제1항 for "몇 조") fits less than the part alone.
     """
@@ -85,6 +88,9 @@ def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) 
     if expected in ("other", "title"):
         if QUOTED in candidate.types or (expected == "other" and "title" in candidate.types):
             return 1.0
+        if not candidate.types & _NOUN_PHRASE:
+            # A date, count, amount or 조 alone answers no "무엇": the question did not ask for it.
+            return None
         if expected == "title":
             # A name asked for is quoted or a proper noun, rarely a common noun.
             return 0.8 if "title" in candidate.types else 0.5
@@ -101,7 +107,7 @@ def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) 
         return 1.0 if precision(candidate) == analysis.precision else shape.imprecise
     if expected in candidate.types:
         return 1.0
-    if _COMPATIBLE[expected] & candidate.types:
+    if COMPATIBLE[expected] & candidate.types:
         return 0.5
     # A statute reference (제12조) never names a person, place or organisation.
     if expected in _NAMED and "other" in candidate.types and "law_reference" not in candidate.types:

@@ -52,6 +52,12 @@ def test_a_date_before_the_asked_verb_beats_another_date():
     assert founded.numeric_length == len("2016년") and vectors["서울디지털재단"] is None  # no date: no vector
 
 
+def test_a_bare_value_gets_no_vector_when_the_question_asks_what_something_is():
+    vectors = _vectors("재단이 서울로 옮긴 것은 무엇인가?")
+    assert vectors["2019년"] is None and vectors["2016년"] is None
+    assert vectors["서울디지털재단"] is not None
+
+
 def test_a_span_of_the_question_s_own_words_gets_no_vector():
     vectors = _vectors("재단은 어디로 이전했나?")
     assert vectors["재단"] is None
