@@ -20,9 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import numpy as np
-
-from rag.answer.learn import expected_calibration_error
 from rag.answer.models import Answer
 from rag.article_eval import article_of
 from rag.evaluation import EvalQuestion, contains_answer
@@ -79,22 +76,34 @@ def score_kinds(questions: Sequence[EvalQuestion], answers: Sequence[Answer],
     return rows
 
 
+def _holds_phrases(answer: Answer, gold: PassageGold) -> bool:
+    return not answer.abstained and all(contains_answer(answer.answer or "", (p,)) for p in gold.key_phrases)
+
+
+def _exact(question: EvalQuestion, answer: Answer) -> bool:
+    return not answer.abstained and bool(best_over_truths(exact_match, answer.answer or "", question.answers))
+
+
+def _cites_gold(answer: Answer, gold: PassageGold) -> bool:
+    return bool(answer.citations) and \
+        (answer.citations[0].doc_id, article_of(answer.citations[0].section)) == gold.article
+
+
 def _right(question: EvalQuestion, answer: Answer, gold: PassageGold) -> bool:
     """Whether a given answer is right: every key phrase and the gold 조 for a passage, a gold
     answer for a short fact; any answer to an unanswerable question is wrong."""
     if answer.abstained or gold.kind == UNANSWERABLE:
         return False
     if gold.kind == SHORT:
-        return bool(best_over_truths(exact_match, answer.answer or "", question.answers))
-    cited = (answer.citations[0].doc_id, article_of(answer.citations[0].section)) if answer.citations else None
-    return cited == gold.article and all(contains_answer(answer.answer or "", (p,)) for p in gold.key_phrases)
+        return _exact(question, answer)
+    return _cites_gold(answer, gold) and _holds_phrases(answer, gold)
 
 
-def reliability(questions: Sequence[EvalQuestion], answers: Sequence[Answer], gold: Mapping[str, PassageGold],
-                bins: int = 10) -> list[dict[str, float]]:
-    """The reliability table of the answers given: per confidence bin, how many, their mean
-    confidence and the share right (see :func:`_right`)."""
-    given = [(a.confidence, _right(q, a, gold[q.id])) for q, a in zip(questions, answers) if not a.abstained]
+def _bins(pairs: Sequence[tuple[EvalQuestion, Answer]], gold: Mapping[str, PassageGold],
+          bins: int = 10) -> list[dict[str, float]]:
+    """The answers given among ``pairs`` by equal-width confidence bin: how many, their
+    mean confidence and the share right (see :func:`_right`)."""
+    given = [(a.confidence, _right(q, a, gold[q.id])) for q, a in pairs if not a.abstained]
     rows = []
     for b in range(bins):
         inside = [(c, r) for c, r in given if min(int(c * bins), bins - 1) == b]
@@ -105,6 +114,13 @@ def reliability(questions: Sequence[EvalQuestion], answers: Sequence[Answer], go
     return rows
 
 
+def reliability(questions: Sequence[EvalQuestion], answers: Sequence[Answer], gold: Mapping[str, PassageGold],
+                bins: int = 10) -> list[dict[str, float]]:
+    """The reliability table of the answers given: per confidence bin, how many, their mean
+    confidence and the share right."""
+    return _bins(list(zip(questions, answers)), gold, bins)
+
+
 def _score(pairs: list[tuple[EvalQuestion, Answer]], gold: Mapping[str, PassageGold]) -> dict[str, float]:
     asked = [(q, a) for q, a in pairs if gold[q.id].kind != UNANSWERABLE]
     answered = [(q, a) for q, a in asked if not a.abstained]
@@ -113,25 +129,18 @@ def _score(pairs: list[tuple[EvalQuestion, Answer]], gold: Mapping[str, PassageG
     refused = [(q, a) for q, a in pairs if gold[q.id].kind == UNANSWERABLE]
     row = {"questions": len(pairs), "answered": _share(sum(not a.abstained for _, a in pairs), len(pairs))}
     if passages:
-        row["key_phrases"] = _share(sum(
-            1 for q, a in passages
-            if not a.abstained and all(contains_answer(a.answer or "", (p,)) for p in gold[q.id].key_phrases)),
-            len(passages))
+        row["key_phrases"] = _share(sum(_holds_phrases(a, gold[q.id]) for q, a in passages), len(passages))
     if shorts:
-        row["exact_match"] = _share(sum(
-            1 for q, a in shorts if not a.abstained and best_over_truths(exact_match, a.answer or "", q.answers)),
-            len(shorts))
+        row["exact_match"] = _share(sum(_exact(q, a) for q, a in shorts), len(shorts))
     if asked:
-        row["section_hit"] = _share(sum(
-            1 for q, a in answered
-            if a.citations and (a.citations[0].doc_id, article_of(a.citations[0].section)) == gold[q.id].article),
-            len(asked))
+        row["section_hit"] = _share(sum(_cites_gold(a, gold[q.id]) for q, a in answered), len(asked))
         row["false_refusals"] = _share(len(asked) - len(answered), len(asked))
         row["answer_chars"] = _share(sum(len(a.answer or "") for _, a in answered), len(answered))
     if refused:
         row["abstention_recall"] = _share(sum(a.abstained for _, a in refused), len(refused))
-    given = [(q, a) for q, a in pairs if not a.abstained]
-    if given:
-        row["ece"] = float(expected_calibration_error(np.asarray([a.confidence for _, a in given]),
-                                                      np.asarray([_right(q, a, gold[q.id]) for q, a in given], dtype=float)))
+    table = _bins(pairs, gold)
+    if table:
+        # The expected calibration error: the bins' confidence gaps, weighed by their answers.
+        given = sum(b["answers"] for b in table)
+        row["ece"] = sum(b["answers"] / given * abs(b["confidence"] - b["right"]) for b in table)
     return row

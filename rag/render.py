@@ -44,8 +44,9 @@ def answer_view(answer: Answer) -> RenderableType:
         if section:
             head.append(f"{section} · ", style="cyan")
         if answer.items:
-            lead_end = answer.citations[0].start + answer.answer.find(answer.items[0].text)
-            head.append(answer.answer[: lead_end - answer.citations[0].start].rstrip(), style="bold green")
+            # The answer is the first citation's quote: the lead ends where the first item starts.
+            lead = answer.answer[: answer.items[0].start - answer.citations[0].start]
+            head.append(lead.rstrip(), style="bold green")
             for item in answer.items:
                 head.append(f"\n  {item.text}", style="green")
         else:

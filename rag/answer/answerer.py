@@ -119,24 +119,28 @@ class Answerer:
         """The question's analysis and every passage :meth:`answer` would weigh if it asked for
         one, with its features: what ``rag train passages`` learns from."""
         analysis, sentences, matching = self._read(question, hits, documents, hits_read, mentions)
-        return analysis, [(p, passage_features(analysis, p, matching)) for p in passages(sentences)]
+        return analysis, list(self._weighed(analysis, sentences, matching))
+
+    @staticmethod
+    def _weighed(analysis: QuestionAnalysis, sentences: list[Sentence],
+                 matching: Matching) -> Iterator[tuple[Passage, PassageFeatures]]:
+        """Each passage of the evidence with its features, in evidence order."""
+        for passage in passages(sentences):
+            yield passage, passage_features(analysis, passage, matching)
 
     def _answer_passage(self, analysis: QuestionAnalysis, sentences: list[Sentence], matching: Matching,
                         question_id: str | None, threshold: float | None, started: float) -> Answer:
-        """The most probable passage as the answer, unless under the threshold."""
-        best: tuple[float, Passage] | None = None
-        for passage in passages(sentences):
-            score = self.passage_ranker.score(passage_features(analysis, passage, matching))
-            if best is None or score > best[0]:
-                best = (score, passage)
-        limit = self.passage_ranker.weights.threshold if threshold is None else threshold
+        """The best-scoring passage (the first of equals) as the answer, unless its confidence
+        is under the threshold."""
+        scored = [(self.passage_ranker.score(f), p) for p, f in self._weighed(analysis, sentences, matching)]
+        best = max(scored, key=lambda pair: pair[0], default=None)
         probability = 0.0 if best is None else self.passage_ranker.confidence(best[0])
-        passage = None if best is None else best[1]
-        answered = passage is not None and probability >= limit
-        cited = passage_citations(passage, probability, sentences, matching, self.config.max_citations) \
-            if answered and passage is not None else []
+        limit = self.passage_ranker.weights.threshold if threshold is None else threshold
+        answer = best[1] if best is not None and probability >= limit else None
+        cited = [] if answer is None else passage_citations(answer, probability, sentences, matching,
+                                                            self.config.max_citations)
         elapsed = (time.perf_counter() - started) * 1000
-        return assemble_passage(analysis, question_id, passage, probability, answered, cited, elapsed)
+        return assemble_passage(analysis, question_id, answer, probability, cited, elapsed)
 
     def _read(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
               hits_read: int | None, mentions: Mentions) -> tuple[QuestionAnalysis, list[Sentence], Matching]:

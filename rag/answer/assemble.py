@@ -90,20 +90,20 @@ def assemble(question: str, question_id: str | None, answer_type: AnswerType, be
 
 
 def assemble_passage(analysis: QuestionAnalysis, question_id: str | None, passage: Passage | None,
-                     probability: float, answered: bool, cited: list[Citation], elapsed_ms: float) -> Answer:
-    """A passage answer (its text, items and truncation) cited by ``cited``, or an abstention."""
-    answered = answered and passage is not None
+                     probability: float, cited: list[Citation], elapsed_ms: float) -> Answer:
+    """``passage`` as the answer (its text, items and truncation) cited by ``cited``, or an
+    abstention when it is ``None``."""
     result = Answer(
         id=question_id,
         question=analysis.text,
-        answer=passage.text if answered else None,
+        answer=None if passage is None else passage.text,
         answer_type=analysis.answer_type,
         answer_kind=analysis.answer_kind,
-        items=[Item(start=i.start, end=i.end, text=i.text) for i in passage.items] if answered else [],
-        truncated=passage.truncated if answered else False,
-        abstained=not answered,
+        items=[] if passage is None else [Item(start=i.start, end=i.end, text=i.text) for i in passage.items],
+        truncated=passage is not None and passage.truncated,
+        abstained=passage is None,
         confidence=round(probability, 4),
-        citations=cited if answered else [],
+        citations=cited,
         timings_ms=Timings(answer=round(elapsed_ms, 3), total=round(elapsed_ms, 3)),
     )
     assert result.answer is None or result.answer in result.citations[0].quote

@@ -30,10 +30,10 @@ COMPATIBLE: dict[str, frozenset[str]] = {
     "person": frozenset(),
     "law_reference": frozenset(),
 }
-#: Types of a span that is (also) a noun phrase naming a thing, not only a value.
-_NOUN_PHRASE = frozenset({"other", "title", "person", "organization", "place"})
 #: Types whose answers are names or noun phrases, which the type rules cannot all recognise.
 _NAMED = frozenset({"person", "organization", "place", "title"})
+#: Types of a span that is (also) a noun phrase naming a thing, not only a value.
+_NOUN_PHRASE = _NAMED | {"other"}
 _DAY = re.compile(r"\d\s?일|\d{4}\s?\.\s?\d{1,2}\s?\.\s?\d")
 _MONTH = re.compile(r"\d\s?월")
 _ARTICLE = re.compile(r"제\d+조(?:의\d+)?")

@@ -39,7 +39,6 @@ from rag.answer.matching import Matching, share
 from rag.answer.passages import MAX_CHARS, Passage
 from rag.answer.question import QuestionAnalysis
 from rag.documents import Document
-from rag.tokenizer import kiwi
 
 _FORMS_FILE = Path(__file__).with_name("passage_forms.toml")
 #: A defining clause: '"X"란 …' or, in older acts, '"X"은/는 …을 말한다'.
@@ -47,7 +46,6 @@ _DEFINED = re.compile(r'^(?:["“]([^"”]{1,40})["”]\s?(?:이란|란|은|는)
 #: A term the question quotes: '기계 판독이 가능한 형태', ‘학습용데이터’.
 _QUOTED = re.compile(r"['‘\"“「]([^'’\"”」]{1,40})['’\"”」]")
 _SHORT = 25
-_NOUNS = frozenset({"NNG", "NNP", "SL", "SH", "NR", "XR", "XPN", "XSN"})
 #: A Hanja or foreign gloss after a term: 상용(商用)소프트웨어.
 _GLOSS = re.compile(r"\([^)]*\)")
 
@@ -105,20 +103,6 @@ def heading_articles(kind: str, doc: Document) -> list[tuple[int, int]]:
     return list(spans.values())
 
 
-@lru_cache(maxsize=1024)
-def _noun_phrases(question: str) -> tuple[str, ...]:
-    """The question's runs of nouns and their affixes (학습+용+데이터), joined without spaces and
-    lower-cased (인터넷게시판)."""
-    phrases, current = [], ""
-    for token in kiwi().tokenize(question):
-        if token.tag in _NOUNS:
-            current += token.form.lower()
-        elif current:
-            phrases.append(current)
-            current = ""
-    return tuple(phrases + [current] if current else phrases)
-
-
 def passage_features(analysis: QuestionAnalysis, passage: Passage, matching: Matching) -> PassageFeatures:
     """The features of ``passage`` for the question of ``analysis`` (see the module's table)."""
     sentence = passage.sentence
@@ -128,7 +112,7 @@ def passage_features(analysis: QuestionAnalysis, passage: Passage, matching: Mat
     title = heading.title if heading and heading.title else ""
     defined = _DEFINED.match(text) if analysis.answer_kind == "definition" else None
     term = _GLOSS.sub("", "".join((defined.group(1) or defined.group(2)).split())).lower() if defined else ""
-    asked = bool(term) and (any(phrase.endswith(term) for phrase in _noun_phrases(analysis.text))
+    asked = bool(term) and (any(phrase.endswith(term) for phrase in analysis.noun_phrases)
                             or any("".join(q.split()).lower() == term for q in _QUOTED.findall(analysis.text)))
     matches = matching.matches[id(sentence)]
     return PassageFeatures(

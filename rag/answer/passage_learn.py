@@ -154,7 +154,7 @@ def _out_of_fold(asked: Sequence[Asked], seed: int) -> tuple[np.ndarray, np.ndar
 
 def _calibrate(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     slope, offset = _fit(scores.reshape(-1, 1), labels)
-    return (float(slope[0]) if len(slope) else 0.0), offset
+    return float(slope[0]), offset
 
 
 def learn(asked: Sequence[Asked], seed: int, meta: dict[str, Any] | None = None) -> PassageWeights:

@@ -27,6 +27,8 @@ ANSWER_TYPES: tuple[str, ...] = get_args(AnswerType)
 Precision = Literal["year", "month", "article", "act"]
 
 _NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SL", "XR"})
+#: Morphemes a compound term is made of: nouns, foreign and Hanja words, numerals, affixes.
+_RUN_TAGS = frozenset({"NNG", "NNP", "SL", "SH", "NR", "XR", "XPN", "XSN"})
 _WH_FORMS = frozenset({"누구", "어디", "언제", "얼마", "얼마나", "몇", "며칠", "무엇", "뭐", "무슨", "어느", "어떤", "웬"})
 #: Determiners whose type comes from the noun right after them.
 _DETERMINERS = frozenset({"몇", "어느", "어떤", "무슨", "웬"})
@@ -156,7 +158,8 @@ class QuestionAnalysis:
     tokens that are verb or adjective stems.
     ``counted`` is what a count asks about (부위원장 in "부위원장은 몇 명"): a number
     of something else (간사위원 1명) does not answer it. ``answer_kind`` is the kind of
-    answer asked (:mod:`rag.answer.kinds`): a short typed span, or a passage.
+    answer asked (:mod:`rag.answer.kinds`); ``noun_phrases`` its runs of nouns and their
+    affixes, joined and lower-cased (학습+용+데이터, 인터넷 게시판 → 인터넷게시판).
     """
 
     text: str
@@ -177,6 +180,7 @@ class QuestionAnalysis:
     asks_term: bool = False
     asks_examples: bool = False
     answer_kind: AnswerKind = "short"
+    noun_phrases: tuple[str, ...] = ()
 
     @cached_property
     def compact(self) -> str:
@@ -319,10 +323,17 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
         counted=counted if counted in content else None,
         asks_definition=asks_definition, asks_term=asks_term, asks_examples=asks_examples,
         answer_kind=kind_of_question(text, tokens, answer_type != "other", wh_index, focus_index, asks_term),
+        noun_phrases=_noun_runs(tokens),
         verbs=frozenset(t.form.lower() for t, following in zip(tokens, list(tokens[1:]) + [None])
                         if (t.tag.startswith(("VV", "VA")) or (following is not None and following.tag in ("XSV", "XSA")))
                         and t.form.lower() in content),
     )
+
+
+def _noun_runs(tokens) -> tuple[str, ...]:
+    """Runs of noun morphemes and their affixes, each joined without spaces, lower-cased."""
+    runs = "".join(t.form.lower() if t.tag in _RUN_TAGS else " " for t in tokens)
+    return tuple(runs.split())
 
 
 def _counted(tokens, wh_index: int) -> str | None:
