@@ -3,8 +3,9 @@
 Loads the pipeline over ``--index-dir`` (building it from ``--corpus`` paths first when
 given), turns the answer cache off, warms up (models loaded, one question asked) and asks
 every distinct question of the dev sets once: each is the first contact of the process
-with that question, and the rule answerer's analysis of a paragraph is only reused when an
-earlier question read the same one, as in a fresh server. Prints p50/p95/p99 of retrieval,
+with that question, as in a fresh server. The rule answerer decodes the paragraph analyses
+the index stored at ingest (an index built before they existed gets them on its next
+ingest, e.g. through ``--corpus``). Prints p50/p95/p99 of retrieval,
 the answerer and the whole ask, and the process's peak RSS. Run it once with ``RAG_READER=rules`` and once with
 the default to compare the two answerers on the same index.
 

@@ -8,6 +8,9 @@ Layout under the index directory::
     gen-…/chunks.jsonl               chunks with their BM25 tokens
     gen-…/vectors.faiss              passage embeddings, row i = chunk i
     gen-…/bm25/                      bm25s index
+    analysis/<version>/<hash>.jsonl  each document's sentences and candidates, by content
+                                     hash, for all generations (:mod:`rag.answer.analysis`;
+                                     written and pruned by the pipeline)
     .lock                            serialises writers across processes
 
 A write builds a complete new generation in a temporary folder, renames it into place

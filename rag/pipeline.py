@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import numpy as np
 
+from rag.answer.analysis import AnalysisStore
 from rag.answer.answerer import Answerer, AnswererConfig
 from rag.answer.models import Answer, Timings
 from rag.answer.ranker import Weights, default_weights
@@ -29,7 +30,7 @@ from rag.settings import Settings
 if TYPE_CHECKING:
     from rag.embedding import Embedder
 
-#: ``(stage, done, total)``: stages are ``chunking``, ``embedding`` and ``writing``.
+#: ``(stage, done, total)``: stages are ``chunking``, ``embedding``, ``analysing`` and ``writing``.
 ProgressCallback = Callable[[str, int, int], None]
 
 _DOC_ID = re.compile(r"^[\w\-.]{1,200}$", re.UNICODE)
@@ -93,11 +94,13 @@ class Retrieval:
     documents: Mapping[str, Document]
 
 
-def build_answerer(settings: Settings) -> Answerer | ReaderAnswerer:
-    """The rule answerer, or with ``settings.reader`` neural (or auto, weights installed)
-    the reader's answerer around it; ``ValueError`` when neural is asked and not installed."""
+def build_answerer(settings: Settings, analyses: AnalysisStore | None = None) -> Answerer | ReaderAnswerer:
+    """The rule answerer (reading ``analyses``, the index's stored paragraph analyses), or
+    with ``settings.reader`` neural (or auto, weights installed) the reader's answerer
+    around it; ``ValueError`` when neural is asked and not installed."""
     weights = default_weights() if settings.answer_weights is None else Weights.load(settings.answer_weights)
-    rules = Answerer(AnswererConfig(hits=settings.answer_hits, threshold=settings.answer_threshold, weights=weights))
+    rules = Answerer(AnswererConfig(hits=settings.answer_hits, threshold=settings.answer_threshold, weights=weights),
+                     analyses)
     mode = settings.reader
     if mode == "auto":
         mode = "neural" if reader_installed() else "rules"
@@ -119,6 +122,7 @@ class Pipeline:
             settings.dense_candidates, settings.bm25_candidates, settings.rrf_k, settings.bm25_weight
         )
         self.store = IndexStore(settings.index_dir)
+        self.analyses = AnalysisStore(settings.index_dir)
         self._answerer: Answerer | ReaderAnswerer | None = None
         self._answerer_lock = threading.Lock()
         self.answers: LRUCache[Answer] = LRUCache(settings.answer_cache)
@@ -147,7 +151,7 @@ class Pipeline:
         if self._answerer is None:
             with self._answerer_lock:
                 if self._answerer is None:
-                    self._answerer = build_answerer(self.settings)
+                    self._answerer = build_answerer(self.settings, self.analyses)
         return self._answerer
 
     # -- reading -----------------------------------------------------------------------
@@ -306,11 +310,13 @@ class Pipeline:
             kept[doc.doc_id] = doc
             fresh.append(doc)
         if not (fresh or report.removed):
+            self._analyse(current.documents.values(), progress)  # analyses of another version are redone
             self._serve(current)
             report.total_chunks = len(current.chunks)
             report.seconds = time.perf_counter() - started
             return report
 
+        self._analyse(kept.values(), progress)
         # Chunks of untouched documents keep their vectors and tokens.
         changed = {d.doc_id for d in fresh} | set(report.removed)
         old_vectors = current.embeddings()
@@ -340,6 +346,9 @@ class Pipeline:
             progress("writing", 0, 1)
         index = Index.build(self._new_manifest(), kept, chunks, vectors)
         self.store.commit(index)
+        # A reader may still be answering from the generation before this one.
+        self.analyses.keep_only({d.content_hash for d in kept.values()} |
+                                {d.content_hash for d in current.documents.values()})
         if progress:
             progress("writing", 1, 1)
         self._serve(index)
@@ -347,6 +356,15 @@ class Pipeline:
         report.total_chunks = len(chunks)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _analyse(self, documents: Iterable[Document], progress: ProgressCallback | None) -> None:
+        """Store the sentence and candidate analysis of each document that lacks one
+        (:mod:`rag.answer.analysis`), so that answering from it never waits for Kiwi."""
+        missing = [doc for doc in documents if not self.analyses.has(doc)]
+        for n, doc in enumerate(missing, start=1):
+            self.analyses.write(doc)
+            if progress:
+                progress("analysing", n, len(missing))
 
     def _serve(self, index: Index) -> None:
         """Answer from ``index`` from now on; answers cached from another generation are stale."""

@@ -165,3 +165,25 @@ def test_search_ranks_the_documents_a_query_names_first(pipeline):
     assert pipeline.search("마을지원기본법의 마을 지원 계획", k=2)[0].chunk.doc_id == "act"
     # a query that is only a name still finds that document
     assert pipeline.search("마을지원기본법", k=2)[0].chunk.doc_id == "act"
+
+
+def test_ingest_stores_each_documents_analysis_and_drops_removed_ones(pipeline):
+    a, b = _doc("a", "재단은 2016년 설립되었다."), _doc("b", "위원회를 둔다.")
+    stages = []
+    pipeline.add_documents([a, b], progress=lambda stage, done, total: stages.append(stage))
+    assert "analysing" in stages
+    assert pipeline.analyses.has(a) and pipeline.analyses.has(b)
+    pipeline.delete_document("a")
+    pipeline.add_documents([_doc("c", "새 문서")])
+    # The generation before the last write may still be read: its texts stay until the next one.
+    assert not pipeline.analyses.has(a) and pipeline.analyses.has(b)
+
+
+def test_an_ingest_with_nothing_new_fills_in_missing_analyses(pipeline):
+    a = _doc("a", "재단은 2016년 설립되었다.")
+    pipeline.add_documents([a])
+    pipeline.analyses.keep_only([])
+    assert not pipeline.analyses.has(a)
+    pipeline.add_documents([a])
+    assert pipeline.analyses.has(a)
+    assert pipeline.ask("재단은 언제 설립되었나?").answer == "2016년"

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
+from rag.answer.analysis import AnalysisStore
 from rag.answer.assemble import Ranked, assemble, assemble_passage, citations, passage_citations
 from rag.answer.candidates import Candidate
 from rag.answer.evidence import Evidence, Sentence
@@ -69,13 +70,17 @@ class AnswererConfig:
 
 
 class Answerer:
-    """Picks the best-supported span from the sentences of the top search hits."""
+    """Picks the best-supported span from the sentences of the top search hits.
 
-    def __init__(self, config: AnswererConfig | None = None):
+    ``analyses`` are the index's stored paragraph analyses (:mod:`rag.answer.analysis`),
+    which spare an uncached question most of its work; answers are the same without them.
+    """
+
+    def __init__(self, config: AnswererConfig | None = None, analyses: AnalysisStore | None = None):
         self.config = config or AnswererConfig()
         self.ranker = Ranker(self.config.weights)
         self.passage_ranker = PassageRanker(self.config.passage_weights)
-        self._evidence = Evidence()
+        self._evidence = Evidence(analyses)
 
     @classmethod
     def with_threshold(cls, threshold: float) -> Answerer:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
+from rag.answer.analysis import AnalysisStore
 from rag.answer.candidates import Candidate, extract_candidates
 from rag.documents import Document
 from rag.lexical import tokenize
@@ -51,9 +52,12 @@ class Sentence:
 
 
 class Evidence:
-    """Reads hits into :class:`Sentence` objects, caching each paragraph's analysis."""
+    """Reads hits into :class:`Sentence` objects, caching each paragraph's analysis; with
+    ``analyses``, a paragraph of an indexed document is decoded from its stored analysis."""
 
-    def __init__(self) -> None:
+    def __init__(self, analyses: AnalysisStore | None = None) -> None:
+        # Paragraph analyses stored when their documents were indexed (:mod:`rag.answer.analysis`).
+        self._analyses = analyses
         # Sentences and candidates per paragraph, keyed by document content, so a
         # paragraph is analysed by Kiwi once however many questions retrieve it.
         self._paragraphs: dict[tuple[str, str, int, int], list[tuple[SentenceSpan, tuple[Candidate, ...]]]] = {}
@@ -138,7 +142,8 @@ class Evidence:
         if key not in self._paragraphs:
             if len(self._paragraphs) >= _CACHE_LIMIT:
                 self._paragraphs.clear()
-            self._paragraphs[key] = [
+            stored = self._analyses.get(doc) if self._analyses is not None else None
+            self._paragraphs[key] = stored.paragraph(doc.text, left, right) if stored is not None else [
                 (span, tuple(extract_candidates(span))) for span in split_sentences(doc.text, left, right)
             ]
         return self._paragraphs[key]

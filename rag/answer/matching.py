@@ -136,9 +136,10 @@ def word_weights(analysis: QuestionAnalysis, found_in: list[WordMatches], absent
 
 def share(matches: WordMatches, weights: dict[str, float], where: Callable[[list[int]], bool] | None = None) -> float:
     """The weighted share of the question's words among ``matches`` (those whose positions
-    satisfy ``where``, when given), by strength."""
-    total = sum(weights.values())
-    inside = sum(weights[t] * strength for t, (strength, positions) in matches.items()
+    satisfy ``where``, when given), by strength. Summed exactly (``math.fsum``): the words
+    come in set order, which varies between processes, and equal shares must tie."""
+    total = math.fsum(weights.values())
+    inside = math.fsum(weights[t] * strength for t, (strength, positions) in matches.items()
                  if where is None or where(positions))
     return inside / total if total else 0.0
 
