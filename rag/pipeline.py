@@ -310,7 +310,8 @@ class Pipeline:
             kept[doc.doc_id] = doc
             fresh.append(doc)
         if not (fresh or report.removed):
-            self._analyse(current.documents.values(), progress)  # analyses of another version are redone
+            if self._analyse(current.documents.values(), progress):  # analyses of another version are redone
+                self.analyses.keep_only(d.content_hash for d in current.documents.values())
             self._serve(current)
             report.total_chunks = len(current.chunks)
             report.seconds = time.perf_counter() - started
@@ -357,14 +358,15 @@ class Pipeline:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _analyse(self, documents: Iterable[Document], progress: ProgressCallback | None) -> None:
+    def _analyse(self, documents: Iterable[Document], progress: ProgressCallback | None) -> int:
         """Store the sentence and candidate analysis of each document that lacks one
-        (:mod:`rag.answer.analysis`), so that answering from it never waits for Kiwi."""
+        (:mod:`rag.answer.analysis`), so that answering from it never waits for Kiwi; how many."""
         missing = [doc for doc in documents if not self.analyses.has(doc)]
         for n, doc in enumerate(missing, start=1):
             self.analyses.write(doc)
             if progress:
                 progress("analysing", n, len(missing))
+        return len(missing)
 
     def _serve(self, index: Index) -> None:
         """Answer from ``index`` from now on; answers cached from another generation are stale."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rag.tokenizer import kiwi
 
@@ -19,9 +20,11 @@ _OPENING = "‘“「『《〈(["
 _CLOSING = "’”」』》〉)]"
 
 
-@dataclass(frozen=True)
-class Morpheme:
-    """One Kiwi morpheme; ``start``/``end`` are offsets into the document text."""
+class Morpheme(NamedTuple):
+    """One Kiwi morpheme; ``start``/``end`` are offsets into the document text.
+
+    A named tuple, not a dataclass: a question's evidence builds thousands of them, and a
+    tuple is built several times faster."""
 
     form: str
     tag: str

@@ -184,6 +184,8 @@ def test_an_ingest_with_nothing_new_fills_in_missing_analyses(pipeline):
     pipeline.add_documents([a])
     pipeline.analyses.keep_only([])
     assert not pipeline.analyses.has(a)
+    (pipeline.analyses.root / "an-older-analysis").mkdir()
     pipeline.add_documents([a])
     assert pipeline.analyses.has(a)
+    assert [p.name for p in pipeline.analyses.root.iterdir()] == [pipeline.analyses.directory.name]
     assert pipeline.ask("재단은 언제 설립되었나?").answer == "2016년"

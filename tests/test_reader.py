@@ -173,6 +173,7 @@ def test_the_reader_pipeline_answers_and_keeps_every_invariant(tmp_path):
 
     pipeline = Pipeline.from_config(Settings(index_dir=tmp_path / "index", reader="auto"))
     assert isinstance(pipeline.answerer, ReaderAnswerer)  # auto picks it: the package ships its weights
+    assert pipeline.answerer.rules.analyses is pipeline.analyses  # its rules read the stored analyses
     pipeline.add_documents(load_path(ROOT / "corpus"))
     answer = pipeline.ask("재단은 언제 설립되었나?")
     assert not answer.abstained and "2016" in answer.answer

@@ -11,9 +11,14 @@ written once and never changed. A missing file, or one from another version of t
 analysis code, only means the evidence analyses the paragraph itself, as it would
 without an index.
 
+The words that frame a sentence without being in it (the document's title, its sections'
+titles, the list leads above item lines: :meth:`~rag.answer.evidence.Evidence.context`)
+are stored too, so a question does not wait for Kiwi on them either.
+
 File format, UTF-8 JSON lines. The first line is a header: ``{"version": ..., "lines":
-[[char offset, byte offset, byte length], ...]}``, one entry per non-blank line of the
-document, byte offsets counted from the end of the header line. Each further line is
+[[char offset, byte offset, byte length], ...], "contexts": {text: [tokens]}}``, one line
+entry per non-blank line of the document, byte offsets counted from the end of the
+header line, and the BM25 tokens (:func:`rag.lexical.tokenize`) of each framing text. Each further line is
 the record of one document line: its sentences as ``[start, end, morphemes,
 candidates]``, a morpheme as ``[form, tag, start, end]`` and a candidate as ``[start,
 end, types, role, next_noun, term, extent, gloss]`` (all offsets the document's).
@@ -25,6 +30,7 @@ import bisect
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -37,12 +43,16 @@ from rag.answer import phrases as _phrases_module
 from rag.answer import question as _question_module
 from rag.answer.candidates import Candidate, extract_candidates
 from rag.documents import Document
+from rag import lexical as _lexical_module
 from rag import sentences as _sentences_module
 from rag import tokenizer as _tokenizer_module
+from rag.lexical import tokenize_many
 from rag.sentences import Morpheme, SentenceSpan, split_sentences
 
 #: A paragraph's analysis: its sentences, each with its candidates.
 Paragraph = list[tuple[SentenceSpan, tuple[Candidate, ...]]]
+#: A line introducing a list whose items follow it (다음 각 호의 어느 하나에 해당하는 자).
+LIST_LEAD = re.compile(r"다음 각 (?:호|목)")
 #: How many documents' headers (line tables) a store keeps in memory.
 _HEADERS_KEPT = 256
 
@@ -53,7 +63,8 @@ def _version() -> str:
     import kiwipiepy
 
     digest = hashlib.sha256(kiwipiepy.__version__.encode())
-    for module in (_sentences_module, _tokenizer_module, _candidates_module, _phrases_module, _question_module):
+    for module in (_sentences_module, _tokenizer_module, _lexical_module, _candidates_module, _phrases_module,
+                   _question_module):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -61,8 +72,12 @@ def _version() -> str:
 ANALYSIS_VERSION = _version()
 
 
-def analyse(text: str) -> bytes:
-    """The analysis file of a document whose text is ``text`` (see the module docstring)."""
+def analyse(doc: Document) -> bytes:
+    """The analysis file of ``doc`` (see the module docstring)."""
+    text = doc.text
+    framing = list(dict.fromkeys([doc.title, *(s.title for s in doc.sections if s.title),
+                                  *(line for line in text.split("\n") if LIST_LEAD.search(line))]))
+    contexts = dict(zip(framing, tokenize_many(framing)))
     by_line: OrderedDict[int, list] = OrderedDict()
     for span in split_sentences(text):
         line_start = text.rfind("\n", 0, span.start) + 1
@@ -73,7 +88,8 @@ def analyse(text: str) -> bytes:
     for line_start, record in zip(by_line, records):
         lines.append([line_start, offset, len(record)])
         offset += len(record)
-    header = json.dumps({"version": ANALYSIS_VERSION, "lines": lines}, separators=(",", ":")).encode() + b"\n"
+    header = json.dumps({"version": ANALYSIS_VERSION, "lines": lines, "contexts": contexts},
+                        ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
     return header + b"".join(records)
 
 
@@ -106,6 +122,8 @@ class DocumentAnalysis:
         self._base = len(header_line)
         self._starts = [line[0] for line in header["lines"]]
         self._places = [(line[1], line[2]) for line in header["lines"]]
+        #: The tokens of the document's framing texts (title, section titles, list leads).
+        self.contexts = {text: frozenset(tokens) for text, tokens in header["contexts"].items()}
 
     def paragraph(self, text: str, left: int, right: int) -> Paragraph:
         """The sentences and candidates of the lines starting in ``[left, right)`` of ``text``
@@ -143,7 +161,7 @@ class AnalysisStore:
         """Analyse ``doc`` and store the file; a temporary name renamed into place, so a
         reader never opens half a file."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        data = analyse(doc.text)
+        data = analyse(doc)
         handle, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
         try:
             with os.fdopen(handle, "wb") as out:

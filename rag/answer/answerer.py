@@ -78,6 +78,7 @@ class Answerer:
 
     def __init__(self, config: AnswererConfig | None = None, analyses: AnalysisStore | None = None):
         self.config = config or AnswererConfig()
+        self.analyses = analyses
         self.ranker = Ranker(self.config.weights)
         self.passage_ranker = PassageRanker(self.config.passage_weights)
         self._evidence = Evidence(analyses)

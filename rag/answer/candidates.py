@@ -12,7 +12,7 @@ candidate carries exact document offsets.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rag.answer.phrases import (NAME, NUMERIC, is_foreign, is_foreign_name, is_name, is_stop, is_title, noun_units,
                                 phrase_types)
@@ -80,8 +80,7 @@ ALIAS = "alias"
 _ALIAS_INTRO = re.compile(r"(\S+)\(이하\s?$")
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A possible answer: ``document_text[start:end] == text``; ``types`` it may stand for.
 
     ``types`` holds answer types, plus :data:`NAME` when the span starts with a name.

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from rag.answer.analysis import AnalysisStore
+from rag.answer.analysis import LIST_LEAD, AnalysisStore
 from rag.answer.candidates import Candidate, extract_candidates
 from rag.documents import Document
 from rag.lexical import tokenize
@@ -24,7 +24,6 @@ from rag.sentences import SentenceSpan, paragraph_bounds, split_sentences
 #: Paragraphs whose analysis is kept; a service over a large collection must not grow forever.
 _CACHE_LIMIT = 20_000
 #: A sentence introducing a list whose items hold its conditions (다음 각 호의 어느 하나에 해당하는 자).
-_LIST_LEAD = re.compile(r"다음 각 (?:호|목)")
 _ITEM_LINE = re.compile(r"[ \t]*(?:\d+(?:의\d+)?|[가-하])\.\s")
 #: How many item lines above an item its list lead may be.
 _LEAD_REACH = 40
@@ -62,6 +61,7 @@ class Evidence:
         # paragraph is analysed by Kiwi once however many questions retrieve it.
         self._paragraphs: dict[tuple[str, str, int, int], list[tuple[SentenceSpan, tuple[Candidate, ...]]]] = {}
         self._contexts: dict[str, frozenset[str]] = {}
+        self._seeded: set[str] = set()  # documents whose stored contexts are in _contexts
 
     def sentences(self, hits: list[SearchHit], documents: Mapping[str, Document],
                   ranks: list[int] | None = None) -> list[Sentence]:
@@ -94,7 +94,7 @@ class Evidence:
                     if lead is not None:
                         # "1. 3명 이상의 발기인이 있을 것" is about what its lead says (연구소를 설립하려는 경우).
                         context = context | self.context(lead)
-                    items = self._items(doc, span.end) if _LIST_LEAD.search(span.text) else ()
+                    items = self._items(doc, span.end) if LIST_LEAD.search(span.text) else ()
                     seen[key] = Sentence(doc, span, candidates, context, rank,
                                          section.article if section else None, heading, items)
         return list(seen.values())
@@ -104,8 +104,17 @@ class Evidence:
         if title not in self._contexts:
             if len(self._contexts) >= _CACHE_LIMIT:
                 self._contexts.clear()
+                self._seeded.clear()
             self._contexts[title] = frozenset(tokenize(title))
         return self._contexts[title]
+
+    def _seed(self, content_hash: str, contexts: Mapping[str, frozenset[str]]) -> None:
+        """Take a document's stored framing words into the context cache, once."""
+        if len(self._contexts) + len(contexts) >= _CACHE_LIMIT:
+            self._contexts.clear()
+            self._seeded.clear()
+        self._seeded.add(content_hash)
+        self._contexts.update(contexts)
 
     @staticmethod
     def _lead(doc: Document, start: int) -> str | None:
@@ -118,7 +127,7 @@ class Evidence:
                 return None
             previous = doc.text.rfind("\n", 0, line_start - 1) + 1
             line = doc.text[previous:line_start - 1]
-            if _LIST_LEAD.search(line):
+            if LIST_LEAD.search(line):
                 return line
             if not _ITEM_LINE.match(line):
                 return None
@@ -143,6 +152,8 @@ class Evidence:
             if len(self._paragraphs) >= _CACHE_LIMIT:
                 self._paragraphs.clear()
             stored = self._analyses.get(doc) if self._analyses is not None else None
+            if stored is not None and doc.content_hash not in self._seeded:
+                self._seed(doc.content_hash, stored.contexts)
             self._paragraphs[key] = stored.paragraph(doc.text, left, right) if stored is not None else [
                 (span, tuple(extract_candidates(span))) for span in split_sentences(doc.text, left, right)
             ]

@@ -88,12 +88,30 @@ def span_matches(analysis: QuestionAnalysis, span: SentenceSpan, context: frozen
     return found
 
 
-def sentence_matches(analysis: QuestionAnalysis, sentence: Sentence) -> WordMatches:
+class SpanMatcher:
+    """:func:`span_matches` for one question, each span and context matched once: a list
+    lead's items are often evidence sentences themselves, and :func:`unmet_condition`
+    matches the lead and its items again. Results are shared: do not change them."""
+
+    def __init__(self, analysis: QuestionAnalysis):
+        self.analysis = analysis
+        self._done: dict[tuple[int, frozenset[str]], WordMatches] = {}
+
+    def __call__(self, span: SentenceSpan, context: frozenset[str]) -> WordMatches:
+        # The spans live as long as the evidence that holds them, so their ids stay theirs.
+        key = (id(span), context)
+        if key not in self._done:
+            self._done[key] = span_matches(self.analysis, span, context)
+        return self._done[key]
+
+
+def sentence_matches(analysis: QuestionAnalysis, sentence: Sentence, match: SpanMatcher | None = None) -> WordMatches:
     """Question words in the sentence (see :func:`span_matches`); a list lead also
     has the words of its best-matching item, which hold its conditions."""
-    found = span_matches(analysis, sentence.span, sentence.context)
+    match = match or SpanMatcher(analysis)
+    found = dict(match(sentence.span, sentence.context))
     if sentence.items:
-        best = max((span_matches(analysis, item, sentence.context) for item in sentence.items),
+        best = max((match(item, sentence.context) for item in sentence.items),
                    key=lambda item: sum(strength for strength, _ in item.values()))
         for token, (strength, _) in best.items():
             if strength > found.get(token, (0.0, []))[0]:
@@ -101,7 +119,7 @@ def sentence_matches(analysis: QuestionAnalysis, sentence: Sentence) -> WordMatc
     return found
 
 
-def unmet_condition(analysis: QuestionAnalysis, sentence: Sentence) -> bool:
+def unmet_condition(analysis: QuestionAnalysis, sentence: Sentence, match: SpanMatcher | None = None) -> bool:
     """Whether a list lead's items name none of the question's words the lead lacks.
 
     "영향평가를 하지 않은 사업자의 과태료" is not answered by "다음 각 호의 어느 하나에
@@ -109,10 +127,11 @@ def unmet_condition(analysis: QuestionAnalysis, sentence: Sentence) -> bool:
     """
     if not sentence.items or not _CONDITION_LEAD.search(sentence.span.text):
         return False
-    own = span_matches(analysis, sentence.span, sentence.context)
+    match = match or SpanMatcher(analysis)
+    own = match(sentence.span, sentence.context)
     wanted = {t for t in analysis.content_tokens if own.get(t, (0.0, []))[0] < 0.7}
     return bool(wanted) and not any(
-        span_matches(analysis, item, frozenset()).get(t, (0.0, []))[0] >= 0.7
+        match(item, frozenset()).get(t, (0.0, []))[0] >= 0.7
         for item in sentence.items for t in wanted)
 
 
@@ -184,7 +203,8 @@ class Matching:
     def build(cls, analysis: QuestionAnalysis, sentences: list[Sentence], named: frozenset[str],
               title_words: Callable[[str], frozenset[str]], absent_verb: float) -> Matching:
         """Match the question against ``sentences``; ``named`` are the documents it names."""
-        matches = {id(s): sentence_matches(analysis, s) for s in sentences}
+        match = SpanMatcher(analysis)
+        matches = {id(s): sentence_matches(analysis, s, match) for s in sentences}
         weights = word_weights(analysis, [matches[id(s)] for s in sentences], absent_verb)
         merged: dict[tuple[str, str | None], WordMatches] = {}
         for sentence in sentences:
@@ -194,7 +214,7 @@ class Matching:
                     found[token] = (max(strength, found.get(token, (0.0, []))[0]), [])
         return cls(matches, weights, unasked_documents(analysis, sentences, named, title_words),
                    {key: share(found, weights) for key, found in merged.items()},
-                   {id(s) for s in sentences if unmet_condition(analysis, s)})
+                   {id(s) for s in sentences if unmet_condition(analysis, s, match)})
 
     def overlap(self, sentence: Sentence) -> float:
         """The weighted share of the question's words that ``sentence`` contains."""

@@ -94,7 +94,8 @@ class ReaderAnswerer:
     """Rule answerer + neural reader + learned chooser; same inputs and output as :class:`Answerer`."""
 
     def __init__(self, rules: Answerer, reader: Reader, chooser: Chooser, config: ReaderAnswerConfig):
-        self.rules = Answerer(dataclasses.replace(rules.config, threshold=0.0))  # every rule answer is a proposal
+        # Every rule answer is a proposal; the paragraph analyses are the index's, as before.
+        self.rules = Answerer(dataclasses.replace(rules.config, threshold=0.0), rules.analyses)
         self.reader = reader
         self.chooser = chooser
         self.config = config

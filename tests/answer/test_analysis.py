@@ -9,7 +9,7 @@ from rag.answer import analysis
 from rag.answer.analysis import AnalysisStore, DocumentAnalysis
 from rag.answer.candidates import extract_candidates
 from rag.answer.evidence import Evidence
-from rag.documents import Chunk, Document
+from rag.documents import Chunk, Document, Section
 from rag.loaders import load_path
 from rag.retrieval import SearchHit
 from rag.sentences import paragraph_bounds, split_sentences
@@ -21,8 +21,12 @@ _STATUTE = ("제1조(목적) 이 법은 인공지능의 건전한 발전을 지�
             "1. \"인공지능\"이란 학습, 추론 등 인간의 지적 능력을 전자적 방법으로 구현한 것을 말한다.\n"
             "2. \"고영향 인공지능\"이란 사람의 생명에 중대한 영향을 미칠 우려가 있는 인공지능시스템을 말한다.\n"
             "  \n"
-            "② 위원회는 3천만원 이하의 과태료를 부과한다. 시행일은 2026년 1월 22일이다.")
-ACT = Document(doc_id="act", title="인공지능 기본법", text=_STATUTE)
+            "② 다음 각 호의 어느 하나에 해당하는 자에게는 3천만원 이하의 과태료를 부과한다.\n"
+            "1. 표시 의무를 위반한 자\n"
+            "시행일은 2026년 1월 22일이다.")
+ACT = Document(doc_id="act", title="인공지능 기본법", text=_STATUTE,
+               sections=(Section(0, _STATUTE.index("제2조"), "제1조", "제1조", "목적"),
+                         Section(_STATUTE.index("제2조"), len(_STATUTE), "제2조", "제2조", "정의")))
 
 
 def _computed(doc: Document, left: int, right: int):
@@ -87,6 +91,7 @@ def test_evidence_reads_the_stored_analysis_when_there_is_one(tmp_path, monkeypa
         raise AssertionError("a stored paragraph was analysed again")
 
     monkeypatch.setattr("rag.answer.evidence.split_sentences", no_kiwi)
+    monkeypatch.setattr("rag.answer.evidence.tokenize", no_kiwi)  # titles and list leads are stored too
     assert Evidence(store).sentences(hits, {"act": ACT}) == expected
 
 
