@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Mapping
 
 from rag.answer.answerer import Answerer
+from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.models import Answer, Citation, Timings
 from rag.answer.question import analyze_question
 from rag.documents import Document
@@ -154,8 +155,16 @@ class ReaderAnswerer:
     def answer(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
                question_id: str | None = None, hits_read: int | None = None, mentions: Mentions = Mentions(),
                threshold: float | None = None, whole: bool = False) -> Answer:
-        """Answer ``question`` from the first ``hits_read`` hits, or abstain under ``threshold``."""
+        """Answer ``question`` from the first ``hits_read`` hits, or abstain under ``threshold``.
+
+        A question asking for a passage (a definition, a purpose, a list …:
+        :mod:`rag.answer.kinds`) gets the rule answerer's cited passage: the reader was
+        trained for short spans, and reading costs time such an answer does not need.
+        """
         started = time.perf_counter()
+        if analyze_question(question).answer_kind in PASSAGE_KINDS:
+            return self.rules.answer(question, hits, documents, question_id=question_id, hits_read=hits_read,
+                                     mentions=mentions, threshold=threshold)
         hits = hits[: hits_read or self.config.hits]
         choice, rule = self.choose(question, hits, documents, mentions, whole)
         threshold = self.config.threshold if threshold is None else threshold
