@@ -77,20 +77,30 @@ def train_chooser(
         None, "--index-dir", help="Keep the paragraph index here and reuse it (default: a temporary folder)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1,
                                         help="Only N questions, drawn with the seed (the reader takes ~0.2 s a question)."),
+    civic_index_dir: Optional[Path] = typer.Option(
+        None, "--civic-index-dir", help="Keep the index of corpus/ and the statutes here (default: a temporary folder)."),
+    laws: Path = typer.Option(Path("../shared/corpus/laws"), "--laws", help="The statutes the statute set needs."),
 ) -> None:
-    """Learn the choice between the reader's and the rules' answers, and when to abstain (a few minutes)."""
+    """Learn the choice between the reader's and the rules' answers, and when to abstain, from KorQuAD
+    articles 0–69 and the article and statute sets' tune halves (a few minutes)."""
     from datetime import date
 
     from rag import korquad
     from rag.reader.chooser import FEATURES, Chooser
-    from rag.reader.collect import collect
+    from rag.answer.training import civic_questions
+    from rag.evaluation import load_eval_set
+    from rag.reader.collect import collect, collect_dev
+    from rag.terminal import read_documents
     from rag.reader.answerer import ReaderAnswerConfig, ReaderAnswerer
     from rag.reader.infer import Reader
     from rag.reader.model import CHOOSER_FILE, WEIGHTS_DIR, ensure_reader
 
     if not korquad_path.is_file():
         fail(f"KorQuAD data not found at {korquad_path}; pass --korquad pointing at KorQuAD_v1.0_dev.json", 2)
+    if not laws.exists():
+        fail(f"statutes not found at {laws}; pass --laws (e.g. ../shared/corpus/laws)", 2)
     out = out or WEIGHTS_DIR
+    sets = [Path("eval/article_dev.jsonl"), Path("eval/statute_dev.jsonl")]
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-korquad-") as tmp:
         documents, questions = korquad.load_korquad(korquad_path, "dev")
         if limit is not None:
@@ -105,14 +115,24 @@ def train_chooser(
             task = progress.add_task("questions", total=len(questions))
             examples = collect(pipeline, answerer, questions, negative_share, seed,
                                progress=lambda n: progress.update(task, completed=n))
-    meta = {"data": "KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs",
-            "questions": examples.answerable, "asked_without_their_paragraph": examples.unanswerable,
+            korquad_asked = (examples.answerable, examples.unanswerable)
+            civic_pipeline = load_pipeline(Settings(index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
+            ingest_with_progress(civic_pipeline, read_documents([Path("corpus"), laws], progress), True, progress)
+            dev = civic_questions({path.stem: load_eval_set(path) for path in sets})
+            task = progress.add_task("dev questions", total=len(dev))
+            collect_dev(civic_pipeline, answerer, dev, examples, progress=lambda n: progress.update(task, completed=n))
+    meta = {"data": ["KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs",
+                     *(f"{path} part tune (over corpus/ and {laws.name}/)" for path in sets)],
+            "questions": korquad_asked[0], "asked_without_their_paragraph": korquad_asked[1],
+            "dev_questions": {"answerable": examples.answerable - korquad_asked[0],
+                              "unanswerable": examples.unanswerable - korquad_asked[1]},
             "seed": seed, "trained_on": str(date.today()),
             "command": f"rag train chooser --seed {seed} --negative-share {negative_share}"
                        + (f" --limit {limit}" if limit else ""),
             "reader": {"windows": settings.reader_windows, "window_tokens": settings.reader_window_tokens,
                        "hits": settings.answer_hits}}
-    chooser = Chooser.fit(examples.rows, examples.labels, seed=seed, meta=meta)
+    chooser = Chooser.fit(examples.rows, examples.labels, seed=seed, meta=meta, weights=examples.weights,
+                          groups=examples.groups)
     out.mkdir(parents=True, exist_ok=True)
     chooser.save(out / CHOOSER_FILE)
     fit = chooser.meta["fit"]

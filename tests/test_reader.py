@@ -52,6 +52,7 @@ def test_features_follow_the_documented_table():
     assert named["rules_backs"] == 1 and named["rules_confidence"] == 0.9 and named["typed_from_reader"] == 1
     other = features(Proposal("d", 30, 35, "2025년", False, 2), [(reader, 4.0)], rules, 0.9, typed=False)
     assert dict(zip(FEATURES, other))["reader_backs"] == 0 and dict(zip(FEATURES, other))["hit_rank"] == 1 / 3
+    assert named["statute"] == 0 and dict(zip(FEATURES, features(reader, [], None, 0.0, True, statute=True)))["statute"] == 1
 
 
 def test_chooser_learns_round_trips_and_refuses_other_features(tmp_path):
@@ -62,6 +63,14 @@ def test_chooser_learns_round_trips_and_refuses_other_features(tmp_path):
     assert chooser.meta["fit"]["cv5_accuracy"] > 0.9
     assert chooser.probability([0, 3] + [0] * (len(FEATURES) - 2)) > 0.9
     assert chooser.probability([0, -3] + [0] * (len(FEATURES) - 2)) < 0.1
+    # Weighted rows count as that many: a heavy row that contradicts the rest moves the fit.
+    weights = [1.0] * len(rows)
+    groups = [str(i // 2) for i in range(len(rows))]
+    flipped = [[0, 0.5] + [0] * (len(FEATURES) - 2)] * 20
+    plain = Chooser.fit(rows + flipped, labels + [0] * 20, seed=0, weights=weights + [1.0] * 20, groups=groups + ["x"] * 20)
+    heavy = Chooser.fit(rows + flipped, labels + [0] * 20, seed=0, weights=weights + [50.0] * 20,
+                        groups=groups + ["x"] * 20)
+    assert heavy.probability(flipped[0]) < plain.probability(flipped[0]) - 0.2
     path = tmp_path / "chooser.json"
     chooser.save(path)
     again = Chooser.load(path)

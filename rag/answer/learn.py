@@ -57,8 +57,14 @@ def balance(questions: Sequence[Question], share: float = CIVIC_SHARE, majority:
     few = len(questions) - many
     if not many or not few:
         return list(questions)
-    each = share * many / ((1 - share) * few)
+    each = minority_weight(many, few, share)
     return [q if q.source == majority else _reweighted(q, each) for q in questions]
+
+
+def minority_weight(many: int, few: int, share: float = CIVIC_SHARE) -> float:
+    """The weight of each of ``few`` examples so that together they weigh ``share`` of the
+    total against ``many`` examples of weight 1 (see :func:`balance` for why 0.2)."""
+    return share * many / ((1 - share) * few)
 
 
 def _reweighted(question: Question, weight: float) -> Question:

@@ -147,7 +147,8 @@ class ReaderAnswerer:
         typed = analysis.answer_type != "other"
         proposals = []
         for proposal in ([reader_spans[0][0]] if reader_spans else []) + ([rules_proposal] if rules_proposal else []):
-            row = features(proposal, reader_spans, rules_proposal, rule.confidence, typed)
+            row = features(proposal, reader_spans, rules_proposal, rule.confidence, typed,
+                           documents[proposal.doc_id].kind == "statute")
             proposals.append((proposal, row, self.chooser.probability(row)))
         best = max(proposals, key=lambda p: p[2], default=None)
         return Choice(proposals, best[0] if best else None, best[2] if best else 0.0), rule

@@ -9,7 +9,10 @@ more probable one is given when that probability clears the abstention threshold
 
 Trained by ``rag train chooser`` on KorQuAD 1.0 articles 0–69, open-domain, with
 questions whose own paragraph was removed from the results as the unanswerable
-examples (:mod:`rag.reader.collect`).
+examples, and on the ``tune`` halves of the article and statute dev sets over corpus/
+and the statutes, weighted to a fifth of the total as the rule ranker's are
+(:func:`rag.answer.learn.minority_weight`): the service answers from news and statutes,
+where the rules' confidence means more than on Wikipedia (:mod:`rag.reader.collect`).
 
 | feature | meaning |
 |---|---|
@@ -23,6 +26,7 @@ examples (:mod:`rag.reader.collect`).
 | ``typed_from_reader`` | ``typed_question × from_reader``: rules know types, the reader does not |
 | ``log_length`` | log(1 + characters of the proposal) |
 | ``hit_rank`` | 1 / (1 + retrieval rank of the hit it comes from) |
+| ``statute`` | 1 when the proposal is in a statute (a document with 조/항 sections) |
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 FEATURES = ("from_reader", "reader_margin", "reader_backs", "reader_backing", "rules_confidence", "rules_backs",
-            "typed_question", "typed_from_reader", "log_length", "hit_rank")
+            "typed_question", "typed_from_reader", "log_length", "hit_rank", "statute")
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,9 @@ def overlaps(a: Proposal, b: Proposal) -> bool:
 
 
 def features(proposal: Proposal, reader_spans: list[tuple[Proposal, float]], rules: Proposal | None,
-             rules_confidence: float, typed: bool) -> list[float]:
-    """The :data:`FEATURES` of ``proposal``; ``reader_spans`` are the reader's top spans with margins."""
+             rules_confidence: float, typed: bool, statute: bool = False) -> list[float]:
+    """The :data:`FEATURES` of ``proposal``; ``reader_spans`` are the reader's top spans with
+    margins, ``statute`` whether the proposal's document is a statute."""
     best_margin = max((m for _, m in reader_spans), default=0.0)
     backing = [m for p, m in reader_spans if overlaps(p, proposal)]
     rules_backs = rules is not None and overlaps(rules, proposal)
@@ -64,6 +69,7 @@ def features(proposal: Proposal, reader_spans: list[tuple[Proposal, float]], rul
         float(proposal.from_reader), best_margin, float(bool(backing)), max(backing, default=0.0),
         rules_confidence if rules is not None else 0.0, float(rules_backs), float(typed),
         float(typed and proposal.from_reader), math.log1p(len(proposal.text)), 1.0 / (1 + proposal.rank),
+        float(statute),
     ]
 
 
@@ -82,20 +88,29 @@ class Chooser:
         return 1.0 / (1.0 + math.exp(-z))
 
     @classmethod
-    def fit(cls, rows: list[list[float]], labels: list[int], seed: int = 0, meta: dict | None = None) -> Chooser:
-        """Fit on feature rows labelled 1 (an exact answer) or 0; reports 5-fold CV log loss and accuracy."""
+    def fit(cls, rows: list[list[float]], labels: list[int], seed: int = 0, meta: dict | None = None,
+            weights: list[float] | None = None, groups: list[str] | None = None) -> Chooser:
+        """Fit on feature rows labelled 1 (an exact answer) or 0, each row weighing ``weights``
+        (default 1). Reports 5-fold cross-validation (weighted log loss, accuracy, ROC AUC),
+        folds split by ``groups`` so that the proposals of one question never straddle two."""
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_validate
+        from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+        from sklearn.model_selection import StratifiedGroupKFold
 
         x, y = np.asarray(rows, dtype=np.float64), np.asarray(labels)
-        model = LogisticRegression(C=1.0, max_iter=2000)
-        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
-        cv = cross_validate(model, x, y, cv=folds, scoring=("neg_log_loss", "accuracy", "roc_auc"))
-        model.fit(x, y)
+        w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+        g = np.arange(len(y)) if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1]
+        scores = {"log_loss": [], "accuracy": [], "roc_auc": []}
+        folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
+        for train, test in folds.split(x, y, g):
+            model = LogisticRegression(C=1.0, max_iter=2000).fit(x[train], y[train], sample_weight=w[train])
+            p = model.predict_proba(x[test])[:, 1]
+            scores["log_loss"].append(log_loss(y[test], p, sample_weight=w[test], labels=[0, 1]))
+            scores["accuracy"].append(accuracy_score(y[test], p >= 0.5, sample_weight=w[test]))
+            scores["roc_auc"].append(roc_auc_score(y[test], p, sample_weight=w[test]))
+        model = LogisticRegression(C=1.0, max_iter=2000).fit(x, y, sample_weight=w)
         stats = {"examples": len(y), "positives": int(y.sum()),
-                 "cv5_log_loss": round(-float(cv["test_neg_log_loss"].mean()), 4),
-                 "cv5_accuracy": round(float(cv["test_accuracy"].mean()), 4),
-                 "cv5_roc_auc": round(float(cv["test_roc_auc"].mean()), 4)}
+                 **{f"cv5_{name}": round(float(np.mean(values)), 4) for name, values in scores.items()}}
         return cls(model.coef_[0].tolist(), float(model.intercept_[0]), (meta or {}) | {"fit": stats})
 
     def save(self, path: Path) -> None:
