@@ -28,15 +28,14 @@ test: setup
 	$(PY) -m pytest -q
 
 ## Retrieval and answer evaluation on the report half of the dev sets, with their gates (the tune half is for
-## looking at rules: `--part tune`). The statutes from $(SHARED) join the index as distractors for the article set,
-## and hold the answers of the statute set; the civic statutes and the lease acts hold the inquiries' articles.
-LAWS := $(wildcard $(SHARED)/corpus/laws)
-CIVIC := $(wildcard $(SHARED)/corpus/civic-laws)
+## looking at rules: `--part tune`). Each set's config (eval/<set>.toml) names the documents it is asked over:
+## the AI statutes are distractors for the article set and hold the statute set's answers; all of corpus/
+## holds the civic set's; the civic statutes and the lease acts hold the inquiries' articles.
 eval: setup
-	$(RAG) eval --set eval/article_dev.jsonl --part report $(if $(LAWS),--extra-corpus $(LAWS))
-	$(if $(LAWS),$(RAG) eval --set eval/statute_dev.jsonl --part report --extra-corpus $(LAWS),@echo "skipped eval/statute_dev.jsonl: statutes not found at $(SHARED)/corpus/laws")
-	$(if $(and $(LAWS),$(CIVIC)),$(RAG) eval --set eval/civic_dev.jsonl --part report --extra-corpus $(LAWS) --extra-corpus $(CIVIC),@echo "skipped eval/civic_dev.jsonl: statutes not found at $(SHARED)/corpus")
-	$(if $(CIVIC),$(RAG) eval --set eval/inquiry_dev.jsonl --part report --extra-corpus $(CIVIC) --extra-corpus eval/inquiry_corpus,@echo "skipped eval/inquiry_dev.jsonl: statutes not found at $(SHARED)/corpus/civic-laws")
+	$(RAG) eval --set eval/article_dev.jsonl --part report
+	$(RAG) eval --set eval/statute_dev.jsonl --part report
+	$(RAG) eval --set eval/civic_dev.jsonl --part report
+	$(RAG) eval --set eval/inquiry_dev.jsonl --part report
 
 bench-korquad: setup
 	$(RAG) bench korquad --data $(SHARED)/data/korquad/KorQuAD_v1.0_dev.json --split dev

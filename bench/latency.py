@@ -9,7 +9,7 @@ ingest, e.g. through ``--corpus``). Prints p50/p95/p99 of retrieval,
 the answerer and the whole ask, and the process's peak RSS. Run it once with ``RAG_READER=rules`` and once with
 the default to compare the two answerers on the same index.
 
-    .venv/bin/python bench/latency.py --index-dir /tmp/civic --corpus corpus ../shared/corpus/laws ../shared/corpus/civic-laws
+    .venv/bin/python bench/latency.py --index-dir /tmp/civic --corpus corpus
 """
 
 from __future__ import annotations

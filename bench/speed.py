@@ -1,6 +1,6 @@
 """``rag bench speed``: this project against the LangChain pipeline a team would otherwise build.
 
-Same corpus (``corpus/`` plus the statutes of ``../shared/corpus/laws``, read in place),
+Same corpus (the bundled article of ``corpus/news`` and the AI statutes of ``corpus/laws``),
 same questions (``eval/article_dev.jsonl`` and ``eval/statute_dev.jsonl``), same machine,
 one run, three variants:
 
@@ -45,7 +45,7 @@ import httpx
 from rich.console import Console
 
 from bench.langchain_baseline import K, LangChainBaseline, check_prefixes, load_embeddings
-from bench.load import LAWS, ROOT, run_phase, server
+from bench.load import ROOT, SOURCES, run_phase, server
 from bench.speed_report import Latency, Recall, SpeedReport, VariantResult, print_report
 from rag.embedding.cache import ensure_bundled_model
 from rag.embedding.threads import available_cpus
@@ -299,14 +299,8 @@ class Built:
     build_seconds: dict[str, list[float]]
 
 
-def _documents(notes: list[str]) -> list[Document]:
-    sources = [ROOT / "corpus"]
-    if LAWS.is_dir():
-        sources.append(LAWS)
-    else:
-        notes.append(f"statutes not found at {LAWS}: benchmarking on corpus/ only, no statute_dev recall")
-        _say(f"[yellow]{notes[-1]}[/]")
-    return [load_file(path) for path in iter_files(sources)]
+def _documents() -> list[Document]:
+    return [load_file(path) for path in iter_files(SOURCES)]
 
 
 def _environment() -> dict:
@@ -396,7 +390,7 @@ def run(plan: Plan, out: Path) -> SpeedReport:
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
     environment = _environment()
-    documents = _documents(notes)
+    documents = _documents()
     questions = [row["question"] for path in DEV_SETS for _, row in read_jsonl(path)]
     rss_questions = questions[: plan.rss_questions]
     with tempfile.TemporaryDirectory(prefix="rag-speed-") as folder:
@@ -414,8 +408,7 @@ def run(plan: Plan, out: Path) -> SpeedReport:
                 ask_http(question)
             rss["http"] = peak_rss_mb(process.pid)
             _say("recall@5 on the dev sets")
-            quality = [dev_set_recall(path, built.pipeline, built.baseline) for path in DEV_SETS
-                       if LAWS.is_dir() or path.stem != "statute_dev"]
+            quality = [dev_set_recall(path, built.pipeline, built.baseline) for path in DEV_SETS]
             prefix_check = check_prefixes(built.embeddings, questions[0], built.pipeline.index.chunks[0].chunk.text,
                                           built.embedder.encode_query(questions[0]))
             if not prefix_check.ok:

@@ -33,8 +33,9 @@ ARTICLE_SET_ANSWER_METRICS = ("answered", "abstention_recall", "false_refusals",
 
 def evaluate(
     set_path: Path = typer.Option(..., "--set", help="Evaluation set (JSONL)."),
-    extra_corpus: list[Path] = typer.Option([], "--extra-corpus", help="More documents to index with corpus/."),
-    corpus: Path = typer.Option(Path("corpus"), "--corpus", help="The bundled corpus folder."),
+    extra_corpus: list[Path] = typer.Option([], "--extra-corpus", help="More documents to index with the set's."),
+    corpus: list[Path] = typer.Option(
+        [], "--corpus", help="Index these instead of the documents the set's config names (default: all of corpus/)."),
     part: str = typer.Option(
         "report", "--part", help="Half of the set: report (what is reported and gated), tune, or all."
     ),
@@ -54,23 +55,23 @@ def evaluate(
         every_question = ev.load_eval_set(set_path)
         questions = select_part(every_question, part)
         config = gates.load_eval_config(set_path)
-        missing = [p for p in extra_corpus if not p.exists()]
-        if missing or (config.needs_extra_corpus and not extra_corpus):
-            fail(f"{set_path.name} needs its extra corpus (--extra-corpus), not found: "
-                  f"{', '.join(map(str, missing)) or 'none given'}", 2)
+        sources = [*(corpus or [Path(p) for p in config.corpus] or [Path("corpus")]), *extra_corpus]
+        missing = [p for p in sources if not p.exists()]
+        if missing:
+            fail(f"{set_path.name} is asked over documents that are not there: {', '.join(map(str, missing))}", 2)
         passages = passage_eval.load_passage_gold(set_path)
         articles = gold_articles(set_path)
         gold = None
         if passages is not None:
             gold = {q.id: frozenset({passages[q.id].article} if passages[q.id].article else ()) for q in questions}
         elif any(articles.values()):
-            gold = article_eval.resolve_gold({q.id: articles[q.id] for q in questions}, [corpus, *extra_corpus],
+            gold = article_eval.resolve_gold({q.id: articles[q.id] for q in questions}, sources,
                                              lambda path: load_file(path).doc_id)
         answerable = [q for q in questions if q.answerable]
         with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
             pipeline = load_pipeline(Settings(index_dir=Path(tmp)))
             with progress_bar() as progress:
-                report_ingest = ingest_with_progress(pipeline, read_documents([corpus, *extra_corpus], progress), True, progress)
+                report_ingest = ingest_with_progress(pipeline, read_documents(sources, progress), True, progress)
                 task = progress.add_task("retrieval", total=len(answerable))
                 advance = lambda n: progress.update(task, completed=n)  # noqa: E731
                 if gold is not None:

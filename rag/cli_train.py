@@ -79,7 +79,7 @@ def train_chooser(
                                         help="Only N questions, drawn with the seed (the reader takes ~0.2 s a question)."),
     civic_index_dir: Optional[Path] = typer.Option(
         None, "--civic-index-dir", help="Keep the index of corpus/ and the statutes here (default: a temporary folder)."),
-    laws: Path = typer.Option(Path("../shared/corpus/laws"), "--laws", help="The statutes the statute set needs."),
+    laws: Path = typer.Option(Path("corpus/laws"), "--laws", help="The statutes the statute set needs."),
 ) -> None:
     """Learn the choice between the reader's and the rules' answers, and when to abstain, from KorQuAD
     articles 0–69 and the article and statute sets' tune halves (a few minutes)."""
@@ -98,7 +98,7 @@ def train_chooser(
     if not korquad_path.is_file():
         fail(f"KorQuAD data not found at {korquad_path}; pass --korquad pointing at KorQuAD_v1.0_dev.json", 2)
     if not laws.exists():
-        fail(f"statutes not found at {laws}; pass --laws (e.g. ../shared/corpus/laws)", 2)
+        fail(f"statutes not found at {laws}; pass --laws (e.g. corpus/laws)", 2)
     out = out or WEIGHTS_DIR
     sets = [Path("eval/article_dev.jsonl"), Path("eval/statute_dev.jsonl")]
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-korquad-") as tmp:
@@ -117,7 +117,7 @@ def train_chooser(
                                progress=lambda n: progress.update(task, completed=n))
             korquad_asked = (examples.answerable, examples.unanswerable)
             civic_pipeline = load_pipeline(Settings(index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
-            ingest_with_progress(civic_pipeline, read_documents([Path("corpus"), laws], progress), True, progress)
+            ingest_with_progress(civic_pipeline, read_documents([Path("corpus/news"), laws], progress), True, progress)
             dev = civic_questions({path.stem: load_eval_set(path) for path in sets})
             task = progress.add_task("dev questions", total=len(dev))
             collect_dev(civic_pipeline, answerer, dev, examples, progress=lambda n: progress.update(task, completed=n))
@@ -151,7 +151,7 @@ def train_answerer(
         None, "--index-dir", help="Keep the KorQuAD paragraph index here and reuse it (default: a temporary folder)."),
     civic_index_dir: Optional[Path] = typer.Option(
         None, "--civic-index-dir", help="Keep the index of corpus/ and the statutes here (default: a temporary folder)."),
-    laws: Path = typer.Option(Path("../shared/corpus/laws"), "--laws", help="The statutes the statute set needs."),
+    laws: Path = typer.Option(Path("corpus/laws"), "--laws", help="The statutes the statute set needs."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1,
                                         help="Only N KorQuAD questions, drawn with the seed (smoke runs)."),
     examples_path: Optional[Path] = typer.Option(
@@ -175,7 +175,7 @@ def train_answerer(
     if not korquad_path.is_file():
         fail(f"KorQuAD data not found at {korquad_path}; pass --korquad pointing at KorQuAD_v1.0_dev.json", 2)
     if not laws.exists():
-        fail(f"statutes not found at {laws}; pass --laws (e.g. ../shared/corpus/laws)", 2)
+        fail(f"statutes not found at {laws}; pass --laws (e.g. corpus/laws)", 2)
     # Beside the default, not over it: learned weights are served only when measured to win.
     out = out or WEIGHTS_FILE.with_name("weights-learned.json")
     baseline = Weights.load(WEIGHTS_FILE)
@@ -198,7 +198,7 @@ def train_answerer(
             civic_pipeline = load_pipeline(Settings(index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
             with progress_bar() as progress:
                 ingest_with_progress(kq_pipeline, documents, True, progress)
-                ingest_with_progress(civic_pipeline, read_documents([Path("corpus"), laws], progress), True, progress)
+                ingest_with_progress(civic_pipeline, read_documents([Path("corpus/news"), laws], progress), True, progress)
                 civic = civic_questions({path.stem: load_eval_set(path) for path in sets})
                 questions = korquad_questions(kq)
                 tasks = {name: progress.add_task(name, total=len(qs))
@@ -228,8 +228,8 @@ def train_passages(
     out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's "
                                        "rag/answer/passage-weights.json, which the answerer serves)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the cross-validation folds."),
-    laws: Path = typer.Option(Path("../shared/corpus/laws"), "--laws", help="The AI statutes."),
-    civic_laws: Path = typer.Option(Path("../shared/corpus/civic-laws"), "--civic-laws", help="The civic statutes."),
+    laws: Path = typer.Option(Path("corpus/laws"), "--laws", help="The AI statutes."),
+    civic_laws: Path = typer.Option(Path("corpus/civic-laws"), "--civic-laws", help="The civic statutes."),
     index_dir: Optional[Path] = typer.Option(
         None, "--index-dir", help="Keep the index of corpus/ and the statutes here and reuse it (default: a temporary folder)."),
 ) -> None:
@@ -245,7 +245,7 @@ def train_passages(
         fail(f"statutes not found at {', '.join(map(str, missing))}; pass --laws and --civic-laws", 2)
     out = out or PASSAGE_WEIGHTS_FILE
     started = time.perf_counter()
-    folders = [Path("corpus"), laws, civic_laws, Path("eval/inquiry_corpus")]
+    folders = [Path("corpus/news"), laws, civic_laws, Path("eval/inquiry_corpus")]
     # Not the inquiry set: its gold is an article, not the passage that answers, and learning
     # from it too lowered the civic set's cross-validated best-passage accuracy from 0.63 to 0.45.
     sets = [Path("eval/civic_dev.jsonl")]

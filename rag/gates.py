@@ -3,7 +3,8 @@
 Each set may have a small TOML config beside it (``eval/<set>.toml``): floors under
 ``[thresholds]``, ceilings under ``[max]``, both keyed like ``hybrid.recall@5`` or
 ``answer.exact_match``, and the levels a set should reach under ``[target]`` and
-``[target_max]`` (see :class:`EvalConfig`). Kept apart from :mod:`rag.evaluation`, which
+``[target_max]`` (see :class:`EvalConfig`), and the documents the set is asked over
+(``corpus``). Kept apart from :mod:`rag.evaluation`, which
 computes the metrics these bounds are checked against.
 """
 
@@ -25,14 +26,15 @@ class EvalConfig:
     (a metric over its value fails, e.g. ``answer.false_refusals``). ``targets`` and
     ``target_maxima`` are where a set should get to: reported, met or not, but they
     do not fail the run, so the gates can guard today's level while the goal stays
-    visible.
+    visible. ``corpus`` lists the files and folders (relative to the project root) whose
+    documents the set's questions are asked over; empty means all of ``corpus/``.
     """
 
     thresholds: dict[str, float] = field(default_factory=dict)
     maxima: dict[str, float] = field(default_factory=lambda: dict(FIXED_MAXIMA))
     targets: dict[str, float] = field(default_factory=dict)
     target_maxima: dict[str, float] = field(default_factory=dict)
-    needs_extra_corpus: bool = False
+    corpus: tuple[str, ...] = ()
 
 
 def load_eval_config(set_path: Path) -> EvalConfig:
@@ -46,7 +48,7 @@ def load_eval_config(set_path: Path) -> EvalConfig:
         maxima={**{k: float(v) for k, v in data.get("max", {}).items()}, **FIXED_MAXIMA},
         targets={k: float(v) for k, v in data.get("target", {}).items()},
         target_maxima={k: float(v) for k, v in data.get("target_max", {}).items()},
-        needs_extra_corpus=bool(data.get("needs_extra_corpus", False)),
+        corpus=tuple(str(p) for p in data.get("corpus", ())),
     )
 
 

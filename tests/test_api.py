@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conftest import ROOT
+from conftest import ROOT, NEWS
 
 slow = pytest.mark.slow
 
@@ -115,7 +115,7 @@ def seed_index(tmp_path_factory) -> Path:
     """An index of the bundled corpus, built once and copied for each server."""
     index_dir = tmp_path_factory.mktemp("api-seed") / "index"
     subprocess.run(
-        [sys.executable, "-m", "rag", "ingest", str(ROOT / "corpus"), "--json"], cwd=ROOT, check=True,
+        [sys.executable, "-m", "rag", "ingest", str(NEWS), "--json"], cwd=ROOT, check=True,
         capture_output=True, env={**os.environ, "HF_HUB_OFFLINE": "1", "RAG_INDEX_DIR": str(index_dir)}, timeout=900,
     )
     return index_dir

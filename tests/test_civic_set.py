@@ -17,7 +17,7 @@ from rag.evaluation import PARTS, load_eval_set
 from rag.loaders import load_path
 from rag.splits import mismatches
 
-from conftest import ROOT, shared_dir
+from conftest import ROOT
 
 SET = ROOT / "eval" / "civic_dev.jsonl"
 PASSAGE_KINDS = ("definition", "purpose", "list", "duty", "reason", "passage")
@@ -31,10 +31,7 @@ def _rows():
 
 @pytest.fixture(scope="module")
 def documents():
-    folders = [shared_dir() / "corpus" / name for name in CORPORA]
-    missing = [str(folder) for folder in folders if not folder.is_dir()]
-    if missing:
-        pytest.skip(f"statutes not found at {', '.join(missing)}; set RAG_SHARED_DIR to the shared data folder")
+    folders = [ROOT / "corpus" / name for name in CORPORA]
     return {document.doc_id: document for folder in folders for document in load_path(folder)}
 
 

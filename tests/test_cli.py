@@ -12,7 +12,7 @@ from rag.documents import Document
 from rag.evaluation import citation_violations
 from rag.render import ABSTAINED
 
-from conftest import ROOT
+from conftest import ROOT, NEWS
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def rag(*args, index_dir, check=True, **env):
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("cli") / "index"
-    report = json.loads(rag("ingest", ROOT / "corpus", "--json", index_dir=index_dir).stdout)
+    report = json.loads(rag("ingest", NEWS, "--json", index_dir=index_dir).stdout)
     assert report["added"] == ["seoul-ai-foundation"] and report["total_chunks"] > 1
     return index_dir
 
@@ -63,7 +63,7 @@ def test_bad_batch_line_is_a_clear_error(index_dir, tmp_path):
 
 
 def test_reingest_is_a_no_op_and_docs_list(index_dir):
-    report = json.loads(rag("ingest", ROOT / "corpus", "--json", index_dir=index_dir).stdout)
+    report = json.loads(rag("ingest", NEWS, "--json", index_dir=index_dir).stdout)
     assert report["unchanged"] == ["seoul-ai-foundation"] and report["chunks_embedded"] == 0
     docs = json.loads(rag("docs", "list", "--json", index_dir=index_dir).stdout)
     assert [d["doc_id"] for d in docs] == ["seoul-ai-foundation"] and docs[0]["chunks"] > 1
@@ -157,7 +157,7 @@ def tiny_set(tmp_path_factory):
 
 def _eval(set_path, gates: str, *args):
     set_path.with_suffix(".toml").write_text(gates, encoding="utf-8")
-    return rag("eval", "--set", set_path, "--corpus", ROOT / "corpus", "--json", *args,
+    return rag("eval", "--set", set_path, "--corpus", NEWS, "--json", *args,
                index_dir=set_path.parent / "unused", check=False)
 
 
@@ -238,6 +238,22 @@ def test_eval_scores_an_article_set_by_article_and_names_a_gold_file_it_cannot_f
     set_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     result = _eval(set_path, "", "--part", "all", "--extra-corpus", laws)
     assert result.returncode != 0 and "laws/absent_act.md" in result.stderr
+
+
+def test_eval_asks_a_set_over_the_documents_its_config_names(tmp_path):
+    laws = tmp_path / "laws"
+    laws.mkdir()
+    (laws / "exam_act.md").write_text(ARTICLE_STATUTE, encoding="utf-8")
+    rows = [{"id": "a", "question": "응시료는 얼마인가요?", "answers": ["만 원"], "answerable": True}]
+    set_path = tmp_path / "fees.jsonl"
+    set_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    set_path.with_suffix(".toml").write_text(f'corpus = ["{laws}"]\n', encoding="utf-8")
+    result = rag("eval", "--set", set_path, "--json", "--part", "all", index_dir=tmp_path / "unused", check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["index"]["documents"] == 1  # the act alone, not all of corpus/
+    set_path.with_suffix(".toml").write_text(f'corpus = ["{laws}", "{tmp_path / "gone"}"]\n', encoding="utf-8")
+    result = rag("eval", "--set", set_path, "--json", "--part", "all", index_dir=tmp_path / "unused", check=False)
+    assert result.returncode == 2 and "gone" in result.stderr
 
 
 def test_eval_scores_a_passage_set_per_kind_of_answer(tmp_path):

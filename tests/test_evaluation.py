@@ -11,7 +11,7 @@ from rag.evaluation import (
 from rag.retrieval import SearchHit
 from rag.splits import assign_parts, groups, mismatches, select_part, write_parts
 
-from conftest import ROOT, shared_dir
+from conftest import ROOT
 
 
 def _hit(doc_id, text="x"):
@@ -193,14 +193,13 @@ def test_split_parts_are_recorded_and_selected(tmp_path):
 
 @pytest.fixture(scope="module")
 def dev_pipeline(tmp_path_factory):
-    """The bundled article plus, when ../shared is there, the statutes, in a real index on disk."""
+    """The bundled article and the AI statutes, in a real index on disk."""
     from rag.loaders import load_path
     from rag.pipeline import Pipeline
     from rag.settings import Settings
 
-    laws = shared_dir() / "corpus" / "laws"
     pipeline = Pipeline.from_config(Settings(index_dir=tmp_path_factory.mktemp("dev") / "index"))
-    pipeline.add_documents(load_path(ROOT / "corpus") + (load_path(laws) if laws.is_dir() else []))
+    pipeline.add_documents(load_path(ROOT / "corpus" / "news") + load_path(ROOT / "corpus" / "laws"))
     return pipeline
 
 
@@ -232,7 +231,7 @@ def test_citation_invariants_hold_for_every_article_dev_answer(dev_pipeline):
 
 
 @pytest.mark.slow
-def test_citation_invariants_hold_for_every_statute_dev_answer(dev_pipeline, laws_dir):
+def test_citation_invariants_hold_for_every_statute_dev_answer(dev_pipeline):
     _check_every_answer(dev_pipeline, "statute_dev")
 
 

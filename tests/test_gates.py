@@ -13,9 +13,9 @@ def test_floors():
 def test_config_loading(tmp_path):
     path = tmp_path / "s.jsonl"
     path.write_text("")
-    (tmp_path / "s.toml").write_text("needs_extra_corpus = true\n[thresholds]\n\"hybrid.recall@5\" = 0.9\n")
+    (tmp_path / "s.toml").write_text("corpus = [\"corpus/news\", \"corpus/laws\"]\n[thresholds]\n\"hybrid.recall@5\" = 0.9\n")
     config = load_eval_config(path)
-    assert config.needs_extra_corpus and config.thresholds == {"hybrid.recall@5": 0.9}
+    assert config.corpus == ("corpus/news", "corpus/laws") and config.thresholds == {"hybrid.recall@5": 0.9}
 
 
 def test_max_gates_and_the_fixed_invariant_gate(tmp_path):

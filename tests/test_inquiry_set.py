@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, shared_dir
+from conftest import ROOT
 
 from rag.evaluation import EvalQuestion, load_eval_set
 from rag.splits import assign_parts, gold_articles, groups, mismatches
@@ -23,7 +23,7 @@ from rag.splits import assign_parts, gold_articles, groups, mismatches
 SET = ROOT / "eval" / "inquiry_dev.jsonl"
 INQUIRY_CORPUS = ROOT / "eval" / "inquiry_corpus"
 # A gold ``doc`` is relative to one of these roots; its first path part picks the root.
-ROOTS = {"civic-laws": lambda: shared_dir() / "corpus" / "civic-laws", "inquiry_corpus": lambda: INQUIRY_CORPUS}
+ROOTS = {"civic-laws": ROOT / "corpus" / "civic-laws", "inquiry_corpus": INQUIRY_CORPUS}
 ARTICLE_LABEL = re.compile(r"^제\d+조(?:의\d+)?$")
 ARTICLE_HEADING = re.compile(r"^#{1,6}\s*(제\d+조(?:의\d+)?)\s*(\(.*\))?\s*$")
 
@@ -69,14 +69,10 @@ def test_the_set_parses_with_unique_ids_and_the_documented_fields():
 
 
 def test_every_gold_article_is_a_heading_of_its_document():
-    missing_root = [name for name, root in ROOTS.items() if not root().is_dir()]
-    if missing_root:
-        pytest.skip(f"statutes not found for {missing_root} (../shared/corpus/civic-laws); "
-                    "set RAG_SHARED_DIR to the shared data folder")
     for row in _rows():
         for gold in row["gold"]:
             root, rest = gold["doc"].split("/", 1)
-            path = ROOTS[root]() / rest
+            path = ROOTS[root] / rest
             assert path.is_file(), f"{row['id']}: no document {gold['doc']}"
             articles = _articles(path)
             assert gold["article"] in articles, f"{row['id']}: {gold['doc']} has no {gold['article']}"

@@ -26,14 +26,14 @@ from rag.loaders import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS_ARTICLE = REPO / "corpus" / "seoul_ai_foundation.md"
+CORPUS_ARTICLE = REPO / "corpus" / "news" / "seoul_ai_foundation.md"
 
 
 def _shared_dir() -> Path:
     return Path(os.environ.get("RAG_SHARED_DIR") or REPO.parent / "shared")
 
 
-LAWS = _shared_dir() / "corpus" / "laws"
+LAWS = REPO / "corpus" / "laws"
 SEED_ARTICLE = _shared_dir() / "seeds" / "seoul_ai_foundation_article.txt"
 
 # --------------------------------------------------------------------------- fixtures
@@ -614,16 +614,11 @@ def test_corpus_article_paragraphs_are_verbatim_from_seed() -> None:
         assert paragraph in seed_lines
 
 
-# --------------------------------------------------------------------------- real statutes, read in place
+# --------------------------------------------------------------------------- the bundled statutes
 
 
 @pytest.fixture(scope="module")
 def laws() -> Path:
-    if not LAWS.is_dir() or not any(LAWS.iterdir()):
-        pytest.skip(
-            f"shared corpus statutes not found at {LAWS}; set RAG_SHARED_DIR to the shared/ folder "
-            "that holds corpus/laws to run these tests"
-        )
     return LAWS
 
 

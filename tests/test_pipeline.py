@@ -6,7 +6,7 @@ from rag.documents import Document
 from rag.pipeline import MAX_QUERY_CHARS, DocumentNotFoundError, Pipeline, validate_doc_id
 from rag.settings import Settings
 
-from conftest import ROOT
+from conftest import NEWS
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_bundled_corpus_with_real_model_finds_the_founding_year(tmp_path):
     from rag.loaders import load_path
 
     pipeline = Pipeline.from_config(Settings(index_dir=tmp_path / "index"))
-    pipeline.add_documents(load_path(ROOT / "corpus"))
+    pipeline.add_documents(load_path(NEWS))
     assert "2016년" in pipeline.search("재단은 언제 설립되었나?", k=1)[0].chunk.text
     # A paraphrase that shares no content word with the answer sentence: dense retrieval's job.
     paraphrase = pipeline.search("서울AI재단이 처음 문을 연 해는?", k=2, mode="dense")

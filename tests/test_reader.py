@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import shared_dir
+from conftest import shared_dir, NEWS
 from rag.reader.answerer import reader_installed, sentence_bounds
 from rag.reader.chooser import FEATURES, Chooser, Proposal, features
 from rag.reader.infer import _most_shared, _trim
@@ -183,7 +183,7 @@ def test_the_reader_pipeline_answers_and_keeps_every_invariant(tmp_path):
     pipeline = Pipeline.from_config(Settings(index_dir=tmp_path / "index", reader="auto"))
     assert isinstance(pipeline.answerer, ReaderAnswerer)  # auto picks it: the package ships its weights
     assert pipeline.answerer.rules.analyses is pipeline.analyses  # its rules read the stored analyses
-    pipeline.add_documents(load_path(ROOT / "corpus"))
+    pipeline.add_documents(load_path(NEWS))
     answer = pipeline.ask("재단은 언제 설립되었나?")
     assert not answer.abstained and "2016" in answer.answer
     # A question asking for a passage gets the rule answerer's passage, as without the reader.

@@ -18,7 +18,7 @@ from rag.render import ABSTAINED, answer_view
 from rag.repl import HELP, Repl, run
 from rag.settings import Settings
 
-from conftest import ROOT, CharNgramEmbedder
+from conftest import ROOT, CharNgramEmbedder, NEWS
 
 QUESTION = "서울디지털재단은 몇 년에 설립되었나?"
 
@@ -26,7 +26,7 @@ QUESTION = "서울디지털재단은 몇 년에 설립되었나?"
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     pipe = Pipeline(Settings(index_dir=tmp_path_factory.mktemp("repl") / "index"), CharNgramEmbedder())
-    pipe.add_documents(load_path(ROOT / "corpus"))
+    pipe.add_documents(load_path(NEWS))
     return pipe
 
 
@@ -157,7 +157,7 @@ def test_the_loop_stops_at_quit_and_reads_a_pipe(pipeline, monkeypatch):
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("repl-cli") / "index"
-    subprocess.run([sys.executable, "-m", "rag", "ingest", ROOT / "corpus", "--json"], cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "rag", "ingest", NEWS, "--json"], cwd=ROOT, check=True,
                    capture_output=True, env={**os.environ, "RAG_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1"},
                    timeout=600)
     return index_dir

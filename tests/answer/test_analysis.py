@@ -14,7 +14,7 @@ from rag.loaders import load_path
 from rag.retrieval import SearchHit
 from rag.sentences import paragraph_bounds, split_sentences
 
-from conftest import ROOT
+from conftest import NEWS
 
 _STATUTE = ("제1조(목적) 이 법은 인공지능의 건전한 발전을 지원하는 것을 목적으로 한다.\n\n"
             "제2조(정의) 이 법에서 사용하는 용어의 뜻은 다음과 같다.\n"
@@ -48,7 +48,7 @@ def test_a_stored_paragraph_equals_the_computed_one(tmp_path):
 
 def test_every_paragraph_of_a_bundled_document_round_trips(tmp_path):
     store = AnalysisStore(tmp_path)
-    doc = load_path(ROOT / "corpus")[0]
+    doc = load_path(NEWS)[0]
     store.write(doc)
     stored = store.get(doc)
     rng = random.Random(0)

@@ -12,7 +12,7 @@ from rag.documents import Chunk, Document, Section
 from rag.loaders import load_path
 from rag.retrieval import SearchHit
 from rag.scoring import normalize_answer
-from tests.conftest import ROOT, shared_dir
+from tests.conftest import ROOT
 
 EVAL = ROOT / "eval"
 
@@ -114,11 +114,8 @@ def pipeline(tmp_path_factory):
     from rag.pipeline import Pipeline
     from rag.settings import Settings
 
-    laws = shared_dir() / "corpus" / "laws"
-    if not laws.is_dir():
-        pytest.skip(f"statutes not found at {laws}")
     pipe = Pipeline.from_config(Settings(index_dir=tmp_path_factory.mktemp("answer-index")))
-    pipe.add_documents(load_path(ROOT / "corpus") + load_path(laws))
+    pipe.add_documents(load_path(ROOT / "corpus" / "news") + load_path(ROOT / "corpus" / "laws"))
     return pipe
 
 
