@@ -119,8 +119,9 @@ def train_chooser(
             civic_pipeline = load_pipeline(Settings(index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
             ingest_with_progress(civic_pipeline, read_documents([Path("corpus/news"), laws], progress), True, progress)
             dev = civic_questions({path.stem: load_eval_set(path) for path in sets})
-            task = progress.add_task("dev questions", total=len(dev))
-            collect_dev(civic_pipeline, answerer, dev, examples, progress=lambda n: progress.update(task, completed=n))
+            task = progress.add_task("dev questions", total=None)
+            collect_dev(civic_pipeline, answerer, dev, examples,
+                        progress=lambda n, total: progress.update(task, completed=n, total=total))
     meta = {"data": ["KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs",
                      *(f"{path} part tune (over corpus/ and {laws.name}/)" for path in sets)],
             "questions": korquad_asked[0], "asked_without_their_paragraph": korquad_asked[1],

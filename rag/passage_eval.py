@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+import numpy as np
+
+from rag.answer.learn import expected_calibration_error, reliability_table
 from rag.answer.models import Answer
 from rag.article_eval import article_of
 from rag.evaluation import EvalQuestion, contains_answer
@@ -99,26 +102,18 @@ def _right(question: EvalQuestion, answer: Answer, gold: PassageGold) -> bool:
     return _cites_gold(answer, gold) and _holds_phrases(answer, gold)
 
 
-def _bins(pairs: Sequence[tuple[EvalQuestion, Answer]], gold: Mapping[str, PassageGold],
-          bins: int = 10) -> list[dict[str, float]]:
-    """The answers given among ``pairs`` by equal-width confidence bin: how many, their
-    mean confidence and the share right (see :func:`_right`)."""
+def _given(pairs: Sequence[tuple[EvalQuestion, Answer]],
+           gold: Mapping[str, PassageGold]) -> tuple[np.ndarray, np.ndarray]:
+    """The confidences of the answers given among ``pairs`` and whether each is right (:func:`_right`)."""
     given = [(a.confidence, _right(q, a, gold[q.id])) for q, a in pairs if not a.abstained]
-    rows = []
-    for b in range(bins):
-        inside = [(c, r) for c, r in given if min(int(c * bins), bins - 1) == b]
-        if inside:
-            rows.append({"from": b / bins, "to": (b + 1) / bins, "answers": len(inside),
-                         "confidence": sum(c for c, _ in inside) / len(inside),
-                         "right": sum(r for _, r in inside) / len(inside)})
-    return rows
+    return np.asarray([c for c, _ in given], dtype=float), np.asarray([r for _, r in given], dtype=float)
 
 
 def reliability(questions: Sequence[EvalQuestion], answers: Sequence[Answer], gold: Mapping[str, PassageGold],
                 bins: int = 10) -> list[dict[str, float]]:
     """The reliability table of the answers given: per confidence bin, how many, their mean
     confidence and the share right."""
-    return _bins(list(zip(questions, answers)), gold, bins)
+    return reliability_table(*_given(list(zip(questions, answers)), gold), bins)
 
 
 def _score(pairs: list[tuple[EvalQuestion, Answer]], gold: Mapping[str, PassageGold]) -> dict[str, float]:
@@ -138,9 +133,7 @@ def _score(pairs: list[tuple[EvalQuestion, Answer]], gold: Mapping[str, PassageG
         row["answer_chars"] = _share(sum(len(a.answer or "") for _, a in answered), len(answered))
     if refused:
         row["abstention_recall"] = _share(sum(a.abstained for _, a in refused), len(refused))
-    table = _bins(pairs, gold)
-    if table:
-        # The expected calibration error: the bins' confidence gaps, weighed by their answers.
-        given = sum(b["answers"] for b in table)
-        row["ece"] = sum(b["answers"] / given * abs(b["confidence"] - b["right"]) for b in table)
+    confidence, right = _given(pairs, gold)
+    if len(confidence):
+        row["ece"] = expected_calibration_error(confidence, right)
     return row

@@ -198,3 +198,36 @@ def test_the_reader_pipeline_answers_and_keeps_every_invariant(tmp_path):
             assert "\n" not in citation.quote
         if answer.answer is not None:
             assert answer.answer in answer.citations[0].quote
+
+
+def test_dev_questions_join_the_examples_weighted_to_their_share_and_passage_questions_are_skipped():
+    from types import SimpleNamespace
+
+    from rag.answer.examples import Question
+    from rag.answer.learn import CIVIC_SHARE
+    from rag.reader.answerer import Choice
+    from rag.reader.collect import Examples, collect_dev
+
+    right = Proposal("d", 0, 5, "2016년", False, 0)
+    retrieval = SimpleNamespace(hits=[], documents={}, mentions=None)
+    pipeline = SimpleNamespace(retrieve=lambda text, k: retrieval)
+    asked = []
+
+    def choose(text, hits, documents, mentions, analysis=None):
+        asked.append((text, analysis.text))
+        return Choice([(right, [0.0] * len(FEATURES), 0.5)], right, 0.5), None
+
+    answerer = SimpleNamespace(config=SimpleNamespace(hits=5), choose=choose)
+    korquad = Examples(rows=[[0.0] * len(FEATURES)] * 8, labels=[1] * 8, weights=[1.0] * 8,
+                       groups=[f"korquad:{i}" for i in range(8)], answerable=6, unanswerable=2)
+    dev = [Question("재단은 언제 설립되었나?", ("2016년",), "article_dev:a", "article_dev"),
+           Question("인공지능의 정의는 무엇인가요?", ("x",), "statute_dev:b", "statute_dev"),  # a definition: skipped
+           Question("재단 주차장은 몇 대인가?", (), "article_dev:c", "article_dev")]
+    ticks = []
+    out = collect_dev(pipeline, answerer, dev, korquad, progress=lambda n, total: ticks.append((n, total)))
+    assert [text for text, _ in asked] == [dev[0].text, dev[2].text] and all(t == a for t, a in asked)
+    assert ticks == [(1, 2), (2, 2)]
+    assert out.labels[8:] == [1, 0] and out.groups[8:] == ["article_dev:a", "article_dev:c"]
+    assert (out.answerable, out.unanswerable) == (7, 3)
+    dev_weight = sum(out.weights[8:])
+    assert dev_weight / (dev_weight + 8) == pytest.approx(CIVIC_SHARE)

@@ -162,15 +162,23 @@ def log_loss(p: np.ndarray, y: np.ndarray) -> float:
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = ECE_BINS) -> float:
-    """Σ over equal-width bins of |mean confidence - share right| × share of rows in the bin."""
+def reliability_table(p: np.ndarray, y: np.ndarray, bins: int = ECE_BINS) -> list[dict[str, float]]:
+    """Per non-empty equal-width bin of the confidences ``p``: its range, how many rows
+    (``answers``), their mean confidence and the share right (``y``)."""
     which = np.minimum((p * bins).astype(int), bins - 1)
-    total = 0.0
+    rows = []
     for b in range(bins):
         inside = which == b
         if inside.any():
-            total += abs(float(p[inside].mean() - y[inside].mean())) * inside.sum() / len(p)
-    return total
+            rows.append({"from": b / bins, "to": (b + 1) / bins, "answers": int(inside.sum()),
+                         "confidence": float(p[inside].mean()), "right": float(y[inside].mean())})
+    return rows
+
+
+def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = ECE_BINS) -> float:
+    """Σ over equal-width bins of |mean confidence - share right| × share of rows in the bin."""
+    return sum(abs(row["confidence"] - row["right"]) * row["answers"] / len(p)
+               for row in reliability_table(p, y, bins))
 
 
 def cross_validate(asked: Sequence[Asked], baseline: Weights, folds: int = 5,

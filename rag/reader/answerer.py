@@ -22,7 +22,7 @@ from typing import Mapping
 from rag.answer.answerer import Answerer
 from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.models import Answer, Citation, Timings
-from rag.answer.question import analyze_question
+from rag.answer.question import QuestionAnalysis, analyze_question
 from rag.documents import Document
 from rag.mentions import Mentions
 from rag.reader.chooser import Chooser, Proposal, features
@@ -121,11 +121,13 @@ class ReaderAnswerer:
         return passages, doc_ids, ranks
 
     def choose(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
-               mentions: Mentions = Mentions(), whole: bool = False) -> tuple[Choice, Answer]:
+               mentions: Mentions = Mentions(), whole: bool = False,
+               analysis: QuestionAnalysis | None = None) -> tuple[Choice, Answer]:
         """Both proposals with their features and probabilities, the chosen one, and the
         rule answer. ``whole`` reads every window of the hits at the trained length (a
-        reader-only evaluation on a given paragraph) instead of the best few short ones."""
-        analysis = analyze_question(question)
+        reader-only evaluation on a given paragraph) instead of the best few short ones;
+        ``analysis`` is the question's, when the caller has it already."""
+        analysis = analysis or analyze_question(question)
         passages, doc_ids, ranks = self.passages(hits, documents)
         if whole:
             reading = _POOL.submit(self.reader.read, question, passages, best=self.config.reader_spans)
@@ -163,11 +165,12 @@ class ReaderAnswerer:
         trained for short spans, and reading costs time such an answer does not need.
         """
         started = time.perf_counter()
-        if analyze_question(question).answer_kind in PASSAGE_KINDS:
+        analysis = analyze_question(question)
+        if analysis.answer_kind in PASSAGE_KINDS:
             return self.rules.answer(question, hits, documents, question_id=question_id, hits_read=hits_read,
                                      mentions=mentions, threshold=threshold)
         hits = hits[: hits_read or self.config.hits]
-        choice, rule = self.choose(question, hits, documents, mentions, whole)
+        choice, rule = self.choose(question, hits, documents, mentions, whole, analysis)
         threshold = self.config.threshold if threshold is None else threshold
         answered = choice.best is not None and choice.probability >= threshold
         citations: list[Citation] = []

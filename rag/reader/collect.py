@@ -77,21 +77,24 @@ def _exact(text: str, answers: tuple[str, ...]) -> int:
 
 
 def collect_dev(pipeline: Pipeline, answerer: ReaderAnswerer, questions: Sequence[Question], into: Examples,
-                progress: Callable[[int], None] | None = None) -> Examples:
+                progress: Callable[[int, int], None] | None = None) -> Examples:
     """Ask the dev sets' ``tune`` questions (:func:`rag.answer.training.civic_questions`) over
     ``pipeline``'s index and add their labelled proposals to ``into`` (the KorQuAD examples),
-    weighted together to :data:`~rag.answer.learn.CIVIC_SHARE` of all askings."""
-    asked = [q for q in questions if analyze_question(q.text).answer_kind not in PASSAGE_KINDS]
+    weighted together to :data:`~rag.answer.learn.CIVIC_SHARE` of all askings. ``progress``
+    gets the questions asked so far and how many will be (those not asking for a passage)."""
+    asked = [(q, analysis) for q in questions
+             if (analysis := analyze_question(q.text)).answer_kind not in PASSAGE_KINDS]
     before = into.answerable + into.unanswerable
     weight = minority_weight(before, len(asked)) if before and asked else 1.0
-    for n, q in enumerate(asked):
+    for n, (q, analysis) in enumerate(asked):
         retrieval = pipeline.retrieve(q.text, answerer.config.hits)
-        choice, _ = answerer.choose(q.text, retrieval.hits, retrieval.documents, retrieval.mentions)
+        choice, _ = answerer.choose(q.text, retrieval.hits, retrieval.documents, retrieval.mentions,
+                                    analysis=analysis)
         into.add(choice, q.answers, weight, q.group)
         if q.answers:
             into.answerable += 1
         else:
             into.unanswerable += 1
         if progress:
-            progress(n + 1)
+            progress(n + 1, len(asked))
     return into
