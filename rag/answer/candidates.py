@@ -5,8 +5,9 @@ Two sources, both general: compact regular expressions for spans with a fixed sh
 morphemes for noun phrases (:mod:`rag.answer.phrases`), whose head noun suggests a person, an organisation or a
 place (…재단 → organisation, …구 → place, a Kiwi NNP shaped like a Korean name →
 person). Words that name nothing on their own (경우, 해당, a noun made a verb by
-하다, a piece of 제36조제1항 or of a foreign name) never start or end a phrase. Every
-candidate carries exact document offsets.
+하다, a piece of 제36조제1항 or of a foreign name) never start or end a phrase. A statute's
+notes on its own history (<개정 2020.6.9>) hold no candidate. Every candidate carries exact
+document offsets.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ _NUM = r"\d+(?:[.,]\d+)*"
 _BOUND = r"(?:\s?(?:이내|이상|이하|미만|초과|가량|정도|남짓|안팎|내외|여))?"
 _MONEY = rf"{_NUM}\s?(?:조|억|천만|백만|십만|만|천|백)?\s?(?:{_NUM}\s?(?:억|천만|백만|만|천)\s?)*(?:원(?!칙|장)|달러|유로|파운드|위안)"
 _LAW_ONE = r"제\d+조(?:의\d+)?(?:\s?제\d+항)?(?:\s?제\d+호(?:의\d+)?)?(?:[가-하]목)?"
+#: A statute's dated note on its own history: <개정 2016.1.6, 2020.6.9>, <신설 2023.3.14>, an
+#: item's "삭제 <2020.2.4>". It says when the words changed, not what they say, so nothing in it
+#: answers. A 부칙's act number and date (부칙 <제20676호,2025.1.21>) is no such note: it dates the act.
+_HISTORY_NOTE = re.compile(r"<(?!제\d)[^<>]*\d{4}\.\s?\d{1,2}\.\s?\d{1,2}[^<>]*>")
 
 #: (type, pattern): several may match overlapping text; the answerer's scoring chooses. The
 #: year and the month of a full date are candidates of their own, for questions asking
@@ -331,11 +336,13 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
     }
     glosses = {start: sentence.text[start - sentence.start:end - sentence.start]
                for (start, end), types in found.items() if ALIAS in types}
+    notes = [(sentence.start + m.start(), sentence.start + m.end()) for m in _HISTORY_NOTE.finditer(sentence.text)]
     return [
         Candidate(start, end, sentence.text[start - sentence.start:end - sentence.start], frozenset(types),
                   *_context_after(sentence, end), term=terms.get((start, end)), extent=extents.get((start, end)),
                   gloss=glosses.get(end + 1) if sentence.text[end - sentence.start:end - sentence.start + 1] == "(" else None)
         for (start, end), types in sorted(found.items())
+        if not any(start < note_end and note_start < end for note_start, note_end in notes)
     ]
 
 

@@ -29,6 +29,8 @@ _CUES_FILE = Path(__file__).with_name("answer_kinds.toml")
 _BEFORE_TYPED = ("list",)
 _BEFORE_THING = ("purpose", "reason", "definition", "bare_definition")
 _AFTER_THING = ("duty",)
+#: The particle of "X(이)란?": X is the term asked about, so its type is not the answer's.
+_DEFINING = frozenset({"란", "이란"})
 #: Cue groups that are another way of asking for a kind.
 _GROUP_KIND: dict[str, AnswerKind] = {"bare_definition": "definition"}
 
@@ -100,6 +102,8 @@ def _focus_names_answer(tokens, wh_index: int | None, focus_index: int | None) -
     """
     if wh_index is None:
         after = tokens[(focus_index or 0) + 1:]
+        if any(t.form in _DEFINING and t.tag in ("JX", "ETM") for t in after[:2]):
+            return False  # "공공기관이란?" asks what 공공기관 is, not for an organisation
         return not any(t.tag.startswith(("VV", "VA", "XSV", "XSA")) for t in after)
     if tokens[wh_index].form in ("무엇", "뭐"):
         # "이름이 뭐야" asks for the name; "뭘 해야 돼" for whatever is to be done.

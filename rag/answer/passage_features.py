@@ -14,7 +14,10 @@ feature                what it measures
 ``fits_kind``          the passage has a form of the asked kind ("목적으로 한다" for a purpose)
 ``heading_fits``       its 조 title has a word of the asked kind (제1조(목적), 제2조(정의))
 ``defines_asked``      it defines a term ('"X"란') that a definition question names (the term
-                       without its Hanja gloss: "상용(商用)소프트웨어")
+                       without its Hanja gloss: "상용(商用)소프트웨어"): 1 when the question quotes
+                       it or names it alone, the term's share of the question's noun run when
+                       the run ends with it ("고영향 인공지능" names 고영향 인공지능 whole and
+                       인공지능 only in part), 0 otherwise
 ``defines_other``      it defines a term a definition question does not name
 ``has_items``          it is a list lead with its 호/목 items
 ``is_item``            it is one item of a list
@@ -38,13 +41,13 @@ from typing import NamedTuple
 from rag.answer.matching import Matching, share
 from rag.answer.passages import MAX_CHARS, Passage
 from rag.answer.question import QuestionAnalysis
+from rag.answer.terms import asked_share
 from rag.documents import Document
+from rag.mentions import compact_name
 
 _FORMS_FILE = Path(__file__).with_name("passage_forms.toml")
 #: A defining clause: '"X"란 …' or, in older acts, '"X"은/는 …을 말한다'.
 _DEFINED = re.compile(r'^(?:["“]([^"”]{1,40})["”]\s?(?:이란|란|은|는)|([^\s"”]{1,40}?)(?:이)?란)\s')
-#: A term the question quotes: '기계 판독이 가능한 형태', ‘학습용데이터’.
-_QUOTED = re.compile(r"['‘\"“「]([^'’\"”」]{1,40})['’\"”」]")
 _SHORT = 25
 #: A Hanja or foreign gloss after a term: 상용(商用)소프트웨어.
 _GLOSS = re.compile(r"\([^)]*\)")
@@ -77,6 +80,7 @@ class _Forms:
     fits: re.Pattern[str] | None
     headings: tuple[str, ...]
     read: bool = False
+    names: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +88,7 @@ def _forms() -> dict[str, _Forms]:
     """The forms of ``passage_forms.toml`` per answer kind."""
     table = tomllib.loads(_FORMS_FILE.read_text(encoding="utf-8"))
     return {kind: _Forms(re.compile("|".join(f"(?:{f})" for f in entry["fits"])) if entry["fits"] else None,
-                         tuple(entry["headings"]), bool(entry.get("read", False)))
+                         tuple(entry["headings"]), bool(entry.get("read", False)), tuple(entry.get("names", ())))
             for kind, entry in table.items()}
 
 
@@ -111,9 +115,8 @@ def passage_features(analysis: QuestionAnalysis, passage: Passage, matching: Mat
     heading = sentence.doc.section_at(sentence.span.start)
     title = heading.title if heading and heading.title else ""
     defined = _DEFINED.match(text) if analysis.answer_kind == "definition" else None
-    term = _GLOSS.sub("", "".join((defined.group(1) or defined.group(2)).split())).lower() if defined else ""
-    asked = bool(term) and (any(phrase.endswith(term) for phrase in analysis.noun_phrases)
-                            or any("".join(q.split()).lower() == term for q in _QUOTED.findall(analysis.text)))
+    term = compact_name(_GLOSS.sub("", defined.group(1) or defined.group(2))) if defined else ""
+    asked = asked_share(term, analysis.text, analysis.noun_phrases, forms.names) if term else 0.0
     matches = matching.matches[id(sentence)]
     return PassageFeatures(
         overlap=matching.overlap(sentence),
@@ -122,7 +125,7 @@ def passage_features(analysis: QuestionAnalysis, passage: Passage, matching: Mat
         rank=1.0 / (1 + sentence.rank),
         fits_kind=float(bool(forms.fits and forms.fits.search(text))),
         heading_fits=float(any(word in title for word in forms.headings)),
-        defines_asked=float(asked),
+        defines_asked=asked,
         defines_other=float(bool(term) and not asked),
         has_items=float(bool(passage.items)),
         is_item=float(passage.start > sentence.span.start),
@@ -131,3 +134,4 @@ def passage_features(analysis: QuestionAnalysis, passage: Passage, matching: Mat
         short_sentence=float(len(text) < _SHORT),
         supplement=float(bool(heading) and heading.label.startswith("부칙")),
     )
+

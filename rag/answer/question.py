@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Literal, Sequence, get_args
 
 from rag.answer.kinds import AnswerKind, kind_of_question
+from rag.answer.terms import noun_runs
 from rag.lexical import CONTENT_TAGS
 from rag.tokenizer import kiwi
 
@@ -27,8 +28,6 @@ ANSWER_TYPES: tuple[str, ...] = get_args(AnswerType)
 Precision = Literal["year", "month", "article", "act"]
 
 _NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SL", "XR"})
-#: Morphemes a compound term is made of: nouns, foreign and Hanja words, numerals, affixes.
-_RUN_TAGS = frozenset({"NNG", "NNP", "SL", "SH", "NR", "XR", "XPN", "XSN"})
 _WH_FORMS = frozenset({"누구", "어디", "언제", "얼마", "얼마나", "몇", "며칠", "무엇", "뭐", "무슨", "어느", "어떤", "웬"})
 #: Determiners whose type comes from the noun right after them.
 _DETERMINERS = frozenset({"몇", "어느", "어떤", "무슨", "웬"})
@@ -323,17 +322,11 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
         counted=counted if counted in content else None,
         asks_definition=asks_definition, asks_term=asks_term, asks_examples=asks_examples,
         answer_kind=kind_of_question(text, tokens, answer_type != "other", wh_index, focus_index, asks_term),
-        noun_phrases=_noun_runs(tokens),
+        noun_phrases=noun_runs(tokens),
         verbs=frozenset(t.form.lower() for t, following in zip(tokens, list(tokens[1:]) + [None])
                         if (t.tag.startswith(("VV", "VA")) or (following is not None and following.tag in ("XSV", "XSA")))
                         and t.form.lower() in content),
     )
-
-
-def _noun_runs(tokens) -> tuple[str, ...]:
-    """Runs of noun morphemes and their affixes, each joined without spaces, lower-cased."""
-    runs = "".join(t.form.lower() if t.tag in _RUN_TAGS else " " for t in tokens)
-    return tuple(runs.split())
 
 
 def _counted(tokens, wh_index: int) -> str | None:

@@ -356,6 +356,22 @@ def test_a_typed_question_still_gets_a_short_span():
     assert answer.answer_kind == "short" and answer.answer == "10명 이내" and answer.items == []
 
 
+TIERED = _statute("t", "마을 지원법", [
+    ("제2조", "정의", '이 법에서 사용하는 용어의 뜻은 다음과 같다.\n  1. "마을기업"이란 마을 주민이 함께 세운 기업을 말한다.\n'
+     '  2. "고영향 마을기업"이란 주민 생활에 큰 영향을 미치는 마을기업을 말한다.\n  3. "지원기관"이란 마을기업을 돕는 기관을 말한다.'),
+])
+
+
+@pytest.mark.parametrize(("question", "term"), [
+    ("고영향 마을기업이란?", "고영향 마을기업"),   # the whole term, not its head
+    ("마을기업이란?", "마을기업"),                 # the head, not a longer term ending with it
+    ("마을기업 정의는?", "마을기업"),              # 정의 names the kind, not part of the term
+])
+def test_a_definition_answers_the_term_the_question_names_whole(question, term):
+    answer = _ask_passage(question, TIERED)
+    assert answer.answer_kind == "definition" and answer.answer.startswith(f'"{term}"이란')
+
+
 def test_a_description_is_answered_by_the_term_it_defines():
     assert _ask_one("마을기업을 돕는 기관을 이 법은 무엇이라 부르나?", DEFINITIONS).answer == "지원기관"
 

@@ -250,3 +250,11 @@ def test_coordinated_phrases_need_a_coordinator_between_them():
     found = candidates("재단은 연구를 하고 교육을 한다.")
     assert not any(" 및 " in text or "," in text for text in found)
     assert "연구, 교육" in candidates("재단은 연구, 교육 등을 추진한다.")
+
+
+def test_a_statutes_note_on_its_own_history_holds_no_candidate():
+    found = candidates("위원회는 20명 이내의 위원으로 구성한다. <개정 2016.1.6, 2020.6.9>")
+    assert "20명 이내" in found and not any("2016" in text or "2020" in text for text in found)
+    assert not any("2020" in text for text in candidates("  6. 삭제 <2020.2.4>"))
+    # A 부칙's act number and date dates the act itself.
+    assert "date" in candidates("부칙 <제20676호,2025.1.21>")["2025.1.21"]

@@ -23,6 +23,11 @@ from rag.answer.question import analyze_question
     ("지능정보기술이란?", "definition"),
     ("전자문서는 무슨 뜻이에요?", "definition"),
     ("정보주체가 뭐예요?", "definition"),
+    # "X(이)란?" asks what X is, whatever X names (an organisation, a person, a date).
+    ("공공기관이란?", "definition"),
+    ("인공지능사업자란?", "definition"),
+    ("시행일이란?", "definition"),
+    ("공공데이터 뜻", "definition"),
     ("윤리원칙에는 어떤 내용이 포함되나?", "list"),
     ("재단은 어떤 일을 하나요?", "list"),
     ("사업자는 뭘 해야 돼?", "duty"),

@@ -284,6 +284,12 @@ def test_questions_about_definitions(question, definition, term):
         assert analysis.answer_type == "other"
 
 
+def test_a_determiner_written_into_a_noun_belongs_to_its_noun_run():
+    # Kiwi reads 고 of 고영향 as a determiner (古); the term is 고영향 인공지능 all the same.
+    assert analyze_question("고영향 인공지능이란?").noun_phrases == ("고영향인공지능",)
+    assert analyze_question("고 영향 인공지능이란?").noun_phrases == ("영향인공지능",)
+
+
 def test_a_noun_pointing_back_to_the_text_is_no_head():
     assert analyze_question("이름을 바꾸기 전 이 기관은 무엇이라 불렸나?").head is None
     assert analyze_question("소속 기관은 어디인가?").head == "기관"

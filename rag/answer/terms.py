@@ -1,0 +1,56 @@
+"""Terms a question names: its runs of nouns, and how much of one a defined term is.
+
+A definition question names a compound term ("고영향 인공지능이란?"), and a statute defines
+the term and its heads alike ("인공지능", "고영향 인공지능"): the clause to answer with is
+the one whose term is all of what the question names, not a part of it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.mentions import compact_name
+
+#: Morphemes a compound term is made of: nouns, foreign and Hanja words, numerals, affixes.
+_RUN_TAGS = frozenset({"NNG", "NNP", "SL", "SH", "NR", "XR", "XPN", "XSN"})
+#: A term the question quotes: '기계 판독이 가능한 형태', ‘학습용데이터’.
+_QUOTED = re.compile(r"['‘\"“「]([^'’\"”」]{1,40})['’\"”」]")
+
+
+def noun_runs(tokens) -> tuple[str, ...]:
+    """Runs of noun morphemes (Kiwi ``tokens``) and their affixes, each joined without spaces, lower-cased.
+
+    A determiner written in one word with the noun after it belongs to the run: Kiwi reads
+    the 고 of 고영향 as one (古), yet "고영향 인공지능" is the term, not "영향 인공지능".
+    """
+    following = [*tokens[1:], None]
+    runs = "".join(t.form.lower() if t.tag in _RUN_TAGS or _attached_determiner(t, n) else " "
+                   for t, n in zip(tokens, following))
+    return tuple(runs.split())
+
+
+def _attached_determiner(token, following) -> bool:
+    """Whether ``token`` is a determiner written without a space before a noun."""
+    return (token.tag == "MM" and following is not None and following.tag in _RUN_TAGS
+            and following.start == token.start + token.len)
+
+
+def asked_share(term: str, question: str, runs: tuple[str, ...], names: tuple[str, ...] = ()) -> float:
+    """How much of what ``question`` (with its :func:`noun_runs` ``runs``) names ``term`` is.
+
+    1 when the question quotes the term or a run is the term; the term's share of a run
+    that ends with it otherwise ("고영향 인공지능" names 고영향 인공지능 whole and 인공지능
+    only in part); 0 when no run ends with it. ``term`` is compared as names are
+    (:func:`rag.mentions.compact_name`: "고영향 AI" is 고영향인공지능). A word of ``names``
+    that ends a run ("인공지능 정의는?") is no part of the term.
+    """
+    if any(compact_name(quoted) == term for quoted in _QUOTED.findall(question)):
+        return 1.0
+    compact = [_without_name(compact_name(run), names) for run in runs]
+    return max((len(term) / len(run) for run in compact if run.endswith(term)), default=0.0)
+
+
+def _without_name(run: str, names: tuple[str, ...]) -> str:
+    """``run`` without a word of ``names`` at its end, unless that word is all of it."""
+    name = next((name for name in names if run.endswith(name) and run != name), "")
+    return run[: len(run) - len(name)]

@@ -1,0 +1,24 @@
+"""The terms a question names and how much of one a defined term is (rag/answer/terms.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.question import analyze_question
+from rag.answer.terms import asked_share
+
+
+def share(term: str, question: str, names: tuple[str, ...] = ("정의", "뜻")) -> float:
+    return asked_share(term, question, analyze_question(question).noun_phrases, names)
+
+
+@pytest.mark.parametrize(("term", "question", "expected"), [
+    ("고영향인공지능", "고영향 인공지능이란?", 1.0),
+    ("인공지능", "고영향 인공지능이란?", 4 / 7),         # a head of the term asked, not the term
+    ("고영향인공지능", "고영향 AI란?", 1.0),              # AI is written 인공지능
+    ("인공지능", "인공지능 정의는?", 1.0),                # 정의 names the kind, not the term
+    ("공개", "정보공개법에서 말하는 '공개'는 뭘 의미해?", 1.0),  # quoted
+    ("인공지능사업자", "인공지능이란?", 0.0),             # a longer term the question does not name
+])
+def test_how_much_of_what_a_question_names_a_term_is(term, question, expected):
+    assert share(term, question) == pytest.approx(expected)
