@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from rag.gates import EvalConfig
     from rag.pipeline import IngestReport
 
+#: The set of questions labelled only with the kind of answer they ask for (rag/answer/kind_learn.py).
+KIND_SET = "kind_dev.jsonl"
 #: The answer metrics that mean something without gold answer strings (article sets).
 ARTICLE_SET_ANSWER_METRICS = ("answered", "abstention_recall", "false_refusals", "invariant_violations")
 
@@ -51,6 +53,9 @@ def evaluate(
     from rag.pipeline import Pipeline
     from rag.splits import gold_articles, select_part
 
+    if set_path.name == KIND_SET:
+        _evaluate_kinds(set_path, part, as_json)
+        return
     with friendly_errors():
         every_question = ev.load_eval_set(set_path)
         questions = select_part(every_question, part)
@@ -142,6 +147,29 @@ def evaluate(
             errors.print("--calibrate needs gold answers; an article set has none", highlight=False)
         for miss in unmet:
             errors.print(f"[yellow]target not met:[/] {miss}", highlight=False)
+        for failure in failures:
+            errors.print(f"[bold red]gate failed:[/] {failure}", highlight=False)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _evaluate_kinds(set_path: Path, part: str, as_json: bool) -> None:
+    """The kind set: how often question analysis calls short or passage right, and the kind,
+    with the learned weights and with the cue rules alone; no index needed."""
+    from rag import gates
+    from rag.answer.kind_learn import accuracy, load_kind_set
+    from rag.answer.kind_model import shipped_kind_weights
+
+    with friendly_errors():
+        questions = [q for q in load_kind_set(set_path) if part == "all" or q.part == part]
+        config = gates.load_eval_config(set_path)
+    metrics = {"learned": accuracy(shipped_kind_weights(), questions), "cue_rules": accuracy(None, questions)}
+    # Floors only: the ceilings every answer set gets (invariant violations) have nothing to measure here.
+    failures = gates.check_thresholds(metrics, config.thresholds)
+    if as_json:
+        print(json.dumps({"set": str(set_path), "part": part, "metrics": metrics, "failures": failures}))
+    else:
+        print_metrics_table(f"{set_path.name}: part {part}, short or passage and kind", "decided by", metrics)
         for failure in failures:
             errors.print(f"[bold red]gate failed:[/] {failure}", highlight=False)
     if failures:

@@ -1,6 +1,7 @@
 """``rag train``: the reader, the chooser and the rule answerer's ranker, learned from KorQuAD 1.0
 articles 0–69 (and the ranker also from the dev sets' ``tune`` halves), and the passage ranker,
-learned from the civic and inquiry sets' ``tune`` halves; not run in CI: slow."""
+learned from the civic and inquiry sets' ``tune`` halves, and the short-or-passage call of question
+analysis, learned from the dev sets' ``tune`` halves and KorQuAD's questions; not run in CI: slow."""
 
 from __future__ import annotations
 
@@ -270,3 +271,47 @@ def train_passages(
                   f"best passage right {figures['cv_best_right']} ({figures['cv_best_right_when_reachable']} where one "
                   f"was retrieved), ECE {figures['cv_ece']}, answered {figures['cv_answered']} at threshold "
                   f"{weights.threshold:.3f}", highlight=False)
+
+
+@train_app.command("kinds")
+def train_kinds(
+    out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's "
+                                       "rag/answer/kind-weights.json, which question analysis uses)."),
+    korquad_path: Optional[Path] = typer.Option(KORQUAD_DEFAULT, "--korquad",
+                                                help="KorQuAD_v1.0_dev.json: its questions of articles 0–69 are short "
+                                                     "facts to learn from too (skipped when the file is absent)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the cross-validation folds."),
+) -> None:
+    """Learn whether a question asks for a short span or a passage, from the dev sets' tune halves."""
+    import time
+    from rag import korquad
+    from rag.answer import kind_learn
+    from rag.answer.kind_model import KIND_WEIGHTS_FILE
+
+    started = time.perf_counter()
+    questions = kind_learn.dev_questions(Path("eval"))
+    data = [f"{name} part tune" for name in kind_learn.DEV_SETS]
+    if korquad_path is not None and korquad_path.is_file():
+        _, asked = korquad.load_korquad(korquad_path, "dev")
+        questions += [kind_learn.KindQuestion(q.id, q.question, "short", "tune", kind_learn.KORQUAD) for q in asked
+                      if kind_learn.without_passage_cue(q.question)]
+        data.append(f"{korquad_path.name} articles 0-69 without a passage cue (CC BY-ND)")
+    else:
+        errors.print(f"KorQuAD not found at {korquad_path}: learning from the dev sets alone", highlight=False)
+    with friendly_errors():
+        weights = kind_learn.learn(questions, seed, {"data": data, "command": f"rag train kinds --seed {seed}"})
+        report = kind_learn.load_kind_set(Path("eval") / kind_learn.KIND_SET)
+        report = [q for q in report if q.part == "report"]
+        weights.meta["report"] = {"learned": kind_learn.accuracy(weights, report),
+                                  "cue rules": kind_learn.accuracy(None, report)}
+    weights.meta["seconds"] = round(time.perf_counter() - started, 1)
+    out = out or KIND_WEIGHTS_FILE
+    weights.save(out)
+    figures, scored = weights.meta["figures"], weights.meta["report"]
+    console.print(f"wrote {out} in {weights.meta['seconds']} s: {figures['questions']} questions "
+                  f"({figures['passage']} passage, {figures['korquad']} from KorQuAD), {figures['features']} features; "
+                  f"{figures['cv_folds']}-fold CV short-or-passage {figures['cv_short_or_passage']}, passage kind "
+                  f"{figures['cv_passage_kind']}; "
+                  f"{kind_learn.KIND_SET} report half: short-or-passage {scored['learned']['short_or_passage']} "
+                  f"(cue rules {scored['cue rules']['short_or_passage']}), kind {scored['learned']['kind']} "
+                  f"(cue rules {scored['cue rules']['kind']})", highlight=False)

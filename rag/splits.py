@@ -19,7 +19,8 @@ The rule:
 2. Each unanswerable question is a group of its own.
 3. A group's key is the sha256 hex digest of its first question id (in file order).
    Answerable groups sorted by key go tune, report, tune, …; unanswerable groups
-   likewise, on their own.
+   likewise, on their own. A set labelled only with kinds (``eval/kind_dev.jsonl``:
+   no answers, each question its own group) alternates within each kind instead.
 
 Why alternation and not the parity of the hash's first byte: parity put 3 of the
 article set's 12 unanswerable questions in ``report``, too few for abstention recall
@@ -104,17 +105,31 @@ def groups(questions: Sequence[EvalQuestion],
     return list(members.values())
 
 
-def assign_parts(questions: Sequence[EvalQuestion],
-                 articles: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
-    """Each question id's half under the rule of this module (``articles`` as for :func:`groups`)."""
-    answerable = {q.id: q.answerable for q in questions}
+def assign_parts(questions: Sequence[EvalQuestion], articles: Mapping[str, Sequence[str]] | None = None,
+                 strata: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Each question id's half under the rule of this module (``articles`` as for :func:`groups`).
+
+    The halves alternate within answerable and within unanswerable groups, or within each
+    stratum of ``strata`` (question id → label) when given: the kind a question of
+    ``eval/kind_dev.jsonl`` asks for (:func:`kind_strata`).
+    """
+    stratum = strata or {q.id: str(q.answerable) for q in questions}
     parts = {}
     all_groups = groups(questions, articles)
-    for kind in (True, False):
-        kind_groups = sorted((g for g in all_groups if answerable[g[0]] is kind), key=lambda g: _key(g[0]))
-        for n, group in enumerate(kind_groups):
+    for label in sorted(set(stratum.values())):
+        label_groups = sorted((g for g in all_groups if stratum[g[0]] == label), key=lambda g: _key(g[0]))
+        for n, group in enumerate(label_groups):
             parts.update(dict.fromkeys(group, PARTS[n % 2]))
     return parts
+
+
+def kind_strata(path: Path) -> dict[str, str] | None:
+    """The kind of each question of a set labelled only with kinds (rows with ``kind`` and no
+    ``answers``), or ``None`` for a set with answers."""
+    rows = [row for _, row in read_jsonl(path)]
+    if not rows or any("answers" in row or "kind" not in row for row in rows):
+        return None
+    return {str(row["id"]): row["kind"] for row in rows}
 
 
 def select_part(questions: Sequence[EvalQuestion], part: str) -> list[EvalQuestion]:
@@ -136,14 +151,14 @@ def select_part(questions: Sequence[EvalQuestion], part: str) -> list[EvalQuesti
 def mismatches(path: Path) -> list[str]:
     """Questions of ``path`` whose recorded part differs from the rule, as readable lines."""
     questions = load_eval_set(path)
-    expected = assign_parts(questions, gold_articles(path))
+    expected = assign_parts(questions, gold_articles(path), kind_strata(path))
     return [f"{path}: {q.id} has part {q.part!r}, the rule gives {expected[q.id]!r}"
             for q in questions if q.part != expected[q.id]]
 
 
 def write_parts(path: Path) -> None:
     """Record the rule's part on every line of ``path``, keeping the other fields and the order."""
-    expected = assign_parts(load_eval_set(path), gold_articles(path))
+    expected = assign_parts(load_eval_set(path), gold_articles(path), kind_strata(path))
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     path.write_text("".join(json.dumps({**row, "part": expected[str(row["id"])]}, ensure_ascii=False) + "\n"
                             for row in rows), encoding="utf-8")
@@ -159,6 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.write:
             write_parts(path)
         problems += mismatches(path)
+        strata = kind_strata(path)
+        if strata is not None:
+            counts = Counter((q.part, strata[q.id]) for q in load_eval_set(path))
+            print(f"{path}: " + "; ".join(f"{p} " + ", ".join(f"{n} {kind}" for (part, kind), n in sorted(counts.items())
+                                                              if part == p) for p in PARTS))
+            continue
         counts = Counter((q.part, q.answerable) for q in load_eval_set(path))
         print(f"{path}: " + "; ".join(f"{p} {counts[p, True]} answerable + {counts[p, False]} unanswerable"
                                       for p in PARTS))

@@ -276,6 +276,20 @@ def test_eval_scores_a_passage_set_per_kind_of_answer(tmp_path):
     assert "abstention_recall" in metrics["unanswerable"] and metrics["answer"]["invariant_violations"] == 0
 
 
+def test_eval_scores_the_kind_set_by_its_learned_and_its_cue_rule_calls(tmp_path):
+    result = rag("eval", "--set", "eval/kind_dev.jsonl", "--json", index_dir=tmp_path / "unused")
+    report = json.loads(result.stdout)
+    assert report["part"] == "report" and report["failures"] == []
+    assert {"learned", "cue_rules"} == set(report["metrics"])
+    assert report["metrics"]["learned"]["questions"] == report["metrics"]["cue_rules"]["questions"] > 100
+    # A floor the set cannot reach fails the run, naming the metric.
+    strict = tmp_path / "kind_dev.jsonl"
+    strict.write_text((ROOT / "eval" / "kind_dev.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    strict.with_suffix(".toml").write_text('[thresholds]\n"learned.kind" = 1.01\n', encoding="utf-8")
+    failed = rag("eval", "--set", strict, "--json", index_dir=tmp_path / "unused", check=False)
+    assert failed.returncode == 1 and json.loads(failed.stdout)["failures"][0].startswith("learned.kind")
+
+
 def test_bench_korquad_reports_retrieval_answers_and_failures(tmp_path):
     from test_korquad import ARTICLES, _write_dataset
 

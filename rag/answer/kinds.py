@@ -7,7 +7,10 @@ typed fragment. :func:`answer_kind` decides which from cue constructions kept wi
 provenance in ``answer_kinds.toml``, tried in that file's order, and from what the
 question's analysis found (:mod:`rag.answer.question`): a question asking for a typed
 span is ``short`` unless a list cue came first, and one asking for a thing (무엇을 적어야
-하나) unless a purpose, reason or definition cue came first.
+하나) unless a purpose, reason or definition cue came first. Those rules lean to ``short``
+on fresh questions ("원칙은 뭐야?" asks for a list), so when ``kind-weights.json`` is shipped
+its learned models (:mod:`rag.answer.kind_model`) make the final call from the rules' kind
+and the question's form (:func:`decide_kind`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
+from rag.answer.kind_model import KindSignals, KindWeights, kind_features, shipped_kind_weights
+
 AnswerKind = Literal["short", "definition", "purpose", "list", "duty", "reason", "passage"]
 ANSWER_KINDS: tuple[str, ...] = get_args(AnswerKind)
 #: The kinds answered by a passage rather than a typed span.
@@ -29,6 +34,8 @@ _CUES_FILE = Path(__file__).with_name("answer_kinds.toml")
 _BEFORE_TYPED = ("list",)
 _BEFORE_THING = ("purpose", "reason", "definition", "bare_definition")
 _AFTER_THING = ("duty",)
+#: Every group that names a passage kind, in the order the cue rules try them.
+_PASSAGE_GROUPS = (*_BEFORE_TYPED, *_BEFORE_THING, *_AFTER_THING)
 #: The particle of "X(이)란?": X is the term asked about, so its type is not the answer's.
 _DEFINING = frozenset({"란", "이란"})
 #: Cue groups that are another way of asking for a kind.
@@ -85,12 +92,40 @@ def answer_kind(text: str, typed: bool, asks_thing: bool) -> AnswerKind:
 
 
 def kind_of_question(text: str, tokens, typed: bool, wh_index: int | None, focus_index: int | None,
-                     asks_term: bool) -> AnswerKind:
-    """The kind of answer a question asks for, from its Kiwi ``tokens`` and what its analysis
-    found: whether its type is a typed span's (``typed``), where its wh-word and focus noun
-    are, and whether it asks for the term a description defines (``asks_term``: a term is short)."""
+                     asks_term: bool, answer_type: str = "other") -> tuple[AnswerKind, KindSignals]:
+    """The kind of answer a question asks for, and the signals it was decided from.
+
+    From its Kiwi ``tokens`` and what its analysis found: whether its type is a typed span's
+    (``typed``, ``answer_type``), where its wh-word and focus noun are, and whether it asks for
+    the term a description defines (``asks_term``: a term is short). The cues give a kind
+    (:func:`answer_kind`); the learned model (:mod:`rag.answer.kind_model`), when shipped,
+    decides between a short span and a passage, and a passage's kind is then the first
+    passage cue that matches, or ``passage``.
+    """
     names = _focus_names_answer(tokens, wh_index, focus_index)
-    return answer_kind(text, asks_term or (typed and names), _asks_for_thing(tokens, wh_index, names))
+    thing = _asks_for_thing(tokens, wh_index, names)
+    rule = answer_kind(text, asks_term or (typed and names), thing)
+    signals = KindSignals(
+        text, tuple(tokens), rule, tuple(name for name, group in _cues().items() if group.matches(text)),
+        typed, names, thing, asks_term, answer_type,
+        None if wh_index is None else tokens[wh_index].form, None if focus_index is None else tokens[focus_index].form)
+    return decide_kind(signals, shipped_kind_weights()), signals
+
+
+def decide_kind(signals: KindSignals, weights: KindWeights | None) -> AnswerKind:
+    """The kind ``weights`` give a question of ``signals``: short, or the passage kind their
+    kind model scores highest (without one, the cues' kind, or the first passage cue that
+    matches when the cues said short); the cues' kind without weights."""
+    rule: AnswerKind = signals.rule_kind  # type: ignore[assignment]
+    if weights is None:
+        return rule
+    features = kind_features(signals)
+    if weights.probability(features) < weights.threshold:
+        return "short"
+    learned = weights.passage_kind(features)
+    if learned is not None:
+        return learned  # type: ignore[return-value]
+    return rule if rule != "short" else _matching(_PASSAGE_GROUPS, signals.text) or "passage"
 
 
 def _focus_names_answer(tokens, wh_index: int | None, focus_index: int | None) -> bool:

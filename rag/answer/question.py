@@ -11,10 +11,11 @@ the type; content morphemes other than the wh-phrase are the words to match.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, Sequence, get_args
 
+from rag.answer.kind_model import KindSignals
 from rag.answer.kinds import AnswerKind, kind_of_question
 from rag.answer.terms import noun_runs
 from rag.lexical import CONTENT_TAGS
@@ -157,8 +158,8 @@ class QuestionAnalysis:
     tokens that are verb or adjective stems.
     ``counted`` is what a count asks about (부위원장 in "부위원장은 몇 명"): a number
     of something else (간사위원 1명) does not answer it. ``answer_kind`` is the kind of
-    answer asked (:mod:`rag.answer.kinds`); ``noun_phrases`` its runs of nouns and their
-    affixes, joined and lower-cased (학습+용+데이터, 인터넷 게시판 → 인터넷게시판).
+    answer asked (:mod:`rag.answer.kinds`), decided from ``kind_signals``; ``noun_phrases`` its
+    runs of nouns and their affixes, joined and lower-cased (학습+용+데이터, 인터넷 게시판 → 인터넷게시판).
     """
 
     text: str
@@ -180,6 +181,7 @@ class QuestionAnalysis:
     asks_examples: bool = False
     answer_kind: AnswerKind = "short"
     noun_phrases: tuple[str, ...] = ()
+    kind_signals: KindSignals | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def compact(self) -> str:
@@ -314,14 +316,16 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
     asks_examples = bool(_EXAMPLES_CUE.search(text))
     if asks_examples and answer_type in ("person", "organization", "place", "title"):
         answer_type = "other"  # 취약계층의 예로 든 사람들: a list of kinds, not one name
-    if asks_definition:
-        answer_type = "other"  # 이용자란 무엇인가: a definition, whatever the term names
+    if asks_definition or any(t.form == "왜" and t.tag == "MAG" for t in tokens):
+        answer_type = "other"  # 이용자란 무엇인가, 이름은 왜 바뀌었나: a definition or a reason, no typed span
+    kind, signals = kind_of_question(text, tokens, answer_type != "other", wh_index, focus_index, asks_term,
+                                     answer_type)
     return QuestionAnalysis(
         text=text, answer_type=answer_type, wh_word=wh, content_tokens=content, focus=focus, head=head,
         units=units, role=role, predicate=predicate, precision=precision, ordinal=ordinal, alias=alias,
         counted=counted if counted in content else None,
         asks_definition=asks_definition, asks_term=asks_term, asks_examples=asks_examples,
-        answer_kind=kind_of_question(text, tokens, answer_type != "other", wh_index, focus_index, asks_term),
+        answer_kind=kind, kind_signals=signals,
         noun_phrases=noun_runs(tokens),
         verbs=frozenset(t.form.lower() for t, following in zip(tokens, list(tokens[1:]) + [None])
                         if (t.tag.startswith(("VV", "VA")) or (following is not None and following.tag in ("XSV", "XSA")))

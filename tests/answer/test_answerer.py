@@ -344,7 +344,7 @@ def test_a_purpose_question_is_answered_by_the_purpose_sentence():
 
 
 def test_a_list_answer_is_the_lead_with_its_items_one_per_line():
-    answer = _ask_passage("지원기관은 어떤 조치를 해야 하나요?", DUTIES)
+    answer = _ask_passage("지원기관이 해야 하는 조치에는 어떤 것들이 있나요?", DUTIES)
     assert answer.answer_kind == "list"
     assert answer.answer.endswith("2. 마을기업 교육") and "다음 각 호의 조치" in answer.answer
     assert [item.text for item in answer.items] == ["1. 마을기업 상담", "2. 마을기업 교육"]
