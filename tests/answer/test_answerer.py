@@ -351,6 +351,23 @@ def test_a_list_answer_is_the_lead_with_its_items_one_per_line():
     assert not answer.truncated
 
 
+PERMITS = _statute("y", "마을 지원법", [
+    ("제7조", "보조금", "① 시장은 마을기업 지원 예산을 매년 편성한다.\n② 마을기업은 시장에게 보조금을 신청할 수 있다."),
+    ("제8조", "금지", "누구든지 보조금을 다른 용도로 사용하여서는 아니 된다."),
+])
+
+
+@pytest.mark.parametrize(("question", "provision"), [
+    ("마을기업도 보조금을 신청할 수 있나요?", "신청할 수 있다"),
+    ("보조금을 다른 데 써도 돼?", "아니 된다"),
+])
+def test_a_yes_no_question_is_answered_by_the_provision_that_permits_or_forbids(question, provision):
+    # At the shipped threshold: a provision that permits or forbids has the form such a question asks for.
+    answer = Answerer().answer(question, [_hit(PERMITS, 0, len(PERMITS.text))], {"y": PERMITS})
+    _check_invariants(answer, {"y": PERMITS})
+    assert answer.answer_kind == "passage" and not answer.abstained and provision in answer.answer
+
+
 def test_a_typed_question_still_gets_a_short_span():
     answer = _ask_passage("위원회는 몇 명 이내의 위원으로 구성되나?", DUTIES)
     assert answer.answer_kind == "short" and answer.answer == "10명 이내" and answer.items == []
