@@ -4,11 +4,15 @@
 means that document, and a sentence of another one (an ordinance with the same
 wording) answers a different question. Names are the title and the short title a
 source gives (:attr:`rag.documents.Document.names`), compared without spaces or
-brackets, with "AI" read as 인공지능.
+brackets, with "AI" read as 인공지능, and the short names people make of a long statute
+title (:func:`short_names`). A short name says where to look and also what about
+(공공데이터법 is about 공공데이터), so its words stay in the question.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -17,6 +21,21 @@ from rag.documents import Document
 _IGNORED = "‘’“”「」『』《》〈〉()[]\"'.,·ㆍ"
 #: Shorter names (법, 조례) are words, not the name of one document.
 _MIN_NAME = 4
+#: A long statute title: "<lead> … <topic>(등)에 관한 법률|기본법" (정보통신망 이용촉진 및 정보보호 등에 관한 법률).
+_LONG_TITLE = re.compile(r"^(?P<lead>\S+?)(?:의)?\s.*?(?P<topic>\S+?)(?:\s등)?에\s관한\s(?P<kind>법률|기본법|특별법)$")
+
+
+def short_names(title: str) -> set[str]:
+    """The names people shorten a long statute title to, as law.go.kr's 법령명약칭 mostly are:
+    its first word or the topic before 에 관한, with 법 (or 기본법/특별법): 정보통신망 이용촉진 및
+    정보보호 등에 관한 법률 → 정보통신망법, 공공기관의 정보공개에 관한 법률 → 정보공개법,
+    데이터기반행정 활성화에 관한 법률 → 데이터기반행정법. Names two documents share are
+    dropped by :class:`DocumentNames`."""
+    match = _LONG_TITLE.match(title.strip())
+    if match is None:
+        return set()
+    suffix = "법" if match["kind"] == "법률" else match["kind"]
+    return {word + end for word in (match["lead"], match["topic"]) for end in {"법", suffix}}
 
 
 def compact_name(text: str) -> str:
@@ -61,7 +80,12 @@ class DocumentNames:
     """The names of a set of documents, built once per index generation."""
 
     def __init__(self, documents: Mapping[str, Document]):
-        names = {doc.doc_id: {compact_name(n) for n in doc.names} for doc in documents.values()}
+        given = {doc.doc_id: {compact_name(n) for n in doc.names} for doc in documents.values()}
+        derived = {doc.doc_id: {compact_name(n) for n in short_names(doc.title)} for doc in documents.values()}
+        shared = Counter(n for ns in derived.values() for n in ns)
+        # Short names of one document only, and no document's own name (인공지능기본법 is given).
+        self._short = {n for n, count in shared.items() if count == 1} - set().union(*given.values())
+        names = {doc_id: given[doc_id] | (derived[doc_id] & self._short) for doc_id in given}
         by_title = {doc.title: doc.doc_id for doc in documents.values()}
         for doc in documents.values():
             # A title that extends another (…기본법 시행령) may be called by the other's
@@ -85,7 +109,7 @@ class DocumentNames:
         named = {doc_id: name for doc_id, name in found.items()
                  if not any(name != longer and name in longer for longer in found.values())}
         spans = set()
-        for name in set(named.values()):
+        for name in set(named.values()) - self._short:
             at = compact.find(name)
             while at >= 0:
                 spans.add((offsets[at], offsets[at + len(name) - 1] + 1))

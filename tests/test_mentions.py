@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.documents import Document
-from rag.mentions import DocumentNames, compact_name
+from rag.mentions import DocumentNames, compact_name, short_names
 
 ACT = Document(doc_id="act", title="인공지능 발전과 신뢰 기반 조성 등에 관한 기본법", text="…",
                metadata={"법령명약칭": "인공지능기본법"})
@@ -39,3 +39,29 @@ def test_the_names_can_be_blanked_out_of_the_question():
     assert mentions.doc_ids == {"other"}
     stripped = mentions.without_names(question)
     assert len(stripped) == len(question) and "지능정보화" not in stripped and "목적" in stripped
+
+
+NETWORK = Document(doc_id="network", title="정보통신망 이용촉진 및 정보보호 등에 관한 법률", text="…")
+DISCLOSURE = Document(doc_id="disclosure", title="공공기관의 정보공개에 관한 법률", text="…")
+PUBLIC_DATA = Document(doc_id="public", title="공공데이터의 제공 및 이용 활성화에 관한 법률", text="…")
+DATA_ADMIN = Document(doc_id="admin", title="데이터기반행정 활성화에 관한 법률", text="…")
+STATUTES = DocumentNames({d.doc_id: d for d in (ACT, NETWORK, DISCLOSURE, PUBLIC_DATA, DATA_ADMIN)})
+
+
+def test_the_short_names_of_a_long_statute_title():
+    assert short_names(NETWORK.title) == {"정보통신망법", "정보보호법"}
+    assert short_names(DISCLOSURE.title) == {"공공기관법", "정보공개법"}
+    assert short_names(ACT.title) == {"인공지능법", "인공지능기본법", "조성법", "조성기본법"}
+    assert short_names("전자정부법") == set()
+
+
+def test_a_short_name_people_make_names_its_statute_and_keeps_its_words():
+    mentions = STATUTES.mentions("정보통신망법상 이용자란?")
+    assert mentions.doc_ids == {"network"} and mentions.spans == ()
+    assert mentions.without_names("정보통신망법상 이용자란?") == "정보통신망법상 이용자란?"
+    assert STATUTES.mentions("정보공개법에서 공개란?").doc_ids == {"disclosure"}
+    assert STATUTES.mentions("데이터기반행정법의 목적은?").doc_ids == {"admin"}
+    # 활성화법 would be both the public data act and the data-based administration act: neither.
+    assert STATUTES.mentions("활성화법의 목적은?").doc_ids == frozenset()
+    # A name a source gives stays a name whose words are cut from the question.
+    assert STATUTES.mentions("인공지능기본법의 목적은?").spans

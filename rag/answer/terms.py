@@ -13,6 +13,10 @@ from rag.mentions import compact_name
 
 #: Morphemes a compound term is made of: nouns, foreign and Hanja words, numerals, affixes.
 _RUN_TAGS = frozenset({"NNG", "NNP", "SL", "SH", "NR", "XR", "XPN", "XSN"})
+#: The last morpheme of a statute's name (…법, …령, …조례): a term asked about comes after it.
+_STATUTE_ENDS = ("법", "령", "조례", "규칙")
+#: Shorter runs ending in 법 are words (방법, 입법), not a statute's name.
+_MIN_STATUTE_NAME = 4
 #: A term the question quotes: '기계 판독이 가능한 형태', ‘학습용데이터’.
 _QUOTED = re.compile(r"['‘\"“「]([^'’\"”」]{1,40})['’\"”」]")
 
@@ -21,12 +25,36 @@ def noun_runs(tokens) -> tuple[str, ...]:
     """Runs of noun morphemes (Kiwi ``tokens``) and their affixes, each joined without spaces, lower-cased.
 
     A determiner written in one word with the noun after it belongs to the run: Kiwi reads
-    the 고 of 고영향 as one (古), yet "고영향 인공지능" is the term, not "영향 인공지능".
+    the 고 of 고영향 as one (古), yet "고영향 인공지능" is the term, not "영향 인공지능"; the 란
+    ending a question is not ("이용자란?" names 이용자), and a statute's name ends its run.
     """
     following = [*tokens[1:], None]
-    runs = "".join(t.form.lower() if t.tag in _RUN_TAGS or _attached_determiner(t, n) else " "
-                   for t, n in zip(tokens, following))
-    return tuple(runs.split())
+    runs, run = [], ""
+    for token, next_token in zip(tokens, following):
+        if (token.tag in _RUN_TAGS and not _final_ran(token, next_token)) or _attached_determiner(token, next_token):
+            run += token.form.lower()
+            if not _ends_a_statute_name(run, token, next_token):
+                continue
+        runs.append(run)
+        run = ""
+    return tuple(r for r in [*runs, run] if r)
+
+
+def _ends_a_statute_name(run: str, token, following) -> bool:
+    """Whether ``run``, ending with ``token``, is a statute's name (with its 상) before the
+    term a question asks about: "신용정보법상 신용정보주체란?", "개인정보보호법 개인정보란?"."""
+    if following is None or len(run) < _MIN_STATUTE_NAME:
+        return False
+    if token.form == "상" and token.tag == "XSN":
+        return run[:-1].endswith(_STATUTE_ENDS)
+    spaced = following.start > token.start + token.len
+    return token.form.endswith(_STATUTE_ENDS) and spaced
+
+
+def _final_ran(token, following) -> bool:
+    """Whether ``token`` is the particle of "…이용자란?" that Kiwi reads as the noun 란 (欄)
+    because the question ends there."""
+    return token.form == "란" and (following is None or following.tag.startswith("S"))
 
 
 def _attached_determiner(token, following) -> bool:

@@ -19,6 +19,9 @@ def share(term: str, question: str, names: tuple[str, ...] = ("정의", "뜻")) 
     ("인공지능", "인공지능 정의는?", 1.0),                # 정의 names the kind, not the term
     ("공개", "정보공개법에서 말하는 '공개'는 뭘 의미해?", 1.0),  # quoted
     ("인공지능사업자", "인공지능이란?", 0.0),             # a longer term the question does not name
+    ("이용자", "클라우드컴퓨팅법에서 이용자란?", 1.0),    # Kiwi reads a question's final 란 as a noun
+    ("신용정보주체", "신용정보법상 신용정보주체란?", 1.0),  # a statute's name ends a run
+    ("개인정보", "개인정보보호법 개인정보란?", 1.0),
 ])
 def test_how_much_of_what_a_question_names_a_term_is(term, question, expected):
     assert share(term, question) == pytest.approx(expected)
