@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from rag.gates import EvalConfig
     from rag.pipeline import IngestReport
 
-#: The set of questions labelled only with the kind of answer they ask for (rag/answer/kind_learn.py).
-KIND_SET = "kind_dev.jsonl"
 #: The answer metrics that mean something without gold answer strings (article sets).
 ARTICLE_SET_ANSWER_METRICS = ("answered", "abstention_recall", "false_refusals", "invariant_violations")
 
@@ -51,6 +49,7 @@ def evaluate(
     from rag import evaluation as ev
     from rag.loaders import load_file
     from rag.pipeline import Pipeline
+    from rag.answer.kind_learn import KIND_SET
     from rag.splits import gold_articles, select_part
 
     if set_path.name == KIND_SET:
@@ -159,9 +158,10 @@ def _evaluate_kinds(set_path: Path, part: str, as_json: bool) -> None:
     from rag import gates
     from rag.answer.kind_learn import accuracy, load_kind_set
     from rag.answer.kind_model import shipped_kind_weights
+    from rag.splits import select_part
 
     with friendly_errors():
-        questions = [q for q in load_kind_set(set_path) if part == "all" or q.part == part]
+        questions = select_part(load_kind_set(set_path), part)
         config = gates.load_eval_config(set_path)
     metrics = {"learned": accuracy(shipped_kind_weights(), questions), "cue_rules": accuracy(None, questions)}
     # Floors only: the ceilings every answer set gets (invariant violations) have nothing to measure here.

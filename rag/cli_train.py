@@ -287,6 +287,7 @@ def train_kinds(
     from rag import korquad
     from rag.answer import kind_learn
     from rag.answer.kind_model import KIND_WEIGHTS_FILE
+    from rag.splits import select_part
 
     started = time.perf_counter()
     questions = kind_learn.dev_questions(Path("eval"))
@@ -300,8 +301,7 @@ def train_kinds(
         errors.print(f"KorQuAD not found at {korquad_path}: learning from the dev sets alone", highlight=False)
     with friendly_errors():
         weights = kind_learn.learn(questions, seed, {"data": data, "command": f"rag train kinds --seed {seed}"})
-        report = kind_learn.load_kind_set(Path("eval") / kind_learn.KIND_SET)
-        report = [q for q in report if q.part == "report"]
+        report = select_part(kind_learn.load_kind_set(Path("eval") / kind_learn.KIND_SET), "report")
         weights.meta["report"] = {"learned": kind_learn.accuracy(weights, report),
                                   "cue rules": kind_learn.accuracy(None, report)}
     weights.meta["seconds"] = round(time.perf_counter() - started, 1)

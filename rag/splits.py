@@ -41,11 +41,12 @@ import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping, Sequence, TypeVar
 
 from rag.evaluation import PARTS, EvalQuestion, load_eval_set
 from rag.jsonl import read_jsonl
 
+Q = TypeVar("Q")
 #: ``rag eval --part``: one half, or every question.
 PART_CHOICES: tuple[str, ...] = (*PARTS, "all")
 
@@ -132,8 +133,9 @@ def kind_strata(path: Path) -> dict[str, str] | None:
     return {str(row["id"]): row["kind"] for row in rows}
 
 
-def select_part(questions: Sequence[EvalQuestion], part: str) -> list[EvalQuestion]:
-    """The questions of ``part`` (``tune``, ``report``, or ``all`` for every question)."""
+def select_part(questions: Sequence[Q], part: str) -> list[Q]:
+    """The questions of ``part`` (``tune``, ``report``, or ``all`` for every question); any
+    question with an ``id`` and a ``part`` (an :class:`EvalQuestion`, a kind set's question)."""
     if part not in PART_CHOICES:
         raise ValueError(f"part must be one of {', '.join(PART_CHOICES)}, not {part!r}")
     if part == "all":

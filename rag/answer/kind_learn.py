@@ -146,10 +146,10 @@ def accuracy(weights: KindWeights | None, questions: Sequence[KindQuestion]) -> 
             "kind": round(kinds / len(questions), 4)}
 
 
-def cross_validate(questions: Sequence[KindQuestion], seed: int) -> dict[str, float]:
-    """Out-of-fold accuracy on the chatbot's own questions: of the short-or-passage call, and
-    of the kind of those that ask for a passage."""
-    features, y, w = rows(questions)
+def cross_validate(questions: Sequence[KindQuestion], features: list[dict[str, float]], y: np.ndarray,
+                   w: np.ndarray, seed: int) -> dict[str, float]:
+    """Out-of-fold accuracy on the chatbot's own questions (with their :func:`rows`): of the
+    short-or-passage call, and of the kind of those that ask for a passage."""
     kinds = [q.kind for q in questions]
     own_index = np.flatnonzero(np.asarray([q.source == OWN for q in questions]))
     right = kind_right = 0
@@ -171,7 +171,7 @@ def learn(questions: Sequence[KindQuestion], seed: int, meta: dict[str, Any] | N
         raise ValueError("the kind data needs both short and passage questions")
     features, y, w = rows(questions)
     fitted = _fit(features, y, w, [q.kind for q in questions])
-    cv = cross_validate(questions, seed)
+    cv = cross_validate(questions, features, y, w, seed)
     figures = {"questions": len(questions), "passage": int(y.sum()),
                "korquad": sum(q.source == KORQUAD for q in questions),
                "features": len(fitted.passage.coef), "cv_folds": FOLDS,

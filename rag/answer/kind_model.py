@@ -10,7 +10,7 @@ question's form shows, with weights learned by ``rag train kinds``
 =====================  ====================================================================
 feature                what it is
 =====================  ====================================================================
-``rule:K``             the kind the cues and the analysis give (:func:`kinds.answer_kind`)
+``rule:K``             the kind the cues and the analysis give (:func:`rag.answer.kinds.answer_kind`)
 ``cue:G``              the cue group G of ``answer_kinds.toml`` matches
 ``typed``, ``names``   the question asks for a typed span; its focus noun names the answer
 ``thing``, ``term``    it asks for a thing; it asks for the term a description defines

@@ -65,30 +65,33 @@ def _cues() -> dict[str, _CueGroup]:
             for name, group in groups.items()}
 
 
-def _matching(groups: tuple[str, ...], text: str) -> AnswerKind | None:
-    cues = _cues()
-    for group in groups:
-        if group in cues and cues[group].matches(text):
-            return _GROUP_KIND.get(group, group)  # type: ignore[return-value]
-    return None
+def matched_cues(text: str) -> tuple[str, ...]:
+    """The cue groups of ``answer_kinds.toml`` that match ``text``, in the file's order."""
+    return tuple(name for name, group in _cues().items() if group.matches(text))
 
 
-def answer_kind(text: str, typed: bool, asks_thing: bool) -> AnswerKind:
-    """The kind of answer ``text`` asks for, given what its analysis found: whether it
-    asks for a typed span (``typed``: 언제, 몇 명, 누가, "시행일은?") and whether it asks
-    for a thing at all (``asks_thing``: a wh-word other than "뭘 해야", or a noun ending the
-    question)."""
-    kind = _matching(_BEFORE_TYPED, text)
+def _matching(groups: tuple[str, ...], matched: tuple[str, ...]) -> AnswerKind | None:
+    """The kind of the first of ``groups`` among the ``matched`` cue groups."""
+    group = next((group for group in groups if group in matched), None)
+    return None if group is None else _GROUP_KIND.get(group, group)  # type: ignore[return-value]
+
+
+def answer_kind(matched: tuple[str, ...], typed: bool, asks_thing: bool) -> AnswerKind:
+    """The kind of answer a question asks for by the cue rules, given the cue groups that match
+    it (:func:`matched_cues`) and what its analysis found: whether it asks for a typed span
+    (``typed``: 언제, 몇 명, 누가, "시행일은?") and whether it asks for a thing at all
+    (``asks_thing``: a wh-word other than "뭘 해야", or a noun ending the question)."""
+    kind = _matching(_BEFORE_TYPED, matched)
     if kind is not None:
         return kind
     if typed:
         return "short"
-    kind = _matching(_BEFORE_THING, text)
+    kind = _matching(_BEFORE_THING, matched)
     if kind is not None:
         return kind
     if asks_thing:
         return "short"
-    return _matching(_AFTER_THING, text) or "passage"
+    return _matching(_AFTER_THING, matched) or "passage"
 
 
 def kind_of_question(text: str, tokens, typed: bool, wh_index: int | None, focus_index: int | None,
@@ -98,15 +101,13 @@ def kind_of_question(text: str, tokens, typed: bool, wh_index: int | None, focus
     From its Kiwi ``tokens`` and what its analysis found: whether its type is a typed span's
     (``typed``, ``answer_type``), where its wh-word and focus noun are, and whether it asks for
     the term a description defines (``asks_term``: a term is short). The cues give a kind
-    (:func:`answer_kind`); the learned model (:mod:`rag.answer.kind_model`), when shipped,
-    decides between a short span and a passage, and a passage's kind is then the first
-    passage cue that matches, or ``passage``.
+    (:func:`answer_kind`); the shipped learned models decide (:func:`decide_kind`).
     """
     names = _focus_names_answer(tokens, wh_index, focus_index)
     thing = _asks_for_thing(tokens, wh_index, names)
-    rule = answer_kind(text, asks_term or (typed and names), thing)
+    matched = matched_cues(text)
     signals = KindSignals(
-        text, tuple(tokens), rule, tuple(name for name, group in _cues().items() if group.matches(text)),
+        text, tuple(tokens), answer_kind(matched, asks_term or (typed and names), thing), matched,
         typed, names, thing, asks_term, answer_type,
         None if wh_index is None else tokens[wh_index].form, None if focus_index is None else tokens[focus_index].form)
     return decide_kind(signals, shipped_kind_weights()), signals
@@ -125,7 +126,7 @@ def decide_kind(signals: KindSignals, weights: KindWeights | None) -> AnswerKind
     learned = weights.passage_kind(features)
     if learned is not None:
         return learned  # type: ignore[return-value]
-    return rule if rule != "short" else _matching(_PASSAGE_GROUPS, signals.text) or "passage"
+    return rule if rule != "short" else _matching(_PASSAGE_GROUPS, signals.cues) or "passage"
 
 
 def _focus_names_answer(tokens, wh_index: int | None, focus_index: int | None) -> bool:
