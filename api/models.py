@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from rag.conversation import Turn
 from rag.documents import Document
 from rag.pipeline import validate_doc_id
 from rag.render import hit_dict
@@ -64,14 +65,27 @@ class _Request(BaseModel):
 # -- questions and searches ------------------------------------------------------------
 
 
+#: Earlier turns a client may send with a question: enough for a follow-up's topic.
+MAX_HISTORY_TURNS = 10
+
+
+class HistoryTurn(_Request):
+    """One earlier turn of the conversation, as the client showed it."""
+
+    question: NonBlankText = Field(description="The question of that turn, as asked.")
+    answer: Text | None = Field(None, max_length=4000, description="The answer it got; null when it abstained.")
+
+
 class AskRequest(_Request):
-    """A question to answer from the indexed documents."""
+    """A question to answer from the indexed documents, with the conversation's earlier turns if any."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {"question": SEED_QUESTION},
                 {"question": "인공지능위원회의 위원장은 누구인가?", "top_k": 5, "doc_ids": ["ai-basic-act"]},
+                {"question": "그럼 위원장은 누가 맡나?",
+                 "history": [{"question": "국가인공지능전략위원회는 몇 명으로 구성되나?", "answer": "60명 이내"}]},
             ]
         }
     )
@@ -86,6 +100,16 @@ class AskRequest(_Request):
     doc_ids: list[Text] | None = Field(
         None, max_length=100, description="Answer only from these documents.", examples=[[SEED_DOC_ID]]
     )
+    history: list[HistoryTurn] = Field(
+        default_factory=list, max_length=MAX_HISTORY_TURNS,
+        description="The conversation's earlier turns, oldest first (the server keeps no session). A follow-up "
+                    "without its own subject (그럼 위원장은?) is read with their topic; the answer's "
+                    "`resolved_question` says how it was read.",
+    )
+
+    def turns(self) -> tuple[Turn, ...]:
+        """The history as the pipeline takes it."""
+        return tuple(Turn(turn.question, turn.answer) for turn in self.history)
 
 
 class SearchRequest(_Request):

@@ -88,13 +88,17 @@ _DOCUMENT_BODY = {
 async def ask(body: AskRequest, request: Request, pipeline: PipelineDep, settings: SettingsDep) -> Answer:
     """An extractive answer whose citations quote the stored text exactly
     (``document.text[start:end] == quote``), or an abstention (``answer`` null) when the
-    evidence is weak. Instructions inside the question are treated as plain text."""
+    evidence is weak. Instructions inside the question are treated as plain text. With
+    ``history``, a follow-up is read with the conversation's topic (``resolved_question``)."""
     _check_length("question", body.question, settings)
+    for turn in body.history:
+        _check_length("history question", turn.question, settings)
+    history = body.turns()
     with _refused_input():
         # A repeated question is answered from the cache without leaving the event loop;
         # only real work goes to the thread pool.
-        answer = pipeline.cached_answer(body.question, body.top_k, body.doc_ids) or await run_in_threadpool(
-            pipeline.ask, body.question, body.top_k, body.doc_ids)
+        answer = pipeline.cached_answer(body.question, body.top_k, body.doc_ids, history=history) or (
+            await run_in_threadpool(pipeline.ask, body.question, body.top_k, body.doc_ids, history=history))
     request.state.abstained = answer.abstained  # for the access log line
     if answer.abstained:
         metrics.ABSTENTIONS.inc()

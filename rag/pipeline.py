@@ -9,21 +9,22 @@ import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from rag.answer.analysis import AnalysisStore
-from rag.answer.answerer import Answerer, AnswererConfig
+from rag.answer.answerer import Answerer
 from rag.answer.models import Answer, Timings
-from rag.answer.ranker import Weights, default_weights
+from rag.answerers import build_answerer
 from rag.cache import LRUCache
 from rag.chunking import Chunker, ChunkerConfig, index_text
+from rag.conversation import Turn, resolve
 from rag.documents import Document
 from rag.index import Index, IndexedChunk, IndexStore, Manifest
 from rag.lexical import tokenize_many, tokenizer_id
 from rag.mentions import Mentions
-from rag.reader.answerer import ReaderAnswerConfig, ReaderAnswerer, reader_installed
+from rag.reader.answerer import ReaderAnswerer
 from rag.retrieval import FusionConfig, Mode, Retriever, SearchHit
 from rag.settings import Settings
 
@@ -94,23 +95,6 @@ class Retrieval:
     documents: Mapping[str, Document]
 
 
-def build_answerer(settings: Settings, analyses: AnalysisStore | None = None) -> Answerer | ReaderAnswerer:
-    """The rule answerer (reading ``analyses``, the index's stored paragraph analyses), or
-    with ``settings.reader`` neural (or auto, weights installed) the reader's answerer
-    around it; ``ValueError`` when neural is asked and not installed."""
-    weights = default_weights() if settings.answer_weights is None else Weights.load(settings.answer_weights)
-    rules = Answerer(AnswererConfig(hits=settings.answer_hits, threshold=settings.answer_threshold, weights=weights),
-                     analyses)
-    mode = settings.reader
-    if mode == "auto":
-        mode = "neural" if reader_installed() else "rules"
-    if mode == "rules":
-        return rules
-    return ReaderAnswerer.load(rules, ReaderAnswerConfig(
-        hits=settings.answer_hits, windows=settings.reader_windows, window_tokens=settings.reader_window_tokens,
-        threshold=settings.answer_threshold))
-
-
 class Pipeline:
     """Documents in, ranked chunks and cited answers out, over one on-disk index."""
 
@@ -147,7 +131,7 @@ class Pipeline:
 
     @property
     def answerer(self) -> Answerer | ReaderAnswerer:
-        """What answers questions (:func:`build_answerer`), loaded on first use: ingesting needs no reader."""
+        """What answers questions (:func:`rag.answerers.build_answerer`), loaded on first use: ingesting needs no reader."""
         if self._answerer is None:
             with self._answerer_lock:
                 if self._answerer is None:
@@ -170,35 +154,52 @@ class Pipeline:
 
     def ask(
         self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None,
-        question_id: str | None = None,
+        question_id: str | None = None, history: Sequence[Turn] = (),
     ) -> Answer:
         """Answer ``question`` with a span of the indexed text and its citations, or abstain.
 
-        ``k`` is how many retrieved chunks the answerer reads (default
-        ``settings.answer_hits``); ``doc_ids`` restricts the answer to those documents.
+        ``k`` is how many retrieved chunks the answerer reads (default ``settings.answer_hits``);
+        ``doc_ids`` restricts the answer to those documents; ``history`` (the conversation's
+        earlier turns, oldest first) says what a follow-up is about (:mod:`rag.conversation`):
+        its readings are answered in turn until one does not abstain.
         """
         question = _checked(question, "question")
-        key = self._answer_key(question, k, doc_ids)
+        key = self._answer_key(question, k, doc_ids, history)
         cached = self._cached(key, question_id)
         if cached is not None:
             return cached
+        started = time.perf_counter()
+        answers = []
+        for reading in resolve(question, history, self._retriever.index.names).readings:
+            answers.append(self._answer(reading, k, doc_ids, question_id).model_copy(
+                update={"question": question, "resolved_question": reading}))
+            if not answers[-1].abstained:
+                break
+        # When every reading abstains, the preferred one's abstention stands.
+        answer = answers[-1] if not answers[-1].abstained else answers[0]
+        if len(answers) > 1:
+            total = round((time.perf_counter() - started) * 1000, 3)
+            answer = answer.model_copy(update={"timings_ms": answer.timings_ms.model_copy(update={"total": total})})
+        self.answers.put(key, answer)
+        return answer
+
+    def _answer(self, question: str, k: int | None, doc_ids: Iterable[str] | None, question_id: str | None) -> Answer:
         started = time.perf_counter()
         retrieval = self.retrieve(question, k, doc_ids)
         retrieve_ms = (time.perf_counter() - started) * 1000
         answer = self.answerer.answer(question, retrieval.hits, retrieval.documents, question_id=question_id,
                                       hits_read=len(retrieval.hits), mentions=retrieval.mentions)
-        self.answers.put(key, answer)
         return answer.with_retrieval_time(round(retrieve_ms, 3))
 
     def cached_answer(
         self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None,
-        question_id: str | None = None,
+        question_id: str | None = None, history: Sequence[Turn] = (),
     ) -> Answer | None:
         """What :meth:`ask` would return from its answer cache, or ``None`` when it would have to work.
 
         Never blocks, so an event loop may call it before handing a miss to a thread.
         """
-        return self._cached(self._answer_key(_checked(question, "question"), k, doc_ids), question_id)
+        return self._cached(self._answer_key(_checked(question, "question"), k, doc_ids, history), question_id)
 
     def _cached(self, key: tuple, question_id: str | None) -> Answer | None:
         started = time.perf_counter()
@@ -208,11 +209,12 @@ class Pipeline:
         elapsed = round((time.perf_counter() - started) * 1000, 3)
         return cached.model_copy(update={"id": question_id, "timings_ms": Timings(answer=elapsed, total=elapsed)})
 
-    def _answer_key(self, question: str, k: int | None, doc_ids: Iterable[str] | None) -> tuple:
+    def _answer_key(self, question: str, k: int | None, doc_ids: Iterable[str] | None,
+                    history: Sequence[Turn] = ()) -> tuple:
         # Keyed by the generation the answer was computed from; a write bumps the
         # generation, so entries from before it can never be returned again.
         return (self._generation, question, k or self.settings.answer_hits,
-                None if doc_ids is None else tuple(sorted(set(doc_ids))))
+                None if doc_ids is None else tuple(sorted(set(doc_ids))), tuple(history))
 
     def retrieve(self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None,
                  mode: Mode = "hybrid") -> Retrieval:

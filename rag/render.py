@@ -30,13 +30,16 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 def answer_view(answer: Answer) -> RenderableType:
-    """The answer (or the abstention line), its kind, type and confidence, then each citation.
+    """The question as understood when a follow-up was read with its conversation's topic, the
+    answer (or the abstention line), its kind, type and confidence, then each citation.
 
     A list answer shows its lead and then its items one per line; a passage answer names
     its section first. A citation shows its document title, statute section, offsets and
     the quote with every occurrence of the answer highlighted.
     """
     head = Text()
+    if answer.resolved_question and answer.resolved_question != answer.question:
+        head.append(f"→ {answer.resolved_question}\n", style="dim")
     if answer.answer is None:
         head.append(ABSTAINED, style="bold yellow")
     else:

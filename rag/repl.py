@@ -17,18 +17,24 @@ from typing import TYPE_CHECKING, Callable
 from rich.console import Console, RenderableType
 from rich.text import Text
 
+from rag.conversation import Turn
 from rag.pipeline import DocumentNotFoundError
 from rag.render import answer_view, document_rows, document_view, documents_table, hits_table
 from rag.terminal import console as terminal_console
 from rag.terminal import friendly_errors, load_pipeline
 
 if TYPE_CHECKING:
+    from rag.answer.models import Answer
     from rag.pipeline import Pipeline
 
 PROMPT = "rag> "
+#: Earlier questions sent with each new one, as the API takes at most (api.models.MAX_HISTORY_TURNS).
+HISTORY_TURNS = 10
 
 HELP = """\
-Type a question to get a short answer with its citations, or a command:
+Type a question to get an answer with its citations, or a command. Questions form a conversation:
+a follow-up (그럼 위원장은?) is read with what the earlier ones were about.
+  :new              start a new conversation (forget the earlier questions)
   :search <query>   ranked chunks for the query
   :docs             indexed documents
   :show <doc_id>    a document's metadata and full text
@@ -53,8 +59,10 @@ class Repl:
 
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
+        #: The conversation so far, as a chat client would send it with each question.
+        self.history: list[Turn] = []
         self._commands: dict[str, Callable[[str], Reply]] = {
-            "search": self._search, "docs": self._docs, "show": self._show, "help": self._help,
+            "new": self._new, "search": self._search, "docs": self._docs, "show": self._show, "help": self._help,
             "quit": self._quit, "q": self._quit, "exit": self._quit,
         }
 
@@ -64,12 +72,21 @@ class Repl:
         if not line:
             return Reply()
         if not line.startswith(":"):
-            return self._guarded(lambda: answer_view(self.pipeline.ask(line)))
+            return self._guarded(lambda: answer_view(self._ask(line)))
         name, _, argument = line[1:].partition(" ")
         command = self._commands.get(name.lower())
         if command is None:
             return _error(f"unknown command :{name} (type :help for the commands)")
         return command(argument.strip())
+
+    def _ask(self, question: str) -> Answer:
+        answer = self.pipeline.ask(question, history=tuple(self.history[-HISTORY_TURNS:]))
+        self.history.append(Turn(question, answer.answer))
+        return answer
+
+    def _new(self, _: str) -> Reply:
+        self.history.clear()
+        return Reply(Text("new conversation", style="dim"))
 
     @staticmethod
     def _guarded(render: Callable[[], RenderableType]) -> Reply:

@@ -85,6 +85,15 @@ def test_a_question_shows_the_pipelines_answer_with_its_citations(repl, pipeline
         assert citation.title in shown and f"{citation.start}–{citation.end}" in shown
 
 
+def test_questions_form_a_conversation_until_new(repl):
+    repl.handle(QUESTION)
+    follow_up = text(repl.handle("출범식은 어디서 했어?").output)
+    assert follow_up.startswith("→ 서울디지털재단 출범식은 어디서 했어?\n")
+    assert [turn.question for turn in repl.history] == [QUESTION, "출범식은 어디서 했어?"]
+    assert text(repl.handle(":new").output).strip() == "new conversation" and repl.history == []
+    assert not text(repl.handle("출범식은 어디서 했어?").output).startswith("→")
+
+
 def test_search_docs_show_help(repl):
     assert "seoul-ai-foundation" in text(repl.handle(":search 재단 출범식 장소").output)
     docs = text(repl.handle(":docs").output)

@@ -56,6 +56,9 @@ class Answer(BaseModel):
 
     id: str | None = Field(None, description="The caller's question id, echoed back.")
     question: str = Field(description="The question as asked.")
+    resolved_question: str | None = Field(
+        None, description="The question as understood: a follow-up read with the topic of the conversation's "
+                          "history (그럼 위원장은? → 국가인공지능전략위원회 위원장은?), else the question as asked.")
     answer: str | None = Field(description="A span of the first citation's quote, or null when abstaining.")
     answer_type: AnswerType = Field(description="The answer type the question asks for.")
     answer_kind: AnswerKind = Field(

@@ -98,8 +98,8 @@ def test_the_threshold_controls_abstention():
 def test_the_answer_model_serialises_with_the_documented_fields():
     answer = Answerer().answer("재단 이사장은 누구인가?", [_hit(DOC, 0, len(DOC.text))], {"d": DOC}, question_id="q1")
     data = json.loads(answer.model_dump_json())
-    assert set(data) == {"id", "question", "answer", "answer_type", "answer_kind", "items", "truncated", "abstained",
-                         "confidence", "citations", "timings_ms"}
+    assert set(data) == {"id", "question", "resolved_question", "answer", "answer_type", "answer_kind", "items",
+                         "truncated", "abstained", "confidence", "citations", "timings_ms"}
     assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
     assert data["id"] == "q1" and data["answer"] == "김만기"
     assert all(example["question"] for example in Answer.model_json_schema()["examples"])

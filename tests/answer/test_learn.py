@@ -16,7 +16,7 @@ from rag.answer.learn import (balance, best_index, cross_validate, expected_cali
 from rag.answer.ranker import Ranker, Weights, default_weights
 from rag.documents import Chunk, Document
 from rag.mentions import Mentions
-from rag.pipeline import build_answerer
+from rag.answerers import build_answerer
 from rag.retrieval import SearchHit
 from rag.settings import Settings
 
