@@ -16,6 +16,7 @@ from api import metrics
 from api.errors import BodyLimitMiddleware, install_error_handlers
 from api.logging import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
 from api.routes import router
+from api.routes_pages import router as pages_router
 from api.service import Service
 from rag.settings import Settings
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = service
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(pages_router)  # the chat and document pages, outside the schema
     app.openapi = _openapi_with_limits(app, settings)
     # add_middleware wraps what is there: the last one added sees the request first.
     app.add_middleware(

@@ -56,3 +56,10 @@ class CharNgramEmbedder:
 @pytest.fixture
 def fake_embedder() -> CharNgramEmbedder:
     return CharNgramEmbedder()
+
+
+@pytest.fixture(scope="module")
+def api(server):
+    """A client of the running ``server`` that the test module defines (tests/servers.py)."""
+    with server.client() as client:
+        yield client
