@@ -31,13 +31,15 @@ test: setup
 ## looking at rules: `--part tune`). Each set's config (eval/<set>.toml) names the documents it is asked over:
 ## the AI statutes are distractors for the article set and hold the statute set's answers; all of corpus/
 ## holds the civic set's; the civic statutes and the lease acts hold the inquiries' articles. The kind set needs
-## no index: it scores question analysis's call of short or passage answer, learned and by the cue rules.
+## no index: it scores question analysis's call of short or passage answer, learned and by the cue rules. The
+## dialogue set asks conversations turn by turn with their history, and each follow-up once more alone.
 eval: setup
 	$(RAG) eval --set eval/article_dev.jsonl --part report
 	$(RAG) eval --set eval/statute_dev.jsonl --part report
 	$(RAG) eval --set eval/civic_dev.jsonl --part report
 	$(RAG) eval --set eval/inquiry_dev.jsonl --part report
 	$(RAG) eval --set eval/kind_dev.jsonl --part report
+	$(RAG) eval --set eval/dialogue_dev.jsonl --part report
 
 bench-korquad: setup
 	$(RAG) bench korquad --data $(SHARED)/data/korquad/KorQuAD_v1.0_dev.json --split dev

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,9 +25,11 @@ from rag.terminal import (console, errors, fail, friendly_errors, ingest_with_pr
                           print_metrics_table, progress_bar, read_documents)
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from rag.evaluation import AnswerReport, CalibrationRow, RetrievalReport
     from rag.gates import EvalConfig
-    from rag.pipeline import IngestReport
+    from rag.pipeline import IngestReport, Pipeline
 
 #: The answer metrics that mean something without gold answer strings (article sets).
 ARTICLE_SET_ANSWER_METRICS = ("answered", "abstention_recall", "false_refusals", "invariant_violations")
@@ -50,19 +54,20 @@ def evaluate(
     from rag.loaders import load_file
     from rag.pipeline import Pipeline
     from rag.answer.kind_learn import KIND_SET
+    from rag.dialogue_eval import is_dialogue_set
     from rag.splits import gold_articles, select_part
 
     if set_path.name == KIND_SET:
         _evaluate_kinds(set_path, part, as_json)
         return
     with friendly_errors():
+        if is_dialogue_set(set_path):
+            _evaluate_dialogues(set_path, part, corpus, extra_corpus, as_json)
+            return
         every_question = ev.load_eval_set(set_path)
         questions = select_part(every_question, part)
         config = gates.load_eval_config(set_path)
-        sources = [*(corpus or [Path(p) for p in config.corpus] or [Path("corpus")]), *extra_corpus]
-        missing = [p for p in sources if not p.exists()]
-        if missing:
-            fail(f"{set_path.name} is asked over documents that are not there: {', '.join(map(str, missing))}", 2)
+        sources = _sources(set_path, config, corpus, extra_corpus)
         passages = passage_eval.load_passage_gold(set_path)
         articles = gold_articles(set_path)
         gold = None
@@ -72,45 +77,42 @@ def evaluate(
             gold = article_eval.resolve_gold({q.id: articles[q.id] for q in questions}, sources,
                                              lambda path: load_file(path).doc_id)
         answerable = [q for q in questions if q.answerable]
-        with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
-            pipeline = load_pipeline(Settings(index_dir=Path(tmp)))
-            with progress_bar() as progress:
-                report_ingest = ingest_with_progress(pipeline, read_documents(sources, progress), True, progress)
-                task = progress.add_task("retrieval", total=len(answerable))
-                advance = lambda n: progress.update(task, completed=n)  # noqa: E731
-                if gold is not None:
-                    retrieval = article_eval.evaluate_articles(pipeline.search, questions, gold, progress=advance)
-                else:
-                    retrieval = ev.evaluate_retrieval(
-                        pipeline.search,
-                        [(q.id, q.question, lambda hit, q=q: ev.contains_answer(hit.chunk.text, q.answers))
-                         for q in answerable],
-                        progress=advance,
-                    )
-                task = progress.add_task("answers", total=len(questions))
-                outcomes = ev.ask_all(pipeline.ask, questions, progress=lambda n: progress.update(task, completed=n))
-                answers = ev.summarize_answers(outcomes, pipeline.index.documents)
-                kinds = reliability = None
-                if passages is not None:
-                    kinds = passage_eval.score_kinds(questions, [o.answer for o in outcomes], passages)
-                    reliability = passage_eval.reliability(questions, [o.answer for o in outcomes], passages)
-                    overall = {name: value for name, value in kinds.pop("all").items() if name != "questions"}
-                    answers.metrics = {**overall, "invariant_violations": answers.metrics["invariant_violations"]}
-                    answers.errors.pop("wrong", None)
-                elif gold is not None:
-                    # No answer strings: what counts is abstaining right and citing the governing article.
-                    answers.metrics = {name: answers.metrics[name] for name in ARTICLE_SET_ANSWER_METRICS}
-                    answers.metrics["first_citation_hit"] = article_eval.first_citation_hit(
-                        questions, [o.answer for o in outcomes], gold)
-                    answers.errors.pop("wrong", None)
-                calibration = None
-                if calibrate and gold is None:
-                    # The same index with abstention off: every question keeps its best answer and confidence.
-                    never_abstains = Pipeline(pipeline.settings.model_copy(update={"answer_threshold": 0.0}),
-                                              pipeline.embedder)
-                    task = progress.add_task("calibration", total=len(questions))
-                    calibration = ev.calibrate(ev.ask_all(never_abstains.ask, questions,
-                                                          progress=lambda n: progress.update(task, completed=n)))
+        with _indexed(sources) as (pipeline, report_ingest, progress):
+            task = progress.add_task("retrieval", total=len(answerable))
+            advance = lambda n: progress.update(task, completed=n)  # noqa: E731
+            if gold is not None:
+                retrieval = article_eval.evaluate_articles(pipeline.search, questions, gold, progress=advance)
+            else:
+                retrieval = ev.evaluate_retrieval(
+                    pipeline.search,
+                    [(q.id, q.question, lambda hit, q=q: ev.contains_answer(hit.chunk.text, q.answers))
+                     for q in answerable],
+                    progress=advance,
+                )
+            task = progress.add_task("answers", total=len(questions))
+            outcomes = ev.ask_all(pipeline.ask, questions, progress=lambda n: progress.update(task, completed=n))
+            answers = ev.summarize_answers(outcomes, pipeline.index.documents)
+            kinds = reliability = None
+            if passages is not None:
+                kinds = passage_eval.score_kinds(questions, [o.answer for o in outcomes], passages)
+                reliability = passage_eval.reliability(questions, [o.answer for o in outcomes], passages)
+                overall = {name: value for name, value in kinds.pop("all").items() if name != "questions"}
+                answers.metrics = {**overall, "invariant_violations": answers.metrics["invariant_violations"]}
+                answers.errors.pop("wrong", None)
+            elif gold is not None:
+                # No answer strings: what counts is abstaining right and citing the governing article.
+                answers.metrics = {name: answers.metrics[name] for name in ARTICLE_SET_ANSWER_METRICS}
+                answers.metrics["first_citation_hit"] = article_eval.first_citation_hit(
+                    questions, [o.answer for o in outcomes], gold)
+                answers.errors.pop("wrong", None)
+            calibration = None
+            if calibrate and gold is None:
+                # The same index with abstention off: every question keeps its best answer and confidence.
+                never_abstains = Pipeline(pipeline.settings.model_copy(update={"answer_threshold": 0.0}),
+                                          pipeline.embedder)
+                task = progress.add_task("calibration", total=len(questions))
+                calibration = ev.calibrate(ev.ask_all(never_abstains.ask, questions,
+                                                      progress=lambda n: progress.update(task, completed=n)))
     metrics = {**retrieval.metrics, "answer": answers.metrics, **(kinds or {})}
     failures = gates.check_thresholds(metrics, config.thresholds, config.maxima)
     unmet = gates.check_thresholds(metrics, config.targets, config.target_maxima)
@@ -144,10 +146,66 @@ def evaluate(
             _print_calibration(*calibration)
         if calibrate and gold is not None:
             errors.print("--calibrate needs gold answers; an article set has none", highlight=False)
-        for miss in unmet:
-            errors.print(f"[yellow]target not met:[/] {miss}", highlight=False)
-        for failure in failures:
-            errors.print(f"[bold red]gate failed:[/] {failure}", highlight=False)
+        _print_gates(unmet, failures)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _sources(set_path: Path, config: EvalConfig, corpus: list[Path], extra_corpus: list[Path]) -> list[Path]:
+    """The documents a set is asked over: ``--corpus``, else its config's, else corpus/; plus ``--extra-corpus``."""
+    sources = [*(corpus or [Path(p) for p in config.corpus] or [Path("corpus")]), *extra_corpus]
+    missing = [p for p in sources if not p.exists()]
+    if missing:
+        fail(f"{set_path.name} is asked over documents that are not there: {', '.join(map(str, missing))}", 2)
+    return sources
+
+
+@contextmanager
+def _indexed(sources: list[Path]) -> Iterator[tuple[Pipeline, IngestReport, Progress]]:
+    """A pipeline over a fresh temporary index of ``sources``, and the progress display it was built under."""
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
+        pipeline = load_pipeline(Settings(index_dir=Path(tmp)))
+        with progress_bar() as progress:
+            report = ingest_with_progress(pipeline, read_documents(sources, progress), True, progress)
+            yield pipeline, report, progress
+
+
+def _evaluate_dialogues(set_path: Path, part: str, corpus: list[Path], extra_corpus: list[Path],
+                        as_json: bool) -> None:
+    """A dialogue set: each conversation turn by turn with its history, each follow-up also alone."""
+    from rag import gates
+    from rag.dialogue_eval import evaluate_dialogues, load_dialogues
+    from rag.splits import select_part
+
+    conversations = select_part(load_dialogues(set_path), part)
+    config = gates.load_eval_config(set_path)
+    with _indexed(_sources(set_path, config, corpus, extra_corpus)) as (pipeline, _, progress):
+        task = progress.add_task("conversations", total=len(conversations))
+        report = evaluate_dialogues(lambda question, history: pipeline.ask(question, history=history),
+                                    conversations, pipeline.index.documents,
+                                    progress=lambda n: progress.update(task, completed=n))
+    failures = gates.check_thresholds(report.metrics, config.thresholds, config.maxima)
+    unmet = gates.check_thresholds(report.metrics, config.targets, config.target_maxima)
+    if as_json:
+        print(json.dumps({"set": str(set_path), "part": part, "conversations": len(conversations),
+                          "metrics": report.metrics, "missed": report.missed, "violations": report.violations,
+                          "failures": failures, "targets_unmet": unmet}, ensure_ascii=False))
+    else:
+        table = Table(title=f"{set_path.name}: part {part}, {len(conversations)} conversations")
+        for column in ("metric", "value", "gate", "target"):
+            table.add_column(column, justify="left" if column == "metric" else "right")
+        for group, values in report.metrics.items():
+            for name, value in values.items():
+                key = f"{group}.{name}"
+                table.add_row(key, f"{value:g}" if isinstance(value, int) else f"{value:.3f}",
+                              _bound(key, config.thresholds, config.maxima),
+                              _bound(key, config.targets, config.target_maxima))
+        console.print(table)
+        if report.missed:
+            console.print(f"[dim]follow-ups missed with their history: {', '.join(report.missed)}[/]", highlight=False)
+        for violation in report.violations:
+            errors.print(f"[bold red]citation invariant broken:[/] {violation}", highlight=False)
+        _print_gates(unmet, failures)
     if failures:
         raise typer.Exit(1)
 
@@ -170,8 +228,7 @@ def _evaluate_kinds(set_path: Path, part: str, as_json: bool) -> None:
         print(json.dumps({"set": str(set_path), "part": part, "metrics": metrics, "failures": failures}))
     else:
         print_metrics_table(f"{set_path.name}: part {part}, short or passage and kind", "decided by", metrics)
-        for failure in failures:
-            errors.print(f"[bold red]gate failed:[/] {failure}", highlight=False)
+        _print_gates([], failures)
     if failures:
         raise typer.Exit(1)
 
@@ -222,6 +279,13 @@ def _print_kinds(set_path: Path, kinds: dict[str, dict[str, float]]) -> None:
     console.print(table)
     console.print("[dim]phrases: every key phrase in the answer · section: first citation in the gold 조 · "
                   "chars: mean answer length · ECE: expected calibration error of the answers given[/]", highlight=False)
+
+
+def _print_gates(unmet: list[str], failures: list[str]) -> None:
+    for miss in unmet:
+        errors.print(f"[yellow]target not met:[/] {miss}", highlight=False)
+    for failure in failures:
+        errors.print(f"[bold red]gate failed:[/] {failure}", highlight=False)
 
 
 def _bound(key: str, floors: dict[str, float], ceilings: dict[str, float]) -> str:

@@ -92,7 +92,7 @@ def _cites_gold(answer: Answer, gold: PassageGold) -> bool:
         (answer.citations[0].doc_id, article_of(answer.citations[0].section)) == gold.article
 
 
-def _right(question: EvalQuestion, answer: Answer, gold: PassageGold) -> bool:
+def is_right(question: EvalQuestion, answer: Answer, gold: PassageGold) -> bool:
     """Whether a given answer is right: every key phrase and the gold 조 for a passage, a gold
     answer for a short fact; any answer to an unanswerable question is wrong."""
     if answer.abstained or gold.kind == UNANSWERABLE:
@@ -104,8 +104,8 @@ def _right(question: EvalQuestion, answer: Answer, gold: PassageGold) -> bool:
 
 def _given(pairs: Sequence[tuple[EvalQuestion, Answer]],
            gold: Mapping[str, PassageGold]) -> tuple[np.ndarray, np.ndarray]:
-    """The confidences of the answers given among ``pairs`` and whether each is right (:func:`_right`)."""
-    given = [(a.confidence, _right(q, a, gold[q.id])) for q, a in pairs if not a.abstained]
+    """The confidences of the answers given among ``pairs`` and whether each is right (:func:`is_right`)."""
+    given = [(a.confidence, is_right(q, a, gold[q.id])) for q, a in pairs if not a.abstained]
     return np.asarray([c for c, _ in given], dtype=float), np.asarray([r for _, r in given], dtype=float)
 
 

@@ -309,3 +309,25 @@ def test_bench_korquad_reports_retrieval_answers_and_failures(tmp_path):
 def test_bench_korquad_without_data_skips_with_a_message(tmp_path):
     result = rag("bench", "korquad", "--data", tmp_path / "absent.json", index_dir=tmp_path / "unused")
     assert result.returncode == 0 and "KorQuAD data not found" in result.stderr
+
+
+def test_eval_asks_a_dialogue_set_turn_by_turn_and_gates_it(tmp_path):
+    turn = {"kind": "short", "answerable": True, "gold": {"doc_id": "seoul-ai-foundation", "section": None,
+                                                          "key_phrases": []}}
+    rows = [{"id": "d1", "part": "tune", "turns": [
+        {**turn, "question": "서울디지털재단은 몇 년에 설립되었나?", "follow_up": False, "answers": ["2016년"]},
+        {**turn, "question": "이사장은 누구야?", "follow_up": True, "answers": ["김만기"]}]}]
+    set_path = tmp_path / "talk.jsonl"
+    set_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    set_path.with_suffix(".toml").write_text('[thresholds]\n"follow_up.with_history" = 1.01\n', encoding="utf-8")
+    result = rag("eval", "--set", set_path, "--corpus", NEWS, "--part", "tune", "--json",
+                 index_dir=tmp_path / "unused", check=False)
+    assert result.returncode == 1, result.stderr  # the floor above 1 fails
+    report = json.loads(result.stdout)
+    assert report["metrics"]["follow_up"]["turns"] == 1 and report["metrics"]["opening"] == {"turns": 1, "right": 1.0}
+    [failure] = report["failures"]
+    assert failure.startswith("follow_up.with_history = ") and failure.endswith(" < 1.010")
+    table = rag("eval", "--set", set_path, "--corpus", NEWS, "--part", "tune", index_dir=tmp_path / "unused",
+                check=False)
+    assert "follow_up.with_history" in table.stdout and "≥ 1.01" in table.stdout
+    assert "gate failed" in table.stderr
