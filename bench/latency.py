@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.evaluation import load_eval_set
+from rag.dialogue_eval import questions_of
 from rag.loaders import load_path
 from rag.pipeline import Pipeline
 from rag.settings import Settings
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     pipeline = Pipeline.from_config(settings)
     for path in args.corpus:
         pipeline.add_documents(load_path(path))
-    questions = list(dict.fromkeys(q.question for path in args.sets for q in load_eval_set(path)))
+    questions = list(dict.fromkeys(q for path in args.sets for q in questions_of(path)))
     pipeline.warm_up()
     timings = [pipeline.ask(question).timings_ms for question in questions]
     result = {

@@ -228,11 +228,14 @@ def server(index_dir: Path, token: str, workers: int, log_path: Path,
 
 
 def _questions() -> list[str]:
+    """Every question of the eval sets, the turns of the dialogue set's conversations included. Read as
+    plain JSON: the load client imports nothing of rag, so it stays light beside the server."""
     questions = []
     for path in sorted((ROOT / "eval").glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                questions.append(json.loads(line)["question"])
+                row = json.loads(line)
+                questions += [turn["question"] for turn in row.get("turns", [row])]
     return questions
 
 

@@ -26,7 +26,7 @@ from typing import Callable, Mapping, Sequence
 from rag.answer.models import Answer
 from rag.conversation import Turn
 from rag.documents import Document
-from rag.evaluation import PARTS, EvalQuestion, citation_violations
+from rag.evaluation import PARTS, EvalQuestion, citation_violations, load_eval_set
 from rag.jsonl import read_jsonl
 from rag.passage_eval import UNANSWERABLE, PassageGold, is_right
 
@@ -69,6 +69,14 @@ def load_dialogues(path: Path) -> list[Conversation]:
             raise ValueError(f"{path}:{number}: a conversation needs turns")
         conversations.append(Conversation(str(row["id"]), row.get("part"), turns))
     return conversations
+
+
+def questions_of(path: Path) -> list[str]:
+    """The question texts of any evaluation set, in file order: its questions, or every turn of its
+    conversations (benchmarks draw their load from all sets alike)."""
+    if is_dialogue_set(path):
+        return [turn.question.question for conversation in load_dialogues(path) for turn in conversation.turns]
+    return [question.question for question in load_eval_set(path)]
 
 
 def part_mismatches(path: Path) -> list[str]:
