@@ -14,8 +14,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from rag.conversation import Turn
 from rag.documents import Document
-from rag.pipeline import validate_doc_id
-from rag.render import hit_dict
+from rag.inputs import validate_doc_id
+from rag.render import article_dict, hit_dict
+from rag.articles import ArticleHit
+from rag.index import Index
 from rag.retrieval import SearchHit
 
 #: The seed question of the bundled corpus, used in every example.
@@ -165,6 +167,56 @@ class SearchResponse(BaseModel):
 
     query: str = Field(description="The query as sent.")
     results: list[SearchResult] = Field(description="Ranked chunks, best first.")
+
+
+class ArticleChunk(BaseModel):
+    """One chunk of an article unit among the hits: ``document.text[start:end] == text``."""
+
+    start: int = Field(ge=0, description="Offset of the chunk in the document's normalised text.")
+    end: int = Field(ge=0, description="End offset (exclusive).")
+    section: str | None = Field(None, description="Statute section, e.g. 제7조제2항.")
+    text: str = Field(description="The chunk text.")
+
+
+class ArticleResult(BaseModel):
+    """One ranked article unit: a statute article (조), or a chunk outside any article."""
+
+    doc_id: str = Field(description="Id of the unit's document.")
+    title: str = Field(description="Title of the unit's document.")
+    article: str | None = Field(description="The article, e.g. 제15조; null for a chunk outside any article.")
+    article_title: str | None = Field(description="The article's heading, e.g. 개인정보의 수집·이용.")
+    score: float = Field(description="The article ranker's learned score (log-odds); higher is better.")
+    chunks: list[ArticleChunk] = Field(description="Its chunks among the hits, best first.")
+
+    @classmethod
+    def from_hit(cls, hit: ArticleHit, index: Index) -> ArticleResult:
+        """The unit as ``rag search --unit article --json`` prints it."""
+        return cls(**article_dict(hit, index))
+
+
+class ArticleSearchResponse(BaseModel):
+    """Ranked article units for a query, best first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "query": "회원가입할 때 주민등록번호를 받아도 되나요?",
+                    "results": [
+                        {
+                            "doc_id": "personal-information-protection-act", "title": "개인정보 보호법",
+                            "article": "제24조의2", "article_title": "주민등록번호 처리의 제한", "score": 2.4,
+                            "chunks": [{"start": 40210, "end": 40630, "section": "제24조의2제1항",
+                                        "text": "① 제24조제1항에도 불구하고 개인정보처리자는 …"}],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    query: str = Field(description="The query as sent.")
+    results: list[ArticleResult] = Field(description="Ranked article units, best first.")
 
 
 # -- documents --------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from api import metrics
 from api.auth import require_reader, require_writer
 from api.errors import ApiError, describe_errors, invalid_json, invalid_utf8, responses
 from api.models import (
+    ArticleResult,
+    ArticleSearchResponse,
     AskRequest,
     DocumentDetail,
     DocumentIn,
@@ -41,7 +43,8 @@ from rag.answer.models import Answer
 from rag.documents import Document, normalize_text, slugify
 from rag.index import Index
 from rag.loaders import SUPPORTED_EXTENSIONS, LoaderError, UnsupportedFormatError, load_bytes
-from rag.pipeline import DocumentNotFoundError, Pipeline, validate_doc_id
+from rag.inputs import DocumentNotFoundError, validate_doc_id
+from rag.pipeline import Pipeline
 from rag.settings import Settings
 
 router = APIRouter()
@@ -115,6 +118,20 @@ def search(body: SearchRequest, pipeline: PipelineDep, settings: SettingsDep) ->
     with _refused_input():
         hits = pipeline.search(body.query, body.k)
     return SearchResponse(query=body.query, results=[SearchResult.from_hit(hit) for hit in hits])
+
+
+@router.post(
+    "/v1/search/articles", tags=["questions"], summary="Rank statute articles for a query",
+    dependencies=_READERS, responses=responses(400, 401, 403, 413, 422, 503),
+)
+def search_articles(body: SearchRequest, pipeline: PipelineDep, settings: SettingsDep) -> ArticleSearchResponse:
+    """Article units: the chunks both retrievers found, grouped by their 조 (a chunk outside any
+    article is a unit of its own) and ranked by learned weights; each with its chunks among the hits."""
+    _check_length("query", body.query, settings)
+    with _refused_input():
+        hits = pipeline.search_articles(body.query, body.k)
+        index = pipeline.index
+    return ArticleSearchResponse(query=body.query, results=[ArticleResult.from_hit(hit, index) for hit in hits])
 
 
 @contextmanager

@@ -16,27 +16,21 @@ of the served answer lies in a gold article.
 from __future__ import annotations
 
 import math
-import re
 import statistics
 import time
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from rag.answer.models import Answer
+from rag.articles import ArticleHit, article_of, unit_of
 from rag.evaluation import MODES, EvalQuestion, RetrievalReport, percentile
 from rag.retrieval import Mode, SearchHit
 
-#: The 조 of a section label: 제15조 of 제15조제2항, 제6조의3 of 제6조의3제1항.
-_ARTICLE = re.compile(r"제\d+조(?:의\d+)?")
 #: Chunks read per question: deep enough that ten distinct articles are usually among them.
 SEARCH_DEPTH = 60
 NDCG_AT = 10
-
-
-def article_of(section: str | None) -> str | None:
-    """The article (조) of a section label, or None outside any article."""
-    found = _ARTICLE.match(section or "")
-    return found.group(0) if found else None
+#: The name article units are reported under, beside the retrievers' modes.
+ARTICLES = "articles"
 
 
 def resolve_gold(gold: Mapping[str, Sequence[str]], folders: Sequence[Path],
@@ -71,11 +65,7 @@ def resolve_gold(gold: Mapping[str, Sequence[str]], folders: Sequence[Path],
 def ranked_articles(hits: Sequence[SearchHit]) -> list[tuple[str, str]]:
     """Distinct articles in the order their first chunk appears; a chunk outside any
     article is its own result (keyed by its offset)."""
-    seen: dict[tuple[str, str], None] = {}
-    for hit in hits:
-        chunk = hit.chunk
-        seen.setdefault((chunk.doc_id, article_of(chunk.section) or f"@{chunk.start}"), None)
-    return list(seen)
+    return list(dict.fromkeys(unit_of(hit.chunk) for hit in hits))
 
 
 def article_metrics(rankings: Sequence[list[tuple[str, str]]], golds: Sequence[frozenset[tuple[str, str]]],
@@ -97,11 +87,15 @@ def article_metrics(rankings: Sequence[list[tuple[str, str]]], golds: Sequence[f
 
 def evaluate_articles(search: Callable[[str, int, Mode], list[SearchHit]], questions: Sequence[EvalQuestion],
                       gold: Mapping[str, frozenset[tuple[str, str]]], ks: Sequence[int] = (1, 5, 10),
-                      progress: Callable[[int], None] | None = None) -> RetrievalReport:
-    """Article metrics of every retriever over the answerable ``questions``; misses are
-    the ids whose gold is not among hybrid's first 10 articles."""
+                      progress: Callable[[int], None] | None = None,
+                      articles: Callable[[str, int], list[ArticleHit]] | None = None) -> RetrievalReport:
+    """Article metrics of every retriever over the answerable ``questions``, and of the
+    learned article units (:mod:`rag.articles`) as ``articles`` when ``articles`` searches
+    them; misses are the ids whose gold is not among hybrid's first 10 articles."""
     answerable = [q for q in questions if q.answerable]
     rankings: dict[str, list[list[tuple[str, str]]]] = {mode: [] for mode in MODES}
+    if articles is not None:
+        rankings[ARTICLES] = []
     latencies, misses = [], []
     for n, question in enumerate(answerable, start=1):
         for mode in MODES:
@@ -112,6 +106,8 @@ def evaluate_articles(search: Callable[[str, int, Mode], list[SearchHit]], quest
                 if not gold[question.id] & set(ranking[:10]):
                     misses.append(question.id)
             rankings[mode].append(ranking)
+        if articles is not None:
+            rankings[ARTICLES].append([hit.unit for hit in articles(question.question, SEARCH_DEPTH)])
         if progress:
             progress(n)
     golds = [gold[q.id] for q in answerable]

@@ -16,7 +16,8 @@ import typer
 from rag.cli_bench import bench_app
 from rag.cli_eval import evaluate
 from rag.cli_train import train_app
-from rag.render import answer_view, document_rows, document_view, documents_table, hit_dict, hits_table
+from rag.render import (answer_view, article_dict, articles_table, document_rows, document_view, documents_table,
+                        hit_dict, hits_table)
 from rag.terminal import (console, fail, friendly_errors, ingest_with_progress, load_pipeline, progress_bar,
                           read_documents)
 
@@ -58,26 +59,39 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="JSON output."),
     batch: Optional[Path] = typer.Option(None, "--batch", help='JSONL of {"id","question"}; one result line each.'),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid, dense or bm25."),
+    unit: str = typer.Option("chunk", "--unit", help="chunk, or article: statute articles (조) ranked by "
+                             "learned weights over both retrievers' chunks, each with its chunks."),
 ) -> None:
-    """Rank chunks for a query, or for every line of a --batch file."""
+    """Rank chunks (or articles) for a query, or for every line of a --batch file."""
     if mode not in ("hybrid", "dense", "bm25"):
         fail(f"unknown --mode {mode!r}: use hybrid, dense or bm25", 2)
+    if unit not in ("chunk", "article"):
+        fail(f"unknown --unit {unit!r}: use chunk or article", 2)
+    if unit == "article" and mode != "hybrid":
+        fail("--unit article ranks the chunks of both retrievers: --mode does not apply", 2)
     if (query is None) == (batch is None):
         fail("give either a QUERY or --batch FILE", 2)
     with friendly_errors():
         rows = _read_batch(batch) if batch is not None else None  # a bad file fails before the model loads
         pipeline = load_pipeline()
+
+        def results(text: str) -> list[dict]:
+            if unit == "article":
+                return [article_dict(h, pipeline.index) for h in pipeline.search_articles(text, k)]
+            return [hit_dict(h) for h in pipeline.search(text, k, mode)]
+
         if rows is not None:
             for row in rows:
-                hits = pipeline.search(row["question"], k, mode)
-                print(json.dumps({"id": row["id"], "query": row["question"], "results": [hit_dict(h) for h in hits]},
+                print(json.dumps({"id": row["id"], "query": row["question"], "results": results(row["question"])},
                                  ensure_ascii=False), flush=True)
             return
-        hits = pipeline.search(query, k, mode)
-    if as_json:
-        print(json.dumps({"query": query, "results": [hit_dict(h) for h in hits]}, ensure_ascii=False))
-        return
-    console.print(hits_table(query, hits))
+        if as_json:
+            print(json.dumps({"query": query, "results": results(query)}, ensure_ascii=False))
+            return
+        if unit == "article":
+            console.print(articles_table(query, pipeline.search_articles(query, k), pipeline.index))
+        else:
+            console.print(hits_table(query, pipeline.search(query, k, mode)))
 
 
 @app.command()

@@ -81,7 +81,8 @@ def evaluate(
             task = progress.add_task("retrieval", total=len(answerable))
             advance = lambda n: progress.update(task, completed=n)  # noqa: E731
             if gold is not None:
-                retrieval = article_eval.evaluate_articles(pipeline.search, questions, gold, progress=advance)
+                retrieval = article_eval.evaluate_articles(pipeline.search, questions, gold, progress=advance,
+                                                             articles=pipeline.search_articles)
             else:
                 retrieval = ev.evaluate_retrieval(
                     pipeline.search,

@@ -19,6 +19,19 @@ train_app = typer.Typer(help="Train the learned parts of the answerer (not run i
 
 #: Where the KorQuAD 1.0 dev file sits in a checkout beside ../shared.
 KORQUAD_DEFAULT = Path("../shared/data/korquad/KorQuAD_v1.0_dev.json")
+#: The options of the commands that learn from the civic and inquiry sets over corpus/ and the statutes.
+_LAWS = typer.Option(Path("corpus/laws"), "--laws", help="The AI statutes.")
+_CIVIC_LAWS = typer.Option(Path("corpus/civic-laws"), "--civic-laws", help="The civic statutes.")
+_STATUTE_INDEX_DIR = typer.Option(
+    None, "--index-dir", help="Keep the index of corpus/ and the statutes here and reuse it (default: a temporary folder).")
+
+
+def _statute_folders(laws: Path, civic_laws: Path) -> list[Path]:
+    """What the civic and inquiry sets are asked over: the article, both statute folders and the lease acts."""
+    missing = [path for path in (laws, civic_laws) if not path.exists()]
+    if missing:
+        fail(f"statutes not found at {', '.join(map(str, missing))}; pass --laws and --civic-laws", 2)
+    return [Path("corpus/news"), laws, civic_laws, Path("eval/inquiry_corpus")]
 
 
 @train_app.command("reader")
@@ -230,10 +243,9 @@ def train_passages(
     out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's "
                                        "rag/answer/passage-weights.json, which the answerer serves)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the cross-validation folds."),
-    laws: Path = typer.Option(Path("corpus/laws"), "--laws", help="The AI statutes."),
-    civic_laws: Path = typer.Option(Path("corpus/civic-laws"), "--civic-laws", help="The civic statutes."),
-    index_dir: Optional[Path] = typer.Option(
-        None, "--index-dir", help="Keep the index of corpus/ and the statutes here and reuse it (default: a temporary folder)."),
+    laws: Path = _LAWS,
+    civic_laws: Path = _CIVIC_LAWS,
+    index_dir: Optional[Path] = _STATUTE_INDEX_DIR,
 ) -> None:
     """Learn the passage ranker and its confidence from the tune half of the civic set."""
     import time
@@ -242,12 +254,9 @@ def train_passages(
     from rag.answer.passage_ranker import PASSAGE_WEIGHTS_FILE, PassageWeights
     from rag.terminal import read_documents
 
-    missing = [path for path in (laws, civic_laws) if not path.exists()]
-    if missing:
-        fail(f"statutes not found at {', '.join(map(str, missing))}; pass --laws and --civic-laws", 2)
     out = out or PASSAGE_WEIGHTS_FILE
     started = time.perf_counter()
-    folders = [Path("corpus/news"), laws, civic_laws, Path("eval/inquiry_corpus")]
+    folders = _statute_folders(laws, civic_laws)
     # Not the inquiry set: its gold is an article, not the passage that answers, and learning
     # from it too lowered the civic set's cross-validated best-passage accuracy from 0.63 to 0.45.
     sets = [Path("eval/civic_dev.jsonl")]
@@ -315,3 +324,51 @@ def train_kinds(
                   f"{kind_learn.KIND_SET} report half: short-or-passage {scored['learned']['short_or_passage']} "
                   f"(cue rules {scored['cue rules']['short_or_passage']}), kind {scored['learned']['kind']} "
                   f"(cue rules {scored['cue rules']['kind']})", highlight=False)
+
+
+@train_app.command("articles")
+def train_articles(
+    out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's "
+                                       "rag/article-weights.json, which article search serves)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the cross-validation folds."),
+    laws: Path = _LAWS,
+    civic_laws: Path = _CIVIC_LAWS,
+    index_dir: Optional[Path] = _STATUTE_INDEX_DIR,
+) -> None:
+    """Learn the article ranker from the tune halves of the inquiry and civic sets."""
+    import time
+    from rag import article_learn
+    from rag.answer.passage_learn import passage_questions
+    from rag.articles import ARTICLE_WEIGHTS_FILE, describe
+    from rag.terminal import read_documents
+
+    started = time.perf_counter()
+    folders = _statute_folders(laws, civic_laws)
+    sets = [Path("eval/inquiry_dev.jsonl"), Path("eval/civic_dev.jsonl")]
+    with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-articles-") as tmp:
+        pipeline = load_pipeline(Settings(index_dir=index_dir or Path(tmp), reader="rules"))
+        questions = [(q.id, q.text, q.articles) for q in passage_questions(sets, folders)
+                     if any(article is not None for _, article in q.articles)]
+        with progress_bar() as progress:
+            ingest_with_progress(pipeline, read_documents(folders, progress), True, progress)
+            task = progress.add_task("questions", total=len(questions))
+            index = pipeline.index
+            chunk_of = lambda row: index.chunks[row].chunk  # noqa: E731
+
+            def units(text: str):
+                mentions = index.names.mentions(text)
+                found, features, _ = describe(pipeline.retriever.candidates(mentions.search_text(text), 100), chunk_of)
+                return found, features
+
+            asked = article_learn.collect(units, questions, lambda n: progress.update(task, completed=n))
+        weights = article_learn.learn(asked, seed, {
+            "data": [f"{path} part tune" for path in sets],
+            "index": [str(folder) for folder in folders],
+            "command": f"rag train articles --seed {seed}"})
+    weights.meta["seconds"] = round(time.perf_counter() - started, 1)
+    out = out or ARTICLE_WEIGHTS_FILE
+    weights.save(out)
+    figures = weights.meta["figures"]
+    console.print(f"wrote {out} in {weights.meta['seconds']} s: {figures['questions']} questions "
+                  f"({figures['with_a_gold_unit']} with a gold article among the candidates); {figures['cv_folds']}-fold "
+                  f"CV learned {figures['cv_learned']}, fused reciprocal ranks {figures['cv_fused']}", highlight=False)

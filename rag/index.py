@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import faiss
 import numpy as np
@@ -144,6 +144,12 @@ class Index:
         if self.vectors.ntotal == 0:
             return np.empty((0, self.manifest.dim), dtype=np.float32)
         return self.vectors.reconstruct_n(0, self.vectors.ntotal)
+
+    def vectors_of(self, rows: Sequence[int]) -> np.ndarray:
+        """The stored embeddings of chunk ``rows``, one row each."""
+        if not rows:
+            return np.empty((0, self.manifest.dim), dtype=np.float32)
+        return self.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
     def dense_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Row ids and inner-product scores of the ``k`` nearest chunks."""

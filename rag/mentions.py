@@ -75,6 +75,14 @@ class Mentions:
             question = question[:start] + " " * (end - start) + question[end:]
         return question
 
+    def search_text(self, question: str) -> str:
+        """What to search for: ``question`` without the names (a document's name says where
+        to look, not what to look for), unless the names are all it says."""
+        if not self.doc_ids:
+            return question
+        query = self.without_names(question)
+        return query if query.strip(" ?.()「」‘’\"'") else question
+
 
 class DocumentNames:
     """The names of a set of documents, built once per index generation."""

@@ -24,7 +24,7 @@ import numpy as np
 
 from rag.answer.learn import expected_calibration_error, reliability_table
 from rag.answer.models import Answer
-from rag.article_eval import article_of
+from rag.articles import article_of
 from rag.evaluation import EvalQuestion, contains_answer
 from rag.jsonl import read_jsonl
 from rag.scoring import best_over_truths, exact_match

@@ -5,7 +5,6 @@ The CLI and the HTTP API only translate their inputs into calls on :class:`Pipel
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -25,7 +24,9 @@ from rag.index import Index, IndexedChunk, IndexStore, Manifest
 from rag.lexical import tokenize_many, tokenizer_id
 from rag.mentions import Mentions
 from rag.reader.answerer import ReaderAnswerer
+from rag.articles import ArticleHit
 from rag.retrieval import FusionConfig, Mode, Retriever, SearchHit
+from rag.inputs import DocumentNotFoundError, checked, validate_doc_id
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,37 +34,6 @@ if TYPE_CHECKING:
 
 #: ``(stage, done, total)``: stages are ``chunking``, ``embedding``, ``analysing`` and ``writing``.
 ProgressCallback = Callable[[str, int, int], None]
-
-_DOC_ID = re.compile(r"^[\w\-.]{1,200}$", re.UNICODE)
-#: Longer input is pasted text, not a question; analysing it would take seconds.
-MAX_QUERY_CHARS = 1000
-
-
-class DocumentNotFoundError(KeyError):
-    """No document with that id is in the index."""
-
-    def __str__(self) -> str:
-        return f"no document with id {self.args[0]!r}"
-
-
-def validate_doc_id(doc_id: str) -> str:
-    """Reject ids that could be mistaken for paths or carry control characters."""
-    if not _DOC_ID.match(doc_id) or doc_id.strip(".") == "" or ".." in doc_id:
-        raise ValueError(
-            f"invalid document id {doc_id!r}: use letters, digits, '-', '_' or '.' (at most 200), no '..'"
-        )
-    return doc_id
-
-
-def _checked(text: str, what: str) -> str:
-    """``text`` stripped; ``ValueError`` when it is empty or longer than :data:`MAX_QUERY_CHARS`."""
-    text = (text or "").strip()
-    if not text:
-        raise ValueError(f"the {what} is empty")
-    if len(text) > MAX_QUERY_CHARS:
-        raise ValueError(f"the {what} is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})")
-    return text
-
 
 @dataclass
 class IngestReport:
@@ -141,6 +111,11 @@ class Pipeline:
     # -- reading -----------------------------------------------------------------------
 
     @property
+    def retriever(self) -> Retriever:
+        """The retriever of the index generation currently served."""
+        return self._retriever
+
+    @property
     def index(self) -> Index:
         """The index generation currently served."""
         return self._retriever.index
@@ -150,7 +125,7 @@ class Pipeline:
 
         Chunks of the documents the query names (인공지능기본법에서 …) rank first.
         """
-        return self.retrieve(_checked(query, "query"), k or self.settings.search_k, mode=mode).hits
+        return self.retrieve(checked(query, "query"), k or self.settings.search_k, mode=mode).hits
 
     def ask(
         self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None,
@@ -163,7 +138,7 @@ class Pipeline:
         earlier turns, oldest first) says what a follow-up is about (:mod:`rag.conversation`):
         its readings are answered in turn until one does not abstain.
         """
-        question = _checked(question, "question")
+        question = checked(question, "question")
         key = self._answer_key(question, k, doc_ids, history)
         cached = self._cached(key, question_id)
         if cached is not None:
@@ -199,7 +174,7 @@ class Pipeline:
 
         Never blocks, so an event loop may call it before handing a miss to a thread.
         """
-        return self._cached(self._answer_key(_checked(question, "question"), k, doc_ids, history), question_id)
+        return self._cached(self._answer_key(checked(question, "question"), k, doc_ids, history), question_id)
 
     def _cached(self, key: tuple, question_id: str | None) -> Answer | None:
         started = time.perf_counter()
@@ -226,21 +201,31 @@ class Pipeline:
         k = k or self.settings.answer_hits
         retriever = self._retriever  # one generation for the whole question, even if a write swaps it
         mentions = retriever.index.names.mentions(question)
-        named = mentions.doc_ids
-        # A document's name says where to look, not what to look for (unless it is all the query says).
-        query = mentions.without_names(question) if named else question
-        query = query if query.strip(" ?.()「」‘’\"'") else question
+        named, query = mentions.doc_ids, mentions.search_text(question)
+        # Article units rank both retrievers' chunks themselves: they stand in for hybrid fusion only.
+        search = retriever.search_by_articles if self.settings.article_units and mode == "hybrid" else (
+            lambda text, n: retriever.search(text, n, mode))
         if doc_ids is None and not named:
-            hits = retriever.search(query, k, mode)
+            hits = search(query, k)
         else:
             depth = max(self.fusion.dense_candidates, self.fusion.bm25_candidates, k)
-            hits = retriever.search(query, depth, mode)
+            hits = search(query, depth)
             if doc_ids is not None:
                 allowed = set(doc_ids)
                 hits = [h for h in hits if h.chunk.doc_id in allowed]
             # A stable sort keeps the ranking within the named and the other documents.
             hits = sorted(hits, key=lambda h: h.chunk.doc_id not in named)[:k]
         return Retrieval(hits, mentions, retriever.index.documents)
+
+    def search_articles(self, query: str, k: int | None = None) -> list[ArticleHit]:
+        """Rank article units (:mod:`rag.articles`) for ``query``; those of the documents it names first."""
+        retriever = self._retriever
+        query = checked(query, "query")
+        mentions = retriever.index.names.mentions(query)
+        k = k or self.settings.search_k
+        units = retriever.search_articles(mentions.search_text(query), max(k, 100) if mentions.doc_ids else k)
+        # A stable sort keeps the learned order within the named and the other documents.
+        return sorted(units, key=lambda unit: unit.doc_id not in mentions.doc_ids)[:k]
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait seconds for: Kiwi, the query encoder and the reader."""

@@ -15,6 +15,8 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from rag.answer.models import Answer
+    from rag.articles import ArticleHit
+    from rag.index import Index
     from rag.documents import Document
     from rag.pipeline import Pipeline
     from rag.retrieval import SearchHit
@@ -98,6 +100,34 @@ def hits_table(query: str, hits: list[SearchHit]) -> RenderableType:
         document.append(f"\n{c.doc_id}", style="dim")
         table.add_row(str(rank), document, Text(c.section or ""), f"{c.start}–{c.end}",
                       _fmt(hit.score, 4), _fmt(hit.dense_score), _fmt(hit.bm25_score, 2), Text(text))
+    return table
+
+
+def article_dict(hit: ArticleHit, index: Index) -> dict[str, Any]:
+    """An article unit as the JSON object ``rag search --unit article --json`` prints."""
+    chunks = [index.chunks[row].chunk for row in hit.rows]
+    return {
+        "doc_id": hit.doc_id, "title": index.documents[hit.doc_id].title, "article": hit.article,
+        "article_title": chunks[0].section_title if chunks else None, "score": round(hit.score, 4),
+        "chunks": [{"start": c.start, "end": c.end, "section": c.section, "text": c.text} for c in chunks],
+    }
+
+
+def articles_table(query: str, hits: list[ArticleHit], index: Index) -> RenderableType:
+    """Ranked article units: document, 조 with its title, score and the start of its best chunk."""
+    if not hits:
+        return Text("no matching articles", style="yellow")
+    table = Table(title=Text(query), show_lines=True)
+    for column in ("#", "document", "article", "score", "chunks", "text"):
+        table.add_column(column, overflow="fold")
+    for rank, hit in enumerate(hits, start=1):
+        row = article_dict(hit, index)
+        text = row["chunks"][0]["text"] if row["chunks"] else ""
+        document = Text(row["title"])
+        document.append(f"\n{hit.doc_id}", style="dim")
+        heading = f"{hit.article}({row['article_title']})" if hit.article and row["article_title"] else hit.article or ""
+        table.add_row(str(rank), document, Text(heading), _fmt(hit.score, 2), str(len(hit.rows)),
+                      Text(text if len(text) <= _SNIPPET else text[:_SNIPPET] + "…"))
     return table
 
 

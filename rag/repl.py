@@ -18,7 +18,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from rag.conversation import Turn
-from rag.pipeline import DocumentNotFoundError
+from rag.inputs import DocumentNotFoundError
 from rag.render import answer_view, document_rows, document_view, documents_table, hits_table
 from rag.terminal import console as terminal_console
 from rag.terminal import friendly_errors, load_pipeline

@@ -12,6 +12,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from rag.articles import ArticleHit, ArticleRanker, Candidates
 from rag.documents import Chunk
 from rag.index import Index
 from rag.lexical import expand_query, tokenize
@@ -62,10 +63,44 @@ def reciprocal_rank_fusion(
 class Retriever:
     """Searches one :class:`Index` generation."""
 
-    def __init__(self, index: Index, encoder: QueryEncoder, config: FusionConfig | None = None):
+    def __init__(self, index: Index, encoder: QueryEncoder, config: FusionConfig | None = None,
+                 articles: ArticleRanker | None = None):
         self.index = index
         self.encoder = encoder
         self.config = config or FusionConfig()
+        self._articles = articles
+
+    @property
+    def articles(self) -> ArticleRanker:
+        """The article ranker (its shipped weights, read on first use)."""
+        if self._articles is None:
+            self._articles = ArticleRanker()
+        return self._articles
+
+    def candidates(self, query: str, depth: int, query_vector: np.ndarray | None = None) -> Candidates:
+        """The ``depth`` best chunks of dense and of BM25 search, and the cosine of each."""
+        vector = self.encoder.encode_query(query) if query_vector is None else query_vector
+        ids, scores = self.index.dense_search(vector, depth)
+        dense = list(zip(ids.tolist(), scores.tolist()))
+        ids, scores = self.index.lexical.search(expand_query(tokenize(query)), depth)
+        bm25 = list(zip(ids.tolist(), scores.tolist()))
+        cosine = dict(dense)
+        missing = [row for row, _ in bm25 if row not in cosine]
+        # A chunk only BM25 found still has a similarity to the query: the article ranker compares it.
+        for row, value in zip(missing, (self.index.vectors_of(missing) @ np.asarray(vector, dtype=np.float32)).tolist()):
+            cosine[row] = value
+        return Candidates(dense, bm25, depth, cosine)
+
+    def search_articles(self, query: str, k: int = 10, depth: int = 100) -> list[ArticleHit]:
+        """The ``k`` best article units (:mod:`rag.articles`) of both retrievers' ``depth`` best chunks."""
+        return self.articles.run(self.candidates(query, depth), lambda row: self.index.chunks[row].chunk, k)
+
+    def search_by_articles(self, query: str, k: int = 10, depth: int = 100) -> list[SearchHit]:
+        """The ``k`` first chunks of the best article units, unit by unit; a hit's score is its unit's."""
+        candidates = self.candidates(query, depth)
+        units = self.articles.run(candidates, lambda row: self.index.chunks[row].chunk, depth)
+        dense, bm25 = dict(candidates.dense), dict(candidates.bm25)
+        return [self._hit(row, unit.score, dense.get(row), bm25.get(row)) for unit in units for row in unit.rows][:k]
 
     def search(self, query: str, k: int = 10, mode: Mode = "hybrid", query_vector: np.ndarray | None = None) -> list[SearchHit]:
         """The ``k`` best chunks for ``query``.

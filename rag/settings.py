@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # the stronger single retriever there, and a small constant trusts each top rank.
     rrf_k: int = Field(5, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
     bm25_weight: float = Field(2.0, ge=0, le=10, description="BM25's weight against dense (1.0) in the fusion.")
+    article_units: bool = Field(
+        False, description="Hybrid search (and so the answerer) takes the chunks of the best article units "
+        "(rag.articles, learned weights) instead of the fused chunk ranking.")
     answer_hits: int = Field(5, ge=1, le=20, description="Retrieved chunks the answerer reads.")
     # Calibrated on the dev sets (`rag eval --calibrate`): answerable against unanswerable.
     answer_threshold: float = Field(
@@ -77,7 +80,7 @@ class Settings(BaseSettings):
         description="Browser origins allowed to call the API, comma-separated (e.g. "
         "'https://chat.example.kr,http://localhost:5173'); '*' allows any.",
     )
-    # Capped at rag.pipeline.MAX_QUERY_CHARS, which the library itself enforces.
+    # Capped at rag.inputs.MAX_QUERY_CHARS, which the library itself enforces.
     max_question_chars: int = Field(1000, ge=1, le=1000, description="Longest question or query the API accepts.")
     max_upload_bytes: int = Field(
         5 * 1024 * 1024, ge=1, description="Largest document accepted by the API (uploaded file or JSON text)."

@@ -43,7 +43,7 @@ def friendly_errors() -> Iterator[None]:
     """
     from rag.index import IndexCorruptError, IndexMismatchError
     from rag.loaders import UnsupportedFormatError
-    from rag.pipeline import DocumentNotFoundError
+    from rag.inputs import DocumentNotFoundError
 
     try:
         yield

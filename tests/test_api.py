@@ -186,6 +186,21 @@ def test_search_returns_offsets_into_the_stored_text(api):
 
 
 @slow
+def test_article_search_gives_units_with_their_chunks(api):
+    response = api.post("/v1/search/articles", json={"query": "재단은 언제 설립되었나?", "k": 2})
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["results"]) == 2
+    text = _document(api, SEED_ID)["text"]
+    for unit in body["results"]:
+        assert set(unit) == {"doc_id", "title", "article", "article_title", "score", "chunks"}
+        # The news article has no 조: each of its chunks is a unit of its own.
+        assert unit["article"] is None and len(unit["chunks"]) == 1
+        assert all(text[c["start"]:c["end"]] == c["text"] for c in unit["chunks"])
+    assert api.post("/v1/search/articles", json={"query": "  "}).status_code == 422
+
+
+@slow
 def test_documents_are_paged_and_shown_with_their_text(api):
     page = api.get("/v1/documents", params={"offset": 0, "limit": 1}).json()
     assert page["total"] == 1 and page["offset"] == 0 and page["limit"] == 1

@@ -12,9 +12,8 @@ from rag.article_eval import (article_metrics, article_of, evaluate_articles, ra
 from rag.documents import Chunk
 from rag.evaluation import EvalQuestion
 from rag.loaders import load_file
-from rag.pipeline import Pipeline
 from rag.retrieval import SearchHit
-from rag.settings import Settings
+from statutes import indexed_statute
 
 
 def _hit(doc_id, section, start=0):
@@ -67,18 +66,16 @@ def test_gold_resolves_to_the_ids_the_loader_gives_and_an_unknown_file_is_an_err
 
 
 def test_a_real_index_finds_the_governing_article(tmp_path, fake_embedder):
-    folder = tmp_path / "laws"
-    folder.mkdir()
-    (folder / "exam_act.md").write_text(STATUTE, encoding="utf-8")
-    pipeline = Pipeline(Settings(index_dir=tmp_path / "index", reader="rules"), fake_embedder)
-    document = load_file(folder / "exam_act.md")
-    pipeline.add_documents([document])
+    pipeline, document = indexed_statute(tmp_path, fake_embedder, STATUTE)
     questions = [EvalQuestion(id="q", question="응시료는 언제까지 내야 하나요?", answers=(), answerable=True),
                  EvalQuestion(id="n", question="주차장은 몇 대까지 되나요?", answers=(), answerable=False)]
     gold = {"q": frozenset({(document.doc_id, "제2조")}), "n": frozenset()}
     report = evaluate_articles(pipeline.search, questions, gold)
     assert report.questions == 1 and report.metrics["bm25"]["recall@1"] == 1.0
     assert set(report.metrics) == {"dense", "bm25", "hybrid"} and report.misses == []
+    with_units = evaluate_articles(pipeline.search, questions, gold, articles=pipeline.search_articles)
+    assert set(with_units.metrics) == {"dense", "bm25", "hybrid", "articles"}
+    assert with_units.metrics["articles"]["recall@5"] == 1.0
 
 
 def _answer(abstained, doc_id="a", section=None):

@@ -45,6 +45,22 @@ def test_search_json_has_offsets_and_all_scores(index_dir):
     assert any("2016년" in hit["text"] for hit in out["results"])
 
 
+def test_search_by_article_unit_gives_each_unit_with_its_chunks(index_dir):
+    out = json.loads(rag("search", "재단은 언제 설립되었나?", "-k", 2, "--unit", "article", "--json",
+                         index_dir=index_dir).stdout)
+    assert len(out["results"]) == 2
+    doc = json.loads(rag("docs", "show", "seoul-ai-foundation", "--json", index_dir=index_dir).stdout)
+    for unit in out["results"]:
+        # A news article has no 조: each of its chunks is a unit of its own.
+        assert unit["article"] is None and unit["doc_id"] == "seoul-ai-foundation" and len(unit["chunks"]) == 1
+        assert all(doc["text"][c["start"]:c["end"]] == c["text"] for c in unit["chunks"])
+    table = rag("search", "재단은 언제 설립되었나?", "--unit", "article", index_dir=index_dir).stdout
+    assert "seoul-ai-foundation" in table
+    bad = rag("search", "재단", "--unit", "article", "--mode", "bm25", index_dir=index_dir, check=False)
+    assert bad.returncode == 2 and "--mode does not apply" in bad.stderr
+    assert rag("search", "재단", "--unit", "page", index_dir=index_dir, check=False).returncode == 2
+
+
 def test_batch_search_keeps_ids_and_order(index_dir, tmp_path):
     batch = tmp_path / "q.jsonl"
     batch.write_text('{"id": "a", "question": "출범식은 어디서 열렸나?"}\n\n{"id": 7, "question": "이사장은 누구인가?"}\n',

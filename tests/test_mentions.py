@@ -39,6 +39,13 @@ def test_the_names_can_be_blanked_out_of_the_question():
     assert mentions.doc_ids == {"other"}
     stripped = mentions.without_names(question)
     assert len(stripped) == len(question) and "지능정보화" not in stripped and "목적" in stripped
+    assert mentions.search_text(question) == stripped
+
+
+def test_what_to_search_for_is_the_question_unless_its_names_are_all_it_says():
+    assert NAMES.mentions("재단은 언제 설립되었나?").search_text("재단은 언제 설립되었나?") == "재단은 언제 설립되었나?"
+    # Blanking the name would leave nothing to search for: the question stays whole.
+    assert NAMES.mentions("「지능정보화 기본법」?").search_text("「지능정보화 기본법」?") == "「지능정보화 기본법」?"
 
 
 NETWORK = Document(doc_id="network", title="정보통신망 이용촉진 및 정보보호 등에 관한 법률", text="…")

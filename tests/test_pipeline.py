@@ -3,7 +3,8 @@ import threading
 import pytest
 
 from rag.documents import Document
-from rag.pipeline import MAX_QUERY_CHARS, DocumentNotFoundError, Pipeline, validate_doc_id
+from rag.inputs import MAX_QUERY_CHARS, DocumentNotFoundError, validate_doc_id
+from rag.pipeline import Pipeline
 from rag.settings import Settings
 
 from conftest import NEWS

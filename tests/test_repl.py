@@ -12,7 +12,8 @@ import pytest
 from rich.console import Console
 
 from rag.loaders import load_path
-from rag.pipeline import MAX_QUERY_CHARS, Pipeline
+from rag.inputs import MAX_QUERY_CHARS
+from rag.pipeline import Pipeline
 from rag.answer.models import Answer, Citation, Item
 from rag.render import ABSTAINED, answer_view
 from rag.repl import HELP, Repl, run

@@ -55,3 +55,21 @@ def test_k_larger_than_index_and_empty_index(fake_embedder):
 def test_rrf_weights_scale_each_ranking():
     fused = dict(reciprocal_rank_fusion([[1], [2]], rrf_k=5, weights=[1.0, 2.0]))
     assert fused == {2: 2 / 6, 1: 1 / 6}
+
+
+def test_candidates_hold_both_lists_and_the_cosine_of_every_row(fake_embedder):
+    texts = ["이 재단은 2016년 설립되었다.", "위원회는 위원장 1명을 둔다.", "출범식은 오후 2시에 열렸다."]
+    index = _index(fake_embedder, texts)
+    retriever = Retriever(index, fake_embedder)
+    found = retriever.candidates("재단 설립", depth=1)
+    assert len(found.dense) == 1 and found.depth == 1
+    assert [row for row, _ in found.bm25] == [0]
+    vector = fake_embedder.encode_query("재단 설립")
+    embeddings = index.embeddings()
+    # A row only one list holds still gets its cosine, the same the dense search would give.
+    for row in {row for row, _ in found.dense + found.bm25}:
+        assert np.isclose(found.cosine[row], float(embeddings[row] @ vector), atol=1e-5)
+    assert np.allclose(index.vectors_of([2, 0]), embeddings[[2, 0]])
+    assert index.vectors_of([]).shape == (0, index.manifest.dim)
+    units = retriever.search_articles("재단 설립", k=5)
+    assert units and all(len(unit.rows) == 1 and unit.article is None for unit in units)

@@ -29,7 +29,8 @@ from rag.answer.learn import expected_calibration_error
 from rag.answer.passage_features import PassageFeatures
 from rag.answer.passage_ranker import PassageWeights
 from rag.answer.passages import Passage
-from rag.article_eval import article_of, resolve_gold
+from rag.article_eval import resolve_gold
+from rag.articles import article_of
 from rag.evaluation import contains_answer, load_eval_set
 from rag.passage_eval import load_passage_gold
 from rag.splits import gold_articles

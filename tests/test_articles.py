@@ -1,0 +1,123 @@
+"""Article units: chunks grouped by their 조, described by features, ranked by weights."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from rag.articles import (ARTICLE_FEATURES, ARTICLE_WEIGHTS_FILE, ArticleFeatures, ArticleRanker, ArticleWeights,
+                          Candidates, default_article_weights, describe, unit_of)
+from rag.documents import Chunk
+from statutes import indexed_statute
+
+CHUNKS = [
+    Chunk("act", 0, 10, "a", section="제15조제1항"),
+    Chunk("act", 10, 20, "b", section="제15조제2항"),
+    Chunk("act", 20, 30, "c", section="제2조"),
+    Chunk("news", 0, 50, "d"),
+    Chunk("other", 0, 10, "e", section="제7조"),
+]
+
+
+def _candidates():
+    # Dense finds 제15조 first, then the news; BM25 finds 제7조 of the other act first, then 제15조제2항.
+    return Candidates(dense=[(0, 0.9), (3, 0.8)], bm25=[(4, 12.0), (1, 6.0), (2, 3.0)], depth=50,
+                      cosine={0: 0.9, 3: 0.8, 4: 0.5, 1: 0.85, 2: 0.6})
+
+
+def test_chunks_group_into_units_with_their_features():
+    units, features, rows = describe(_candidates(), CHUNKS.__getitem__)
+    assert units == [("act", "제15조"), ("news", "@0"), ("other", "제7조"), ("act", "제2조")]
+    assert rows == [[0, 1], [3], [4], [2]]
+    article = dict(zip(units, features))
+    first = article[("act", "제15조")]
+    assert first.dense_reciprocal == pytest.approx(1 / 6) and first.bm25_reciprocal == pytest.approx(1 / 7)
+    assert first.dense_log_rank == 0.0 and first.bm25_log_rank == pytest.approx(math.log(2))
+    assert first.similarity_gap == 0.0 and first.bm25_share == pytest.approx(0.5)
+    assert first.chunks == pytest.approx(math.log(3)) and first.general == 0.0
+    news = article[("news", "@0")]
+    # Absent from BM25: no reciprocal rank, the rank one past the depth, no share of the best score.
+    assert news.bm25_reciprocal == 0.0 and news.bm25_log_rank == pytest.approx(math.log(51)) and news.bm25_share == 0.0
+    assert news.similarity_gap == pytest.approx(-0.1)
+    assert article[("act", "제2조")].general == 1.0
+    # "act" gets 1/6 (dense) + 2/7 + 2/8 (BM25) of the votes: the most, so its rank is 1.
+    assert first.document_reciprocal == 1.0 and article[("other", "제7조")].document_reciprocal == 0.5
+    assert sum({u[0]: f.document_share for u, f in article.items()}.values()) == pytest.approx(1.0)
+
+
+def test_the_ranker_orders_units_by_their_weighted_features():
+    weights = ArticleWeights(ArticleFeatures(**{name: 0.0 for name in ARTICLE_FEATURES} | {"bm25_share": 1.0}), 0.0, "test")
+    hits = ArticleRanker(weights).run(_candidates(), CHUNKS.__getitem__, k=3)
+    assert [h.unit for h in hits] == [("other", "제7조"), ("act", "제15조"), ("act", "제2조")]
+    assert hits[1].rows == (0, 1) and hits[1].article == "제15조" and hits[1].doc_id == "act"
+    untrained = ArticleRanker(ArticleWeights.untrained()).run(_candidates(), CHUNKS.__getitem__, k=10)
+    # Equal scores keep the order of first appearance; a prose unit has no article.
+    assert [h.unit for h in untrained] == [("act", "제15조"), ("news", "@0"), ("other", "제7조"), ("act", "제2조")]
+    assert untrained[1].article is None
+    assert ArticleRanker(weights).run(Candidates([], [], 50, {}), CHUNKS.__getitem__, k=3) == []
+
+
+def test_weights_round_trip_and_reject_unknown_features(tmp_path):
+    weights = ArticleWeights(ArticleFeatures(*range(len(ARTICLE_FEATURES))), -1.5, "learned", {"seed": 0})
+    path = tmp_path / "w.json"
+    weights.save(path)
+    assert ArticleWeights.load(path) == weights
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["coef"]["no_such_feature"] = 1.0
+    with pytest.raises(ValueError, match="no_such_feature"):
+        ArticleWeights.from_dict(data)
+
+
+def test_the_shipped_weights_are_learned_and_say_how():
+    weights = default_article_weights()
+    assert weights.source == "learned" and ARTICLE_WEIGHTS_FILE.is_file()
+    assert weights.meta["command"].startswith("rag train articles")
+    assert all(part.endswith("part tune") for part in weights.meta["data"])
+    # Closer to the best similarity and agreed on by BM25: likelier the governing article.
+    assert weights.coef.similarity_gap > 0 and weights.coef.bm25_share > 0
+
+
+STATUTE = """# 시험법
+
+##### 제1조 (목적)
+
+이 법은 시험 제도를 정함을 목적으로 한다.
+
+##### 제2조 (정의)
+
+이 법에서 "응시자"란 시험을 보는 사람을 말한다.
+
+##### 제3조 (응시료)
+
+응시료는 만 원으로 한다. 응시자는 시험일 7일 전까지 응시료를 내야 한다.
+
+##### 제4조 (합격)
+
+합격자는 시험일부터 30일 안에 발표한다.
+"""
+
+
+def test_a_real_index_ranks_the_governing_article_first(tmp_path, fake_embedder):
+    pipeline, document = indexed_statute(tmp_path, fake_embedder, STATUTE)
+    hits = pipeline.search_articles("응시료는 언제까지 내야 하나요?", k=3)
+    assert hits[0].unit == (document.doc_id, "제3조") and len(hits) == 3
+    chunks = [pipeline.index.chunks[row].chunk for row in hits[0].rows]
+    assert chunks and all(unit_of(c) == hits[0].unit for c in chunks)
+    assert all(document.text[c.start:c.end] == c.text for c in chunks)
+    with pytest.raises(ValueError, match="empty"):
+        pipeline.search_articles("  ")
+
+
+def test_answers_may_read_the_chunks_of_the_best_article_units(tmp_path, fake_embedder):
+    pipeline, _ = indexed_statute(tmp_path, fake_embedder, STATUTE, article_units=True)
+    question = "응시료는 언제까지 내야 하나요?"
+    units = pipeline.search_articles(question, k=10)
+    hits = pipeline.retrieve(question, k=10).hits
+    # Unit by unit, each unit's chunks in its own order, scored by their unit.
+    assert [h.chunk for h in hits] == [pipeline.index.chunks[row].chunk for unit in units for row in unit.rows]
+    assert [h.score for h in hits] == [unit.score for unit in units for _ in unit.rows]
+    assert hits[0].chunk.section.startswith("제3조")
+    # Only hybrid search is replaced: a single retriever's ranking stays its own.
+    assert pipeline.search(question, k=3, mode="bm25") == pipeline.retriever.search(question, 3, "bm25")
