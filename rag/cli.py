@@ -55,7 +55,7 @@ def ingest(
 @app.command()
 def search(
     query: Optional[str] = typer.Argument(None, help="The question or keywords."),
-    k: int = typer.Option(10, "-k", min=1, max=100, help="How many chunks to return."),
+    k: int = typer.Option(10, "-k", min=1, max=100, help="How many chunks (or article units) to return."),
     as_json: bool = typer.Option(False, "--json", help="JSON output."),
     batch: Optional[Path] = typer.Option(None, "--batch", help='JSONL of {"id","question"}; one result line each.'),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid, dense or bm25."),
