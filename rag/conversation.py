@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -72,9 +73,9 @@ def resolve(question: str, history: Sequence[Turn], names: DocumentNames) -> Res
     """The readings of ``question`` after ``history`` (oldest turn first), as the module docstring says."""
     topic = None
     for turn in history:
-        earlier = _Question(turn.question, names)
-        if earlier.topic and (topic is None or earlier.names_document):
-            topic = earlier.topic
+        earlier, names_document = turn_topic(turn.question, names)
+        if earlier and (topic is None or names_document):
+            topic = earlier
     current = _Question(question, names)
     if topic is None or current.names_document or compact_name(topic) in compact_name(question):
         return Resolution((question,))
@@ -82,6 +83,14 @@ def resolve(question: str, history: Sequence[Turn], names: DocumentNames) -> Res
     if current.names_own_subject:
         return Resolution((question, resolved), topic)
     return Resolution((resolved,), topic)
+
+
+@lru_cache(maxsize=4096)
+def turn_topic(question: str, names: DocumentNames) -> tuple[str | None, bool]:
+    """An earlier turn's topic and whether it names a document. Memoised: a chat client sends
+    the same turns again with every question, and analysing each costs a Kiwi pass."""
+    earlier = _Question(question, names)
+    return earlier.topic, earlier.names_document
 
 
 class _Question:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.conversation import Resolution, Turn, resolve
+from rag.conversation import Resolution, Turn, resolve, turn_topic
 from rag.documents import Document
 from rag.mentions import DocumentNames
 
@@ -61,6 +61,20 @@ def test_the_topic_carries_over_the_turns_after_it_and_changes_with_a_named_docu
     assert resolve("거기 대표는 누구야?", history, NAMES).topic == "서울디지털재단"
     switched = (*history, Turn("개인정보 보호법의 목적은?", "제1조(목적) …"))
     assert resolve("과태료는?", switched, NAMES).topic == "개인정보 보호법"
+
+
+def test_earlier_turns_are_analysed_once_per_index_names():
+    history = (Turn("국가인공지능전략위원회는 몇 명으로 구성되나?", "60명 이내"), Turn("위원장은 누구야?", "대통령"))
+    turn_topic.cache_clear()
+    first = resolve("그 위원회 임기는?", history, NAMES)
+    again = resolve("그럼 간사는?", history, NAMES)
+    assert first.topic == again.topic == "국가인공지능전략위원회"
+    # Two earlier turns, each analysed once; the second question found both in the memo.
+    assert turn_topic.cache_info().misses == 2 and turn_topic.cache_info().hits == 2
+    other = DocumentNames({d.doc_id: d for d in (ACT, PRIVACY)})
+    # Another index's names are another key: its documents may name other things.
+    resolve("그 위원회 임기는?", history, other)
+    assert turn_topic.cache_info().misses == 4
 
 
 def test_a_determiner_before_another_noun_keeps_the_noun():
