@@ -207,8 +207,8 @@ class ArticleRanker:
         self.weights = weights or default_article_weights()
         self._coef = np.asarray(self.weights.coef, dtype=np.float64)
 
-    def run(self, candidates: Candidates, chunk_of: Callable[[int], Chunk], k: int) -> list[ArticleHit]:
-        """The ``k`` best units, best first (ties keep the order of first appearance);
+    def run(self, candidates: Candidates, chunk_of: Callable[[int], Chunk], k: int | None) -> list[ArticleHit]:
+        """The ``k`` best units (all for ``None``), best first (ties keep the order of first appearance);
         ``chunk_of(row)`` is the chunk of an index row."""
         units, features, rows = describe(candidates, chunk_of)
         if not units:

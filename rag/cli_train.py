@@ -339,7 +339,7 @@ def train_articles(
     import time
     from rag import article_learn
     from rag.answer.passage_learn import passage_questions
-    from rag.articles import ARTICLE_WEIGHTS_FILE, describe
+    from rag.articles import ARTICLE_WEIGHTS_FILE
     from rag.terminal import read_documents
 
     started = time.perf_counter()
@@ -352,13 +352,11 @@ def train_articles(
         with progress_bar() as progress:
             ingest_with_progress(pipeline, read_documents(folders, progress), True, progress)
             task = progress.add_task("questions", total=len(questions))
-            index = pipeline.index
-            chunk_of = lambda row: index.chunks[row].chunk  # noqa: E731
+            every_unit = len(pipeline.index.chunks)  # more units than there can be: all of them, as served
 
             def units(text: str):
-                mentions = index.names.mentions(text)
-                found, features, _ = describe(pipeline.retriever.candidates(mentions.search_text(text), 100), chunk_of)
-                return found, features
+                found = pipeline.search_articles(text, every_unit)
+                return [hit.unit for hit in found], [hit.features for hit in found]
 
             asked = article_learn.collect(units, questions, lambda n: progress.update(task, completed=n))
         weights = article_learn.learn(asked, seed, {

@@ -16,17 +16,17 @@ from rag.answer.analysis import AnalysisStore
 from rag.answer.answerer import Answerer
 from rag.answer.models import Answer, Timings
 from rag.answerers import build_answerer
+from rag.articles import ArticleHit
 from rag.cache import LRUCache
 from rag.chunking import Chunker, ChunkerConfig, index_text
 from rag.conversation import Turn, resolve
 from rag.documents import Document
 from rag.index import Index, IndexedChunk, IndexStore, Manifest
+from rag.inputs import DocumentNotFoundError, checked, validate_doc_id
 from rag.lexical import tokenize_many, tokenizer_id
 from rag.mentions import Mentions
 from rag.reader.answerer import ReaderAnswerer
-from rag.articles import ArticleHit
 from rag.retrieval import FusionConfig, Mode, Retriever, SearchHit
-from rag.inputs import DocumentNotFoundError, checked, validate_doc_id
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -223,7 +223,8 @@ class Pipeline:
         query = checked(query, "query")
         mentions = retriever.index.names.mentions(query)
         k = k or self.settings.search_k
-        units = retriever.search_articles(mentions.search_text(query), max(k, 100) if mentions.doc_ids else k)
+        # With named documents every unit is ranked, so theirs can move up from anywhere.
+        units = retriever.search_articles(mentions.search_text(query), None if mentions.doc_ids else k)
         # A stable sort keeps the learned order within the named and the other documents.
         return sorted(units, key=lambda unit: unit.doc_id not in mentions.doc_ids)[:k]
 

@@ -91,14 +91,15 @@ class Retriever:
             cosine[row] = value
         return Candidates(dense, bm25, depth, cosine)
 
-    def search_articles(self, query: str, k: int = 10, depth: int = 100) -> list[ArticleHit]:
-        """The ``k`` best article units (:mod:`rag.articles`) of both retrievers' ``depth`` best chunks."""
-        return self.articles.run(self.candidates(query, depth), lambda row: self.index.chunks[row].chunk, k)
+    def search_articles(self, query: str, k: int | None = 10, depth: int = 100) -> list[ArticleHit]:
+        """The ``k`` best article units (:mod:`rag.articles`; all of them for ``None``) of both
+        retrievers' ``depth`` best chunks."""
+        return self.articles.run(self.candidates(query, depth), self._chunk_of, k)
 
     def search_by_articles(self, query: str, k: int = 10, depth: int = 100) -> list[SearchHit]:
         """The ``k`` first chunks of the best article units, unit by unit; a hit's score is its unit's."""
         candidates = self.candidates(query, depth)
-        units = self.articles.run(candidates, lambda row: self.index.chunks[row].chunk, depth)
+        units = self.articles.run(candidates, self._chunk_of, None)
         dense, bm25 = dict(candidates.dense), dict(candidates.bm25)
         return [self._hit(row, unit.score, dense.get(row), bm25.get(row)) for unit in units for row in unit.rows][:k]
 
@@ -132,6 +133,9 @@ class Retriever:
                 [dense_ranking, bm25_ranking], self.config.rrf_k, [1.0, self.config.bm25_weight]
             )
         return [self._hit(i, score, dense.get(i), lexical.get(i)) for i, score in ranked[:k]]
+
+    def _chunk_of(self, row: int) -> Chunk:
+        return self.index.chunks[row].chunk
 
     def _hit(self, row: int, score: float, dense_score: float | None, bm25_score: float | None) -> SearchHit:
         chunk = self.index.chunks[row].chunk
