@@ -100,7 +100,7 @@ def train_chooser(
     from datetime import date
 
     from rag import korquad
-    from rag.reader.chooser import FEATURES, Chooser
+    from rag.reader.chooser import Chooser
     from rag.answer.training import civic_questions
     from rag.evaluation import load_eval_set
     from rag.reader.collect import collect, collect_dev
@@ -121,7 +121,7 @@ def train_chooser(
             questions = random.Random(seed).sample(questions, min(limit, len(questions)))
         settings = Settings(index_dir=index_dir or Path(tmp), reader="rules")
         pipeline = load_pipeline(settings)
-        answerer = ReaderAnswerer(pipeline.answerer, Reader(ensure_reader(out)), Chooser([0.0] * len(FEATURES), 0.0),
+        answerer = ReaderAnswerer(pipeline.answerer, Reader(ensure_reader(out)), Chooser.untrained(),
                                   ReaderAnswerConfig(hits=settings.answer_hits, windows=settings.reader_windows,
                                                      window_tokens=settings.reader_window_tokens))
         with progress_bar() as progress:

@@ -111,7 +111,9 @@ class DocumentNames:
         compact, offsets = _compact(question)
         found = {}
         for doc_id, names in self._names.items():
-            name = max((n for n in names if n in compact), key=len, default="")
+            # Of two names as long, the one said first: the same choice in every process
+            # (a set's order changes with the interpreter's hash seed).
+            name = max((n for n in names if n in compact), key=lambda n: (len(n), -compact.find(n)), default="")
             if name:
                 found[doc_id] = name
         named = {doc_id: name for doc_id, name in found.items()

@@ -72,3 +72,13 @@ def test_a_short_name_people_make_names_its_statute_and_keeps_its_words():
     assert STATUTES.mentions("활성화법의 목적은?").doc_ids == frozenset()
     # A name a source gives stays a name whose words are cut from the question.
     assert STATUTES.mentions("인공지능기본법의 목적은?").spans
+
+
+def test_of_two_names_as_long_the_one_said_first_is_blanked_whatever_the_hash_seed():
+    named = Document(doc_id="x", title="가나다라마법", text="…", metadata={"short_title": "바사아자차법"})
+    names = DocumentNames({"x": named})
+    for first, second in (("가나다라마법", "바사아자차법"), ("바사아자차법", "가나다라마법")):
+        question = f"{first}과 {second}은 같은 법인가?"
+        mentions = names.mentions(question)
+        assert mentions.doc_ids == {"x"}
+        assert [question[a:b] for a, b in mentions.spans] == [first]

@@ -53,6 +53,11 @@ def test_features_follow_the_documented_table():
     other = features(Proposal("d", 30, 35, "2025년", False, 2), [(reader, 4.0)], rules, 0.9, typed=False)
     assert dict(zip(FEATURES, other))["reader_backs"] == 0 and dict(zip(FEATURES, other))["hit_rank"] == 1 / 3
     assert named["statute"] == 0 and dict(zip(FEATURES, features(reader, [], None, 0.0, True, statute=True)))["statute"] == 1
+    # The reader's belief is shared among its spans by a softmax over their margins.
+    second = Proposal("d", 30, 35, "2025년", True, 1)
+    shared = dict(zip(FEATURES, features(second, [(reader, 4.0), (second, 4.0)], rules, 0.9, typed=True)))
+    assert shared["reader_share"] == pytest.approx(0.5) and shared["reader_top_share"] == pytest.approx(0.5)
+    assert named["reader_share"] == 1.0 and dict(zip(FEATURES, other))["reader_share"] == 0.0
 
 
 def test_chooser_learns_round_trips_and_refuses_other_features(tmp_path):
@@ -63,14 +68,15 @@ def test_chooser_learns_round_trips_and_refuses_other_features(tmp_path):
     assert chooser.meta["fit"]["cv5_accuracy"] > 0.9
     assert chooser.probability([0, 3] + [0] * (len(FEATURES) - 2)) > 0.9
     assert chooser.probability([0, -3] + [0] * (len(FEATURES) - 2)) < 0.1
-    # Weighted rows count as that many: a heavy row that contradicts the rest moves the fit.
-    weights = [1.0] * len(rows)
-    groups = [str(i // 2) for i in range(len(rows))]
-    flipped = [[0, 0.5] + [0] * (len(FEATURES) - 2)] * 20
-    plain = Chooser.fit(rows + flipped, labels + [0] * 20, seed=0, weights=weights + [1.0] * 20, groups=groups + ["x"] * 20)
-    heavy = Chooser.fit(rows + flipped, labels + [0] * 20, seed=0, weights=weights + [50.0] * 20,
-                        groups=groups + ["x"] * 20)
-    assert heavy.probability(flipped[0]) < plain.probability(flipped[0]) - 0.2
+    # Weighted rows count as that many: where "yes" and "no" are as frequent, "no" weighing three
+    # times as much gives a quarter.
+    point, sure = [0.0] * len(FEATURES), [0.0, 5.0] + [0.0] * (len(FEATURES) - 2)
+    mixed, mixed_labels = [point] * 200 + [sure] * 40, [1] * 100 + [0] * 100 + [1] * 40
+    even = Chooser.fit(mixed, mixed_labels, seed=0)
+    tilted = Chooser.fit(mixed, mixed_labels, seed=0, weights=[1.0] * 100 + [3.0] * 100 + [1.0] * 40)
+    assert even.probability(point) == pytest.approx(0.5, abs=0.05)
+    assert tilted.probability(point) == pytest.approx(0.25, abs=0.05)
+    assert Chooser.fit(rows, labels, seed=0).model == chooser.model  # the same seed, the same trees
     path = tmp_path / "chooser.json"
     chooser.save(path)
     again = Chooser.load(path)
@@ -81,6 +87,7 @@ def test_chooser_learns_round_trips_and_refuses_other_features(tmp_path):
     path.write_text(json.dumps(payload))
     with pytest.raises(ValueError, match="retrain"):
         Chooser.load(path)
+    assert Chooser.untrained().probabilities([rows[0], rows[1]]) == [0.5, 0.5]
 
 
 def test_reader_installed_needs_all_three_files(tmp_path):
@@ -162,6 +169,21 @@ def test_the_shipped_reader_reads_a_span_with_document_offsets():
     # Short windows over the same passage read the same answer.
     short = reader.read("서울디지털재단은 몇 년에 설립되었나?", [Passage(text, 3, len(text) - 1)], window=16, stride=8)
     assert "2016" in text[short[0].start:short[0].end]
+
+
+@pytest.mark.slow
+def test_the_assembled_reader_multiplies_with_signed_int8_weights():
+    import onnx
+
+    from rag.reader.model import ensure_reader
+
+    if not reader_installed():
+        pytest.fail("the package ships no reader weights")
+    graph = onnx.load(str(ensure_reader().onnx)).graph
+    types = {t.name: t.data_type for t in graph.initializer}
+    weights = [node.input[1] for node in graph.node if node.op_type == "MatMulInteger"]
+    assert len(weights) >= 72  # six matrices in each of the 12 layers
+    assert {types[name] for name in weights} == {onnx.TensorProto.INT8}
 
 
 def test_asking_for_the_reader_without_weights_says_how_to_get_them(tmp_path):

@@ -106,16 +106,16 @@ def export_onnx(model_dir: Path, out_dir: Path | None = None) -> dict[str, dict]
     return out
 
 
-def quantize_int8(fp32: Path, int8: Path) -> None:
+def quantize_int8(fp32: Path, int8: Path, weight_type: str = ONNX_INT8_WEIGHT_TYPE) -> None:
     """Quantise the ONNX graph ``fp32`` into ``int8``: onnxruntime's dynamic quantisation,
-    int8 weights per channel (:data:`ONNX_INT8_WEIGHT_TYPE`), activations at run time."""
+    int8 weights per channel (``weight_type``: ``QUInt8`` or ``QInt8``), activations at run time."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     advice = _QuietQuantizer()
     logging.getLogger().addFilter(advice)
     try:
         with root_logging_kept():
-            quantize_dynamic(fp32, int8, weight_type=getattr(QuantType, ONNX_INT8_WEIGHT_TYPE), per_channel=True)
+            quantize_dynamic(fp32, int8, weight_type=getattr(QuantType, weight_type), per_channel=True)
     finally:
         logging.getLogger().removeFilter(advice)
 

@@ -147,11 +147,10 @@ class ReaderAnswerer:
             rank = next((r for d, r in zip(doc_ids, ranks) if d == cited.doc_id), len(hits))
             rules_proposal = Proposal(cited.doc_id, at, at + len(rule.answer), rule.answer, False, rank)
         typed = analysis.answer_type != "other"
-        proposals = []
-        for proposal in ([reader_spans[0][0]] if reader_spans else []) + ([rules_proposal] if rules_proposal else []):
-            row = features(proposal, reader_spans, rules_proposal, rule.confidence, typed,
-                           documents[proposal.doc_id].kind == "statute")
-            proposals.append((proposal, row, self.chooser.probability(row)))
+        candidates = ([reader_spans[0][0]] if reader_spans else []) + ([rules_proposal] if rules_proposal else [])
+        rows = [features(proposal, reader_spans, rules_proposal, rule.confidence, typed,
+                         documents[proposal.doc_id].kind == "statute") for proposal in candidates]
+        proposals = list(zip(candidates, rows, self.chooser.probabilities(rows)))
         best = max(proposals, key=lambda p: p[2], default=None)
         return Choice(proposals, best[0] if best else None, best[2] if best else 0.0), rule
 
