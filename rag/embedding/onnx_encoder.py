@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.embedding.export import onnx_model_path
-from rag.embedding.threads import available_cpus
+from rag.embedding.threads import onnx_session
 
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
@@ -31,21 +31,14 @@ class OnnxEncoder:
     """
 
     def __init__(self, model_dir: Path, precision: str = "int8"):
-        import onnxruntime
         from tokenizers import Tokenizer
 
         self.precision = precision
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(512)
         self._pad_id = self._tokenizer.token_to_id("<pad>") or 1
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = available_cpus()
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = onnxruntime.InferenceSession(
-            str(onnx_model_path(model_dir, precision)), options, providers=["CPUExecutionProvider"]
-        )
+        # Idle threads keep spinning: a short query gained from it (bench/results, 2026-12-03).
+        self._session = onnx_session(onnx_model_path(model_dir, precision))
 
     def encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         """Embed ``texts`` as one batch, each prefixed with ``prefix`` (``query: `` …)."""

@@ -54,26 +54,19 @@ class Reader:
     """The assembled reader (:func:`rag.reader.model.ensure_reader`) on onnxruntime."""
 
     def __init__(self, files: ReaderFiles, threads: int | None = None):
-        import onnxruntime
         from tokenizers import Tokenizer
 
-        from rag.embedding.threads import available_cpus
+        from rag.embedding.threads import onnx_session
 
         self.files = files
         self._tokenizer = Tokenizer.from_file(str(files.tokenizer_dir / "tokenizer.json"))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or available_cpus()
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         # Idle threads sleep instead of spinning: the rule answerer runs beside the reader and
         # the next query's embedding after it, and spinning threads took their cores (civic
         # index, 993 questions: ask p50 127 -> 98 ms, retrieval p50 19 -> 14 ms). The embedding
         # model keeps spinning: one short query there gained from it (retrieval p50 11.6 vs 16.6 ms).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(str(files.onnx), options, providers=["CPUExecutionProvider"])
+        self._session = onnx_session(files.onnx, threads, spinning=False)
 
     @staticmethod
     @lru_cache(maxsize=2)
