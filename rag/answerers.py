@@ -23,4 +23,4 @@ def build_answerer(settings: Settings, analyses: AnalysisStore | None = None) ->
         return rules
     return ReaderAnswerer.load(rules, ReaderAnswerConfig(
         hits=settings.answer_hits, windows=settings.reader_windows, window_tokens=settings.reader_window_tokens,
-        threshold=settings.answer_threshold))
+        threshold=settings.reader_threshold))

@@ -60,7 +60,7 @@ def bench_korquad(
             records = korquad.answer_questions(pipeline, questions, progress=lambda n: progress.update(task, completed=n))
     answers = korquad.summarize_answers(records)
     result = {"split": split, "paragraphs": len(documents), "questions": len(questions),
-              "answer_threshold": pipeline.settings.answer_threshold,
+              "answer_threshold": pipeline.answerer.config.threshold,
               "ingest": {"chunks": ingest_report.total_chunks, "seconds": round(ingest_report.seconds, 1),
                          "chunks_per_second": round(ingest_report.chunks_per_second, 2)},
               # Per-question details stay in the JSONL beside it: the report holds figures only.
@@ -83,7 +83,7 @@ def bench_korquad(
     console.print(f"ingest: {built} · hybrid latency median {report.latency_ms['median']:.1f} ms, "
                   f"p95 {report.latency_ms['p95']:.1f} ms")
     print_metrics_table(
-        f"{title}: answers at threshold {pipeline.settings.answer_threshold:.2f}", "setting",
+        f"{title}: answers at threshold {pipeline.answerer.config.threshold:.2f}", "setting",
         {setting: {name: answers[setting][name] for name in
                    ("exact_match", "f1", "exact_match_no_abstention", "f1_no_abstention", "abstained")}
          for setting in ("open", "reader")})

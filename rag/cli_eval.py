@@ -53,6 +53,7 @@ def evaluate(
     from rag import evaluation as ev
     from rag.loaders import load_file
     from rag.pipeline import Pipeline
+    from rag.reader.answerer import ReaderAnswerer
     from rag.answer.kind_learn import KIND_SET
     from rag.dialogue_eval import is_dialogue_set
     from rag.splits import gold_articles, select_part
@@ -109,8 +110,9 @@ def evaluate(
             calibration = None
             if calibrate and gold is None:
                 # The same index with abstention off: every question keeps its best answer and confidence.
-                never_abstains = Pipeline(pipeline.settings.model_copy(update={"answer_threshold": 0.0}),
-                                          pipeline.embedder)
+                never_abstains = Pipeline(
+                    pipeline.settings.model_copy(update={"answer_threshold": 0.0, "reader_threshold": 0.0}),
+                    pipeline.embedder)
                 task = progress.add_task("calibration", total=len(questions))
                 calibration = ev.calibrate(ev.ask_all(never_abstains.ask, questions,
                                                       progress=lambda n: progress.update(task, completed=n)))
@@ -119,7 +121,7 @@ def evaluate(
     unmet = gates.check_thresholds(metrics, config.targets, config.target_maxima)
     result = {"set": str(set_path), "part": part, "unit": "article" if gold is not None else "chunk",
               "questions": len(questions), "answerable": len(answerable), "set_questions": len(every_question),
-              "answer_threshold": pipeline.settings.answer_threshold,
+              "answer_threshold": pipeline.answerer.config.threshold,
               "index": {"documents": len(pipeline.index.documents), "chunks": report_ingest.total_chunks,
                         "build_seconds": round(report_ingest.seconds, 2),
                         "chunks_per_second": round(report_ingest.chunks_per_second, 2)},
@@ -139,12 +141,13 @@ def evaluate(
     else:
         console.print(f"{set_path.name}: part {part}, {len(questions)} of {len(every_question)} questions "
                       f"({len(answerable)} answerable, {len(questions) - len(answerable)} unanswerable)")
-        _print_eval(set_path, len(answerable), pipeline.settings.answer_threshold, retrieval, answers, report_ingest,
+        _print_eval(set_path, len(answerable), pipeline.answerer.config.threshold, retrieval, answers, report_ingest,
                     config, "articles" if gold is not None else "chunks")
         if kinds:
             _print_kinds(set_path, kinds)
         if calibration is not None:
-            _print_calibration(*calibration)
+            neural = isinstance(pipeline.answerer, ReaderAnswerer)
+            _print_calibration(*calibration, variable=f"RAG_{'READER' if neural else 'ANSWER'}_THRESHOLD")
         if calibrate and gold is not None:
             errors.print("--calibrate needs gold answers; an article set has none", highlight=False)
         _print_gates(unmet, failures)
@@ -293,11 +296,12 @@ def _bound(key: str, floors: dict[str, float], ceilings: dict[str, float]) -> st
     return f"≥ {floors[key]:g}" if key in floors else f"≤ {ceilings[key]:g}" if key in ceilings else ""
 
 
-def _print_calibration(rows: list[CalibrationRow], best: CalibrationRow) -> None:
+def _print_calibration(rows: list[CalibrationRow], best: CalibrationRow, variable: str) -> None:
     from rag.evaluation import CALIBRATION_CRITERION
 
     print_metrics_table("answer metrics per confidence threshold", "threshold",
                          {f"{row.threshold:.2f}": row.metrics for row in rows})
     console.print(f"best threshold: [bold]{best.threshold:.2f}[/] (correct {best.metrics['correct']:.3f}) — "
-                  f"maximises {CALIBRATION_CRITERION}. Use it with RAG_ANSWER_THRESHOLD={best.threshold:.2f}.",
+                  f"maximises {CALIBRATION_CRITERION}. Use it with "
+                  f"{variable}={best.threshold:.2f}.",
                   highlight=False)

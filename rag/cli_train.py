@@ -101,6 +101,7 @@ def train_chooser(
 
     from rag import korquad
     from rag.reader.chooser import Chooser
+    from rag.reader.learn import fit_chooser
     from rag.answer.training import civic_questions
     from rag.evaluation import load_eval_set
     from rag.reader.collect import collect, collect_dev
@@ -146,13 +147,18 @@ def train_chooser(
                        + (f" --limit {limit}" if limit else ""),
             "reader": {"windows": settings.reader_windows, "window_tokens": settings.reader_window_tokens,
                        "hits": settings.answer_hits}}
-    chooser = Chooser.fit(examples.rows, examples.labels, seed=seed, meta=meta, weights=examples.weights,
-                          groups=examples.groups)
+    chooser = fit_chooser(examples, seed=seed, meta=meta)
     out.mkdir(parents=True, exist_ok=True)
     chooser.save(out / CHOOSER_FILE)
     fit = chooser.meta["fit"]
-    console.print(f"wrote {out / CHOOSER_FILE}: {fit['examples']} proposals ({fit['positives']} exact); 5-fold CV "
-                  f"log loss {fit['cv5_log_loss']}, accuracy {fit['cv5_accuracy']}, ROC AUC {fit['cv5_roc_auc']}")
+    console.print(f"wrote {out / CHOOSER_FILE}: {fit['examples']} proposals ({fit['positives']} exact); 5-fold CV")
+    for name in ("choice", "confidence"):
+        console.print(f"  {name}: log loss {fit[name]['cv5_log_loss']}, accuracy {fit[name]['cv5_accuracy']}, "
+                      f"ROC AUC {fit[name]['cv5_roc_auc']}")
+    chosen = fit["threshold"]
+    console.print(f"threshold {chosen['chosen']:.2f} (most askings right out of fold: {chosen['correct']}; exact "
+                  f"{chosen['exact_match']}, false refusals {chosen['false_refusals']}, abstention recall "
+                  f"{chosen['abstention_recall']})", highlight=False)
 
 
 @train_app.command("answerer")

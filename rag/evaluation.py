@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from rag.jsonl import read_jsonl
 from rag.retrieval import Mode, SearchHit
-from rag.scoring import best_over_truths, exact_match, f1
+from rag.scoring import best_over_truths, centre_of_widest_best, exact_match, f1
 
 if TYPE_CHECKING:
     from rag.answer.models import Answer
@@ -345,15 +345,4 @@ def calibrate(
         ))
         for t in sorted(thresholds)
     ]
-    top = max(row.metrics["correct"] for row in rows)
-    runs: list[list[CalibrationRow]] = []
-    in_run = False
-    for row in rows:
-        best = row.metrics["correct"] == top
-        if best and in_run:
-            runs[-1].append(row)
-        elif best:
-            runs.append([row])
-        in_run = best
-    widest = max(reversed(runs), key=len)
-    return rows, widest[len(widest) // 2]
+    return rows, rows[centre_of_widest_best([row.metrics["correct"] for row in rows])]

@@ -3,14 +3,15 @@
 Extractive answers are judged by exact match and character-level F1 after the
 KorQuAD normalisation (quote-like symbols and ASCII punctuation removed, lower case,
 whitespace collapsed). The definitions are reproduced here rather than imported so
-dev-set figures are comparable with published KorQuAD numbers.
+dev-set figures are comparable with published KorQuAD numbers. Beside them, the rule
+that picks a threshold from the scores it gives (:func:`centre_of_widest_best`).
 """
 
 from __future__ import annotations
 
 import string
 from collections import Counter
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 # The official script turns these into spaces before stripping ASCII punctuation.
 _SPACED_SYMBOLS = "'\"《》<>〈〉()‘’"
@@ -45,3 +46,21 @@ def f1(prediction: str, truth: str) -> float:
 def best_over_truths(metric: Callable[[str, str], float], prediction: str, truths: Iterable[str]) -> float:
     """The best score of ``prediction`` against any of the gold answers (0 when none)."""
     return max((float(metric(prediction, truth)) for truth in truths), default=0.0)
+
+
+def centre_of_widest_best(values: Sequence[float]) -> int:
+    """The index of the best value; of several equally good ones, the centre of the widest
+    run of them (the later run and the higher centre on a tie), so that a small shift
+    does not change the pick."""
+    top = max(values)
+    runs: list[list[int]] = []
+    previous = False
+    for i, value in enumerate(values):
+        best = value == top
+        if best and previous:
+            runs[-1].append(i)
+        elif best:
+            runs.append([i])
+        previous = best
+    widest = max(reversed(runs), key=len)
+    return widest[len(widest) // 2]

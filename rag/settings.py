@@ -53,12 +53,16 @@ class Settings(BaseSettings):
         None, description="The rule answerer's ranker weights (JSON, see rag/answer/weights.json); "
         "unset: the package's own.",
     )
-    # Rules by default: the reader's choice is learned from KorQuAD only, and on the dev sets'
-    # report halves it refuses too often (article: EM 0.500, false refusals 0.458 against 0.875 / 0.042).
+    # Rules by default: on the dev sets' report halves the neural answerer is still behind
+    # (article EM 0.792 against 0.875, statute 0.667 against 0.767; bench/results, 2026-12-04).
     reader: Literal["auto", "neural", "rules"] = Field(
         "rules",
         description="What answers: 'rules' the rule answerer alone; 'neural' the trained reader and the rule "
         "answerer with a learned choice between them; 'auto' is 'neural' when its weights are installed.",
+    )
+    reader_threshold: float | None = Field(
+        None, ge=0, le=1, description="Confidence (the probability that the answer is mostly right) under which "
+        "the neural answerer abstains; unset: the threshold learned with its chooser (rag/reader/weights/chooser.json).",
     )
     reader_windows: int = Field(3, ge=1, le=64, description="Windows of the retrieved chunks the reader reads.")
     reader_window_tokens: int = Field(128, ge=32, le=240, description="Word pieces per reader window.")

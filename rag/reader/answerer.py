@@ -4,8 +4,10 @@ For a question and its retrieved hits: the rule answerer (:mod:`rag.answer`) pro
 its best typed candidate, the reader (:mod:`rag.reader.infer`) reads the windows of the
 hits that share most of the question's word pieces and proposes its best span, and the
 learned :class:`~rag.reader.chooser.Chooser` gives each proposal the probability that it
-is an exact answer. The likelier one is the answer when it clears the threshold; the
-answer is still an exact span of a document, cited by the sentence that holds it.
+is an exact answer and the probability that it is mostly right. The likelier exact one is
+the answer when its probability of being mostly right (its confidence) clears the
+threshold learned with the chooser; the answer is still an exact span of a document,
+cited by the sentence that holds it.
 """
 
 from __future__ import annotations
@@ -48,17 +50,19 @@ class ReaderAnswerConfig:
     hits: int = 5
     windows: int = 3
     window_tokens: int = 128
-    threshold: float = 0.5
+    threshold: float | None = None  # None: the chooser's learned threshold
     reader_spans: int = 5
 
 
 @dataclass(frozen=True)
 class Choice:
-    """What the chooser saw and picked for one question (for evaluation and training)."""
+    """What the chooser saw and picked for one question (for evaluation and training): each
+    proposal with its features and its probability of being exact; the most probable one and
+    its probability of being mostly right."""
 
     proposals: list[tuple[Proposal, list[float], float]]
     best: Proposal | None
-    probability: float
+    confidence: float
 
 
 def reader_installed(weights_dir: Path = WEIGHTS_DIR) -> bool:
@@ -99,6 +103,9 @@ class ReaderAnswerer:
         self.rules = Answerer(dataclasses.replace(rules.config, threshold=0.0), rules.analyses)
         self.reader = reader
         self.chooser = chooser
+        # Without a threshold of its own, the answerer abstains where the chooser learned to.
+        if config.threshold is None:
+            config = dataclasses.replace(config, threshold=chooser.threshold)
         self.config = config
 
     @classmethod
@@ -151,8 +158,10 @@ class ReaderAnswerer:
         rows = [features(proposal, reader_spans, rules_proposal, rule.confidence, typed,
                          documents[proposal.doc_id].kind == "statute") for proposal in candidates]
         proposals = list(zip(candidates, rows, self.chooser.probabilities(rows)))
-        best = max(proposals, key=lambda p: p[2], default=None)
-        return Choice(proposals, best[0] if best else None, best[2] if best else 0.0), rule
+        if not proposals:
+            return Choice([], None, 0.0), rule
+        best = max(range(len(proposals)), key=lambda i: proposals[i][2])
+        return Choice(proposals, candidates[best], self.chooser.confidences([rows[best]])[0]), rule
 
     def answer(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
                question_id: str | None = None, hits_read: int | None = None, mentions: Mentions = Mentions(),
@@ -171,12 +180,12 @@ class ReaderAnswerer:
         hits = hits[: hits_read or self.config.hits]
         choice, rule = self.choose(question, hits, documents, mentions, whole, analysis)
         threshold = self.config.threshold if threshold is None else threshold
-        answered = choice.best is not None and choice.probability >= threshold
+        answered = choice.best is not None and choice.confidence >= threshold
         citations: list[Citation] = []
         if answered:
             best = choice.best
             if best.from_reader:
-                citations.append(cite(documents[best.doc_id], best.start, best.end, _logit(choice.probability)))
+                citations.append(cite(documents[best.doc_id], best.start, best.end, _logit(choice.confidence)))
                 citations += [c for c in rule.citations if (c.doc_id, c.start) != (best.doc_id, citations[0].start)]
             else:
                 citations = list(rule.citations)
@@ -184,7 +193,7 @@ class ReaderAnswerer:
         elapsed = (time.perf_counter() - started) * 1000
         result = Answer(
             id=question_id, question=question, answer=choice.best.text if answered else None,
-            answer_type=rule.answer_type, abstained=not answered, confidence=round(choice.probability, 4),
+            answer_type=rule.answer_type, abstained=not answered, confidence=round(choice.confidence, 4),
             citations=citations, timings_ms=Timings(answer=round(elapsed, 3), total=round(elapsed, 3)),
         )
         assert result.answer is None or result.answer in result.citations[0].quote

@@ -1,8 +1,9 @@
 """Training examples for the chooser (:mod:`rag.reader.chooser`) from KorQuAD 1.0 and the dev sets.
 
 Each question of articles 0–69 is asked open-domain, as served: retrieval over all 964
-paragraphs, then the reader's and the rules' proposals, each labelled 1 when it is an
-exact answer (KorQuAD 1.0 normalisation). A seeded share of the questions is asked a
+paragraphs, then the reader's and the rules' proposals, each labelled by whether it is an
+exact answer and by its character F1 (KorQuAD 1.0 normalisation;
+:class:`~rag.reader.learn.Examples`). A seeded share of the questions is asked a
 second time with their own paragraph removed from the results: whatever is proposed
 then is wrong (unless another paragraph holds the same answer), which teaches the chooser
 when to abstain. The ``tune`` questions of the dev sets (:func:`collect_dev`) are asked
@@ -12,7 +13,6 @@ Questions asking for a passage are skipped: the chooser never sees them when ser
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
@@ -20,33 +20,13 @@ import numpy as np
 from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.learn import minority_weight
 from rag.answer.question import analyze_question
-from rag.reader.answerer import Choice, ReaderAnswerer
-from rag.scoring import best_over_truths, exact_match
+from rag.reader.answerer import ReaderAnswerer
+from rag.reader.learn import Examples
 
 if TYPE_CHECKING:
     from rag.answer.examples import Question
     from rag.korquad import KorQuADQuestion
     from rag.pipeline import Pipeline
-
-
-@dataclass
-class Examples:
-    """Feature rows with their labels, and how many came from each kind of question."""
-
-    rows: list[list[float]] = field(default_factory=list)
-    labels: list[int] = field(default_factory=list)
-    weights: list[float] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)  # one per question: its rows share a fold
-    answerable: int = 0
-    unanswerable: int = 0
-
-    def add(self, choice: Choice, answers: tuple[str, ...], weight: float, group: str) -> None:
-        """Each proposal of ``choice``, labelled by whether it is exactly one of ``answers``."""
-        for proposal, row, _ in choice.proposals:
-            self.rows.append(row)
-            self.labels.append(_exact(proposal.text, answers))
-            self.weights.append(weight)
-            self.groups.append(group)
 
 
 def collect(pipeline: Pipeline, answerer: ReaderAnswerer, questions: list[KorQuADQuestion],
@@ -58,22 +38,16 @@ def collect(pipeline: Pipeline, answerer: ReaderAnswerer, questions: list[KorQuA
     for n, q in enumerate(questions):
         retrieval = pipeline.retrieve(q.question, hits_read)
         choice, _ = answerer.choose(q.question, retrieval.hits, retrieval.documents, retrieval.mentions)
-        out.add(choice, q.answers, 1.0, f"korquad:{n}")
-        out.answerable += 1
+        out.add(choice, q.answers, 1.0, f"korquad:{n}", answerable=True)
         if n in unanswerable:
             deeper = pipeline.retrieve(q.question, hits_read + 20)
             hits = [h for h in deeper.hits if h.chunk.doc_id != q.doc_id][:hits_read]
             choice, _ = answerer.choose(q.question, hits, deeper.documents, deeper.mentions)
             # Another paragraph may say the same thing: what is exact still counts as exact.
-            out.add(choice, q.answers, 1.0, f"korquad:{n}")
-            out.unanswerable += 1
+            out.add(choice, q.answers, 1.0, f"korquad:{n}", answerable=False)
         if progress:
             progress(n + 1)
     return out
-
-
-def _exact(text: str, answers: tuple[str, ...]) -> int:
-    return int(best_over_truths(exact_match, text, answers) == 1.0)
 
 
 def collect_dev(pipeline: Pipeline, answerer: ReaderAnswerer, questions: Sequence[Question], into: Examples,
@@ -90,11 +64,7 @@ def collect_dev(pipeline: Pipeline, answerer: ReaderAnswerer, questions: Sequenc
         retrieval = pipeline.retrieve(q.text, answerer.config.hits)
         choice, _ = answerer.choose(q.text, retrieval.hits, retrieval.documents, retrieval.mentions,
                                     analysis=analysis)
-        into.add(choice, q.answers, weight, q.group)
-        if q.answers:
-            into.answerable += 1
-        else:
-            into.unanswerable += 1
+        into.add(choice, q.answers, weight, q.group, answerable=bool(q.answers))
         if progress:
             progress(n + 1, len(asked))
     return into

@@ -54,14 +54,12 @@ class Reader:
     """The assembled reader (:func:`rag.reader.model.ensure_reader`) on onnxruntime."""
 
     def __init__(self, files: ReaderFiles, threads: int | None = None):
-        from tokenizers import Tokenizer
-
+        from rag.embedding.pieces import shared_tokenizer
         from rag.embedding.threads import onnx_session
 
         self.files = files
-        self._tokenizer = Tokenizer.from_file(str(files.tokenizer_dir / "tokenizer.json"))
-        self._tokenizer.no_truncation()
-        self._tokenizer.no_padding()
+        # The embedding model's own instance (290 MB): the reader reads with the same pieces.
+        self._tokenizer = shared_tokenizer(files.tokenizer_dir / "tokenizer.json")
         # Idle threads sleep instead of spinning: the rule answerer runs beside the reader and
         # the next query's embedding after it, and spinning threads took their cores (civic
         # index, 993 questions: ask p50 127 -> 98 ms, retrieval p50 19 -> 14 ms). The embedding

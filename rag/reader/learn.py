@@ -1,0 +1,125 @@
+"""Learning the chooser (:mod:`rag.reader.chooser`) from labelled proposals.
+
+:class:`Examples` holds the proposals that :mod:`rag.reader.collect` gathered, one row of
+features each, labelled twice: exact (for the choice model) and its character F1 (for the
+confidence model, mostly right at :data:`~rag.reader.chooser.MOSTLY_RIGHT`). Every row
+knows the asking it came from and whether that asking could be answered.
+
+:func:`fit_chooser` fits both models (LightGBM, :data:`~rag.reader.chooser.TREES`) and
+picks the abstention threshold from out-of-fold predictions (5 folds, grouped so that a
+question's askings never straddle two): per asking, the proposal the choice model prefers
+is answered when the confidence model's probability reaches the threshold, and the
+threshold kept is the one that makes most askings come out right (an exact answer to an
+answerable asking, an abstention on an unanswerable one), weighted as the rows are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.reader.chooser import MOSTLY_RIGHT, TREES, Chooser
+from rag.scoring import best_over_truths, centre_of_widest_best, exact_match, f1
+
+if TYPE_CHECKING:
+    from rag.reader.answerer import Choice
+
+#: The thresholds tried: 0.05 to 0.95 in steps of 0.05.
+THRESHOLDS = tuple(round(0.05 * n, 2) for n in range(1, 20))
+
+
+@dataclass
+class Examples:
+    """Feature rows with their labels, the asking each came from, and how many askings of each kind."""
+
+    rows: list[list[float]] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)  # 1: an exact answer
+    scores: list[float] = field(default_factory=list)  # character F1 against the gold answers
+    weights: list[float] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # one per question: its rows share a fold
+    asks: list[int] = field(default_factory=list)
+    unanswerable_asks: set[int] = field(default_factory=set)
+    answerable: int = 0
+    unanswerable: int = 0
+
+    def add(self, choice: Choice, answers: tuple[str, ...], weight: float, group: str, answerable: bool) -> None:
+        """Each proposal of ``choice`` labelled against ``answers`` (what is exact counts as
+        exact even when the asking is unanswerable: another paragraph may say the same)."""
+        ask = self.answerable + self.unanswerable
+        for proposal, row, *_ in choice.proposals:
+            self.rows.append(row)
+            self.labels.append(int(best_over_truths(exact_match, proposal.text, answers) == 1.0))
+            self.scores.append(best_over_truths(f1, proposal.text, answers))
+            self.weights.append(weight)
+            self.groups.append(group)
+            self.asks.append(ask)
+        if answerable:
+            self.answerable += 1
+        else:
+            self.unanswerable += 1
+            self.unanswerable_asks.add(ask)
+
+
+def fit_chooser(examples: Examples, seed: int = 0, meta: dict | None = None) -> Chooser:
+    """Both models of the chooser and its threshold, fitted on ``examples``; ``meta["fit"]``
+    gets the 5-fold cross-validated log loss, accuracy and ROC AUC of each model and the
+    out-of-fold outcome at the chosen threshold."""
+    from lightgbm import LGBMClassifier
+    from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    x = np.asarray(examples.rows, dtype=np.float64)
+    targets = {"choice": np.asarray(examples.labels),
+               "confidence": (np.asarray(examples.scores) >= MOSTLY_RIGHT).astype(int)}
+    w = np.asarray(examples.weights, dtype=np.float64)
+    g = np.unique(np.asarray(examples.groups), return_inverse=True)[1]
+    stats: dict = {"examples": len(x), "positives": int(targets["choice"].sum())}
+    out_of_fold = {}
+    for name, y in targets.items():
+        predicted, scores = np.zeros(len(y)), {"log_loss": [], "accuracy": [], "roc_auc": []}
+        folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
+        for train, test in folds.split(x, y, g):
+            model = LGBMClassifier(**TREES, random_state=seed).fit(x[train], y[train], sample_weight=w[train])
+            predicted[test] = p = model.predict_proba(x[test])[:, 1]
+            scores["log_loss"].append(log_loss(y[test], p, sample_weight=w[test], labels=[0, 1]))
+            scores["accuracy"].append(accuracy_score(y[test], p >= 0.5, sample_weight=w[test]))
+            scores["roc_auc"].append(roc_auc_score(y[test], p, sample_weight=w[test]))
+        out_of_fold[name] = predicted
+        stats[name] = {f"cv5_{metric}": round(float(np.mean(values)), 4) for metric, values in scores.items()}
+    outcomes = [decide(examples, out_of_fold["choice"], out_of_fold["confidence"], t) for t in THRESHOLDS]
+    best = centre_of_widest_best([o["correct"] for o in outcomes])
+    stats["threshold"] = {"chosen": THRESHOLDS[best], **outcomes[best]}
+    models = [LGBMClassifier(**TREES, random_state=seed).fit(x, y, sample_weight=w).booster_.model_to_string()
+              for y in targets.values()]
+    return Chooser(*models, threshold=THRESHOLDS[best], meta=(meta or {}) | {"fit": stats})
+
+
+def decide(examples: Examples, choice: np.ndarray, confidence: np.ndarray, threshold: float) -> dict[str, float]:
+    """How the askings of ``examples`` come out when the proposal with the highest ``choice``
+    is answered if its ``confidence`` reaches ``threshold``: the weighted share right
+    (``correct``), exact answers over answerable askings, false refusals and abstentions on
+    unanswerable askings. Askings without proposals abstain whatever the threshold and are
+    left out."""
+    asks = np.asarray(examples.asks)
+    labels, weights = np.asarray(examples.labels), np.asarray(examples.weights)
+    right = total = 0.0
+    exact, refused, abstained = [], [], []
+    for ask in np.unique(asks):
+        rows = np.flatnonzero(asks == ask)
+        best = rows[np.argmax(choice[rows])]
+        answered = confidence[best] >= threshold
+        unanswerable = int(ask) in examples.unanswerable_asks
+        right += weights[best] * (labels[best] if answered else unanswerable)
+        total += weights[best]
+        if unanswerable:
+            abstained.append(not answered)
+        else:
+            exact.append(bool(answered and labels[best]))
+            refused.append(not answered)
+    return {"correct": round(right / total, 4) if total else 0.0,
+            "exact_match": round(float(np.mean(exact)), 4) if exact else 0.0,
+            "false_refusals": round(float(np.mean(refused)), 4) if refused else 0.0,
+            "abstention_recall": round(float(np.mean(abstained)), 4) if abstained else 0.0}
+
