@@ -53,9 +53,9 @@ def evaluate(
     from rag import evaluation as ev
     from rag.loaders import load_file
     from rag.pipeline import Pipeline
-    from rag.reader.answerer import ReaderAnswerer
     from rag.answer.kind_learn import KIND_SET
     from rag.dialogue_eval import is_dialogue_set
+    from rag.reader.answerer import ReaderAnswerer
     from rag.splits import gold_articles, select_part
 
     if set_path.name == KIND_SET:

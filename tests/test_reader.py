@@ -106,7 +106,7 @@ def test_chooser_learns_round_trips_and_refuses_other_features(tmp_path):
     assert Chooser.untrained().probabilities([rows[0], rows[1]]) == [0.5, 0.5]
 
 
-def test_the_threshold_is_the_one_that_gets_most_askings_right():
+def test_each_asking_is_decided_on_its_likeliest_exact_proposal_at_the_threshold():
     from rag.reader.learn import decide
 
     # Four askings, one proposal each: exact and sure, exact and unsure, an unanswerable one
