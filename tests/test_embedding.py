@@ -354,6 +354,7 @@ def test_converted_directory_is_complete(model_dir):
     assert (config["num_attention_heads"], config["intermediate_size"], config["pad_token_id"]) == (12, 1536, 1)
     tok = json.loads((model_dir / "tokenizer_config.json").read_text())
     assert tok["tokenizer_class"] == "XLMRobertaTokenizer" and tok["model_max_length"] == 512
+    assert len(list(model_dir.glob("pieces-*.model"))) == 1  # what a serving process reads (rag.embedding.pieces)
     prompts = json.loads((model_dir / "config_sentence_transformers.json").read_text())["prompts"]
     assert prompts == {"query": "query: ", "passage": "passage: ", "document": "passage: "}
     assert json.loads((model_dir / "1_Pooling" / "config.json").read_text())["include_prompt"] is True
@@ -547,22 +548,3 @@ def test_conversion_leaves_the_root_logger_as_it_found_it():
         logging.basicConfig(level=logging.DEBUG)  # what onnxruntime.quantization does on import
         assert root.level == logging.DEBUG
     assert (list(root.handlers), root.level) == before
-
-
-def test_the_shared_tokenizer_is_one_instance_and_truncates_as_the_tokenizer_would():
-    from tokenizers import Tokenizer
-
-    from rag.embedding.bundled import bundled_tokenizer_path
-    from rag.embedding.pieces import shared_tokenizer, truncate
-
-    path = bundled_tokenizer_path()
-    shared = shared_tokenizer(path)
-    assert shared_tokenizer(Path(str(path))) is shared  # one instance per file: ~290 MB each
-    own = Tokenizer.from_file(str(path))
-    own.enable_truncation(512)
-    long = "query: " + "개인정보처리자는 정보주체의 동의를 받아야 한다. " * 200
-    uncut = shared.encode(long).ids
-    assert len(uncut) > 512  # the shared instance cuts nothing itself
-    assert truncate(uncut, 512) == own.encode(long).ids
-    short = "query: 재단은 언제 설립되었나?"
-    assert truncate(shared.encode(short).ids, 512) == own.encode(short).ids

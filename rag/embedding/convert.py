@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rag.embedding.bundled import MODEL_NAME, PASSAGE_PROMPT, QUERY_PROMPT, bundled_tokenizer_path, file_sha256
 from rag.embedding.export import export_onnx, root_logging_kept
+from rag.embedding.pieces import keep_sentencepiece_model
 from rag.embedding.weights import E5Header, load_e5_state_dict
 
 #: Written into each converted directory; its ``source_sha256`` is the model fingerprint.
@@ -149,6 +150,7 @@ def convert(bin_path: Path, out_dir: Path, tokenizer_json: Path | None = None, *
     del state
     _write_json(out_dir / "config.json", _bert_config(header))
     shutil.copyfile(tokenizer_json, out_dir / "tokenizer.json")
+    keep_sentencepiece_model(out_dir / "tokenizer.json")  # what a serving process reads
     _write_json(out_dir / "tokenizer_config.json", _tokenizer_config())
     for rel, payload in _sentence_transformers_files(header).items():
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.embedding.export import onnx_model_path
-from rag.embedding.pieces import shared_tokenizer, truncate
+from rag.embedding.pieces import shared_pieces, truncate
 from rag.embedding.threads import onnx_session
 
 #: The model's positions: longer inputs keep their first pieces.
@@ -29,7 +29,7 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
 class OnnxEncoder:
     """Mean-pooled, normalised e5 embeddings from the exported ONNX graph (no torch).
 
-    Tokenises with the model's ``tokenizer.json`` (truncated to 512 tokens), runs
+    Reads the model's sentence pieces (:mod:`rag.embedding.pieces`, truncated to 512), runs
     onnxruntime on every available CPU and averages the last hidden states over the
     attention mask, exactly as the sentence-transformers pooling does.
     """
@@ -37,14 +37,14 @@ class OnnxEncoder:
     def __init__(self, model_dir: Path, precision: str = "int8"):
         self.precision = precision
         # Shared with the reader, and so unconfigured: :meth:`encode` truncates.
-        self._tokenizer = shared_tokenizer(model_dir / "tokenizer.json")
-        self._pad_id = self._tokenizer.token_to_id("<pad>") or 1
+        self._pieces = shared_pieces(model_dir / "tokenizer.json")
+        self._pad_id = self._pieces.pad_id
         # Idle threads keep spinning: a short query gained from it (bench/results, 2026-12-03).
         self._session = onnx_session(onnx_model_path(model_dir, precision))
 
     def encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         """Embed ``texts`` as one batch, each prefixed with ``prefix`` (``query: `` …)."""
-        pieces = [truncate(e.ids, MAX_PIECES) for e in self._tokenizer.encode_batch([prefix + t for t in texts])]
+        pieces = [truncate(ids, MAX_PIECES) for ids in self._pieces.ids([prefix + t for t in texts])]
         width = max(len(p) for p in pieces)
         ids = np.full((len(pieces), width), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(pieces), width), dtype=np.int64)

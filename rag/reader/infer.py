@@ -54,12 +54,12 @@ class Reader:
     """The assembled reader (:func:`rag.reader.model.ensure_reader`) on onnxruntime."""
 
     def __init__(self, files: ReaderFiles, threads: int | None = None):
-        from rag.embedding.pieces import shared_tokenizer
+        from rag.embedding.pieces import shared_pieces
         from rag.embedding.threads import onnx_session
 
         self.files = files
-        # The embedding model's own instance (290 MB): the reader reads with the same pieces.
-        self._tokenizer = shared_tokenizer(files.tokenizer_dir / "tokenizer.json")
+        # The embedding model's own instance: the reader reads with the same pieces.
+        self._pieces = shared_pieces(files.tokenizer_dir / "tokenizer.json")
         # Idle threads sleep instead of spinning: the rule answerer runs beside the reader and
         # the next query's embedding after it, and spinning threads took their cores (civic
         # index, 993 questions: ask p50 127 -> 98 ms, retrieval p50 19 -> 14 ms). The embedding
@@ -72,10 +72,6 @@ class Reader:
         """One reader per process and model: every pipeline of a process reads with the
         same onnxruntime session (which may run calls from several threads at once)."""
         return Reader(files)
-
-    def _pieces(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
-        encoding = self._tokenizer.encode(text, add_special_tokens=False)
-        return encoding.ids, encoding.offsets
 
     def windows(self, question_pieces: int, passages: Sequence[Passage], window: int | None = None,
                 stride: int | None = None) -> list[tuple[int, list[int], list[tuple[int, int]]]]:
@@ -90,7 +86,7 @@ class Reader:
         stride = min(stride if stride is not None else self.files.stride, window // 2)
         out = []
         for p, passage in enumerate(passages):
-            ids, offsets = self._pieces(passage.text[passage.start:passage.end])
+            ids, offsets = self._pieces.encode(passage.text[passage.start:passage.end])
             offsets = [(a + passage.start, b + passage.start) for a, b in offsets]
             first = 0
             while True:
@@ -107,7 +103,7 @@ class Reader:
         With ``limit``, only that many windows are read: those sharing the most question
         word pieces, each piece weighted by how few of the windows hold it.
         """
-        q_ids = self._pieces(question)[0][: self.files.max_length // 2]
+        q_ids = self._pieces.encode(question)[0][: self.files.max_length // 2]
         wins = [w for w in self.windows(len(q_ids), passages, window, stride) if w[1]]
         if limit is not None and len(wins) > limit:
             wins = _most_shared(q_ids, wins, limit)
