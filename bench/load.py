@@ -267,7 +267,8 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true",
                         help="Start the server with its answer cache off (RAG_ANSWER_CACHE=0).")
     parser.add_argument("--index-dir", type=Path, default=ROOT / "bench" / "out" / "index",
-                        help="Index for the started server (built from corpus/ and the statutes if needed).")
+                        help="Index for the started server, made to hold exactly corpus/ and the statutes: "
+                             "any other document in it is dropped, so name a scratch folder.")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "load.json", help="JSON report.")
     args = parser.parse_args()
     if not 0 < args.duration <= 600:

@@ -32,12 +32,13 @@ app.command("eval")(evaluate)
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(..., help="Files or folders (searched recursively)."),
-    replace: bool = typer.Option(False, "--replace", help="Drop every indexed document not in PATHS."),
+    replace: bool = typer.Option(False, "--replace", help="Drop every indexed document not in PATHS (and rebuild an index made with other settings)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Add documents to the index (.txt, .md, .html, law XML, Markdown statutes)."""
     with friendly_errors():
-        pipeline = load_pipeline()
+        # With --replace, an index built another way (another model, chunker or tokenizer) is built again.
+        pipeline = load_pipeline(rebuild=replace)
         with progress_bar() as progress:
             documents = read_documents(paths, progress)
             report = ingest_with_progress(pipeline, documents, replace, progress)

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Sequence
 
 from rag.mentions import DocumentNames, compact_name
-from rag.tokenizer import kiwi
+from rag.tokenizer import tokens as kiwi_tokens
 
 _WORDS = tomllib.loads(Path(__file__).with_name("conversation.toml").read_text(encoding="utf-8"))
 _PRONOUNS = frozenset(_WORDS["pronouns"])
@@ -98,7 +98,7 @@ class _Question:
 
     def __init__(self, text: str, names: DocumentNames):
         self.text = text
-        self.tokens = kiwi().tokenize(text)
+        self.tokens = kiwi_tokens(text)
         mentions = names.mentions(text)
         self.names_document = bool(mentions.doc_ids)
         self.name_spans = mentions.spans

@@ -6,7 +6,9 @@ offset anywhere in the system (sections, chunks, citations) indexes into that st
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import heapq
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -97,13 +99,31 @@ class Document:
         return (self.title, short) if isinstance(short, str) and short.strip() else (self.title,)
 
     def section_at(self, offset: int) -> Section | None:
-        """The innermost section covering ``offset``, if the document has sections."""
-        found = None
-        for section in self.sections:
-            if section.start <= offset < section.end:
-                if found is None or section.end - section.start < found.end - found.start:
-                    found = section
-        return found
+        """The innermost (shortest; the first listed of equals) section covering ``offset``,
+        if the document has sections."""
+        points, innermost = self._section_cover
+        at = bisect.bisect_right(points, offset) - 1
+        return innermost[at] if at >= 0 else None
+
+    @cached_property
+    def _section_cover(self) -> tuple[list[int], list[Section | None]]:
+        """Every offset where a section starts or ends, and the innermost section from each
+        to the next: a statute has hundreds of sections, and answering one question asks
+        which one holds a sentence dozens of times."""
+        points = sorted({s.start for s in self.sections} | {s.end for s in self.sections})
+        by_start = sorted(range(len(self.sections)), key=lambda i: self.sections[i].start)
+        open_sections: list[tuple[int, int]] = []  # (length, position in self.sections)
+        innermost: list[Section | None] = []
+        next_start = 0
+        for point in points:
+            while next_start < len(by_start) and self.sections[by_start[next_start]].start <= point:
+                i = by_start[next_start]
+                heapq.heappush(open_sections, (self.sections[i].end - self.sections[i].start, i))
+                next_start += 1
+            while open_sections and self.sections[open_sections[0][1]].end <= point:
+                heapq.heappop(open_sections)  # ended: only the shortest open one matters
+            innermost.append(self.sections[open_sections[0][1]] if open_sections else None)
+        return points, innermost
 
     def to_dict(self) -> dict[str, Any]:
         return {

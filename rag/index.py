@@ -72,8 +72,11 @@ class Manifest:
         problems = []
         if self.format != FORMAT_VERSION:
             problems.append(f"index format {self.format} (this version reads {FORMAT_VERSION})")
-        if (self.model_id, self.model_fingerprint) != (model_id, model_fingerprint):
+        if self.model_id != model_id:
             problems.append(f"embedding model {self.model_id!r} (configured: {model_id!r})")
+        elif self.model_fingerprint != model_fingerprint:
+            problems.append(f"other vectors of {model_id!r} ({_short(self.model_fingerprint)}; "
+                            f"this version makes {_short(model_fingerprint)})")
         if self.chunker != asdict(chunker):
             problems.append(f"chunker {self.chunker} (configured: {asdict(chunker)})")
         if self.tokenizer != tokenizer_id():
@@ -84,6 +87,12 @@ class Manifest:
                 "Rebuild it with `rag ingest corpus/ --replace` (add your other document folders), "
                 "or point RAG_INDEX_DIR at another directory."
             )
+
+
+def _short(fingerprint: str) -> str:
+    """A fingerprint as a person compares it: its first 12 digits and its engine tag."""
+    digest, plus, tag = fingerprint.partition("+")
+    return digest[:12] + plus + tag
 
 
 @dataclass

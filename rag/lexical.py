@@ -15,7 +15,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from rag.tokenizer import analyser_id, kiwi
+from rag.tokenizer import analyser_id, kiwi, tokens
 
 #: Kiwi tags whose forms carry meaning for matching.
 CONTENT_TAGS = frozenset(
@@ -54,8 +54,9 @@ def _content_forms(morphemes) -> list[str]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Content-morpheme tokens of one text, statute references first."""
-    return tokenize_many([text])[0]
+    """Content-morpheme tokens of one text (a query), statute references first."""
+    laws, rest = _law_tokens(text)
+    return laws + _content_forms(tokens(rest))
 
 
 def expand_query(tokens: list[str]) -> list[str]:

@@ -21,7 +21,7 @@ from rag.cache import LRUCache
 from rag.chunking import Chunker, ChunkerConfig, index_text
 from rag.conversation import Turn, resolve
 from rag.documents import Document
-from rag.index import Index, IndexedChunk, IndexStore, Manifest
+from rag.index import Index, IndexedChunk, IndexMismatchError, IndexStore, Manifest
 from rag.inputs import DocumentNotFoundError, checked, validate_doc_id
 from rag.lexical import tokenize_many, tokenizer_id
 from rag.mentions import Mentions
@@ -68,7 +68,10 @@ class Retrieval:
 class Pipeline:
     """Documents in, ranked chunks and cited answers out, over one on-disk index."""
 
-    def __init__(self, settings: Settings, embedder: Embedder):
+    def __init__(self, settings: Settings, embedder: Embedder, rebuild: bool = False):
+        """``rebuild`` opens an index built with another model, chunker or tokenizer as empty
+        instead of refusing it, so that ``add_documents(..., replace=True)`` can build it
+        again (``rag ingest --replace``); any other write to such an index is still refused."""
         self.settings = settings
         self.embedder = embedder
         self.chunker = Chunker(ChunkerConfig(size=settings.chunk_size, overlap=settings.chunk_overlap))
@@ -82,14 +85,15 @@ class Pipeline:
         self.answers: LRUCache[Answer] = LRUCache(settings.answer_cache)
         self._retriever: Retriever | None = None
         self._generation = 0  # bumped whenever another index is served
-        self._serve(self._load_index())
+        self._rebuild = rebuild
+        self._serve(self._load_index(rebuild))
 
     @classmethod
-    def from_config(cls, settings: Settings | None = None) -> Pipeline:
+    def from_config(cls, settings: Settings | None = None, rebuild: bool = False) -> Pipeline:
         """Build a pipeline from settings (by default from ``RAG_*`` environment variables).
 
         Raises :class:`rag.index.IndexMismatchError` when the index on disk was built
-        with another model or chunker.
+        with another model or chunker, unless ``rebuild`` (see :class:`Pipeline`).
         """
         from rag.embedding import Embedder
 
@@ -97,7 +101,7 @@ class Pipeline:
         embedder = Embedder.from_name(
             settings.embedding_model, batch_size=settings.embed_batch_size, engine=settings.embed_engine
         )
-        return cls(settings, embedder)
+        return cls(settings, embedder, rebuild)
 
     @property
     def answerer(self) -> Answerer | ReaderAnswerer:
@@ -280,7 +284,8 @@ class Pipeline:
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        current = self._load_index()  # another process may have written since we loaded
+        # Another process may have written since we loaded.
+        current = self._load_index(replace and self._rebuild)
         incoming = {d.doc_id: d for d in documents}
         kept = {
             doc_id: doc
@@ -372,11 +377,16 @@ class Pipeline:
             tokenizer=tokenizer_id(),
         )
 
-    def _load_index(self) -> Index:
+    def _load_index(self, rebuild: bool = False) -> Index:
+        """The committed index; with ``rebuild``, an incompatible one reads as empty."""
         index = self.store.load()
-        if index is None:
-            return Index.build(self._new_manifest(), {}, [], np.empty((0, self.embedder.dim), np.float32))
-        index.manifest.check_compatible(
-            self.embedder.model_id, self.embedder.fingerprint, self.chunker.config, self.store.root
-        )
-        return index
+        if index is not None:
+            try:
+                index.manifest.check_compatible(
+                    self.embedder.model_id, self.embedder.fingerprint, self.chunker.config, self.store.root
+                )
+                return index
+            except IndexMismatchError:
+                if not rebuild:
+                    raise
+        return Index.build(self._new_manifest(), {}, [], np.empty((0, self.embedder.dim), np.float32))

@@ -55,12 +55,13 @@ def friendly_errors() -> Iterator[None]:
         fail(str(error), 2)
 
 
-def load_pipeline(settings: Settings | None = None) -> Pipeline:
-    """The pipeline for ``settings`` (default: ``RAG_*`` variables), under a spinner."""
+def load_pipeline(settings: Settings | None = None, rebuild: bool = False) -> Pipeline:
+    """The pipeline for ``settings`` (default: ``RAG_*`` variables), under a spinner;
+    ``rebuild`` as in :class:`rag.pipeline.Pipeline`."""
     from rag.pipeline import Pipeline
 
     with console.status("loading model and index…"):
-        return Pipeline.from_config(settings)
+        return Pipeline.from_config(settings, rebuild)
 
 
 def progress_bar() -> Progress:

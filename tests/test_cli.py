@@ -103,6 +103,21 @@ def test_delete_then_mismatched_settings_are_refused(index_dir, tmp_path):
     assert refused.returncode == 3 and "--replace" in refused.stderr
 
 
+def test_the_rebuild_the_refusal_names_works(tmp_path):
+    """`rag ingest --replace` builds an index made with other settings again; without it, nothing changes."""
+    index_dir = tmp_path / "index"
+    (tmp_path / "n.txt").write_text("공지\n재단은 2016년에 설립되었다.", encoding="utf-8")
+    rag("ingest", tmp_path / "n.txt", index_dir=index_dir)
+    refused = rag("ingest", tmp_path / "n.txt", index_dir=index_dir, check=False, RAG_CHUNK_SIZE="300")
+    assert refused.returncode == 3 and "rag ingest corpus/ --replace" in refused.stderr
+    report = json.loads(rag("ingest", tmp_path / "n.txt", "--replace", "--json", index_dir=index_dir,
+                            RAG_CHUNK_SIZE="300").stdout)
+    assert report["added"] == ["n"] and report["total_chunks"] == 1
+    found = json.loads(rag("search", "재단 설립", "--json", index_dir=index_dir, RAG_CHUNK_SIZE="300").stdout)
+    assert found["results"][0]["doc_id"] == "n"
+    assert rag("search", "재단", index_dir=index_dir, check=False).returncode == 3  # now the old settings differ
+
+
 # -- rag ask -----------------------------------------------------------------------------
 
 QUESTION = "서울디지털재단은 몇 년에 설립되었나?"

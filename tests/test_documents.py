@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import unicodedata
 
 import pytest
@@ -93,6 +94,21 @@ def test_section_at_returns_innermost(marker: str, label: str) -> None:
 def test_section_at_outside_sections_is_none() -> None:
     document = _statute()
     assert document.section_at(document.text.index("\n\n") + 1) is None
+
+
+def test_section_at_is_the_shortest_covering_section_at_every_offset() -> None:
+    """Against the definition, on nested, overlapping, equal, empty and touching sections."""
+    rng = random.Random(7)
+    for _ in range(200):
+        sections = []
+        for n in range(rng.randint(0, 12)):
+            start = rng.randint(0, 40)
+            sections.append(Section(start, start + rng.choice([0, 1, 3, 5, 5, 12, 30]), f"s{n}", f"a{n}"))
+        document = Document("d", "d", "x" * 80, sections=tuple(sections))
+        for offset in range(-1, 82):
+            covering = [s for s in sections if s.start <= offset < s.end]
+            expected = min(covering, key=lambda s: s.end - s.start) if covering else None  # min keeps the first of equals
+            assert document.section_at(offset) is expected, (sections, offset)
 
 
 def test_document_dict_round_trip() -> None:

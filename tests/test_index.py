@@ -81,6 +81,26 @@ def test_index_built_with_another_model_or_chunker_is_refused(tmp_path, fake_emb
     assert manifest.chunker == asdict(ChunkerConfig())
 
 
+def test_an_index_built_another_way_is_rebuilt_only_by_a_replacing_write(tmp_path, fake_embedder):
+    _pipeline(tmp_path, fake_embedder).add_documents([_doc("a", "본문"), _doc("b", "다른 본문")])
+
+    class OtherVectors(type(fake_embedder)):
+        fingerprint = "0123456789abcdef" * 4 + "+other"
+
+    with pytest.raises(IndexMismatchError, match=r"other vectors of 'test:char-bigrams' \(.*this version makes 0123456789ab\+other\)"):
+        _pipeline(tmp_path, OtherVectors())
+    settings = Settings(index_dir=tmp_path / "index")
+    rebuilding = Pipeline(settings, OtherVectors(), rebuild=True)
+    with pytest.raises(IndexMismatchError):  # adding to it would mix vectors made two ways
+        rebuilding.add_documents([_doc("c", "새 문서")])
+    assert set(IndexStore(tmp_path / "index").load().documents) == {"a", "b"}  # nothing lost
+    report = rebuilding.add_documents([_doc("a", "본문"), _doc("c", "새 문서")], replace=True)
+    assert sorted(report.added) == ["a", "c"] and report.total_chunks == 2
+    rebuilt = IndexStore(tmp_path / "index").load()
+    assert set(rebuilt.documents) == {"a", "c"} and rebuilt.manifest.model_fingerprint == OtherVectors.fingerprint
+    assert set(Pipeline(settings, OtherVectors()).index.documents) == {"a", "c"}  # opens as any index does
+
+
 @pytest.mark.slow
 def test_sigkill_during_ingest_keeps_the_old_index(tmp_path):
     """A real `rag ingest` killed while embedding: the previous index still loads."""

@@ -54,3 +54,14 @@ def test_a_query_for_ai_also_looks_for_인공지능():
     assert expand_query(["ai", "전략"]) == ["ai", "전략", "인공", "지능"]
     assert expand_query(["인공", "지능"]) == ["인공", "지능", "ai"]
     assert expand_query(["재단"]) == ["재단"]
+
+
+def test_one_question_is_analysed_once_and_as_a_batch_would_be():
+    from rag.tokenizer import kiwi, tokens
+
+    question = "개인정보 보호법 제15조에 따라 동의 없이 수집할 수 있는 경우는?"
+    first = tokens(question)
+    assert tokens(question) is first  # retrieval, question analysis and the follow-up reader share it
+    batch = list(kiwi().tokenize([question]))[0]
+    assert [(t.form, t.tag, t.start, t.len) for t in first] == [(t.form, t.tag, t.start, t.len) for t in batch]
+    assert tokenize(question) == tokenize_many([question])[0]

@@ -19,7 +19,7 @@ from rag.answer.kind_model import KindSignals
 from rag.answer.kinds import AnswerKind, kind_of_question
 from rag.answer.terms import noun_runs
 from rag.lexical import CONTENT_TAGS
-from rag.tokenizer import kiwi
+from rag.tokenizer import tokens as kiwi_tokens
 
 AnswerType = Literal[
     "date", "time", "number", "quantity", "money", "person", "organization", "place", "title",
@@ -239,7 +239,7 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
 
     Words inside the ``ignore`` spans of ``text`` (a document's name) are no content tokens.
     """
-    tokens = kiwi().tokenize(text)
+    tokens = kiwi_tokens(text)
     forms = [t.form for t in tokens]
     # The last wh-word is the asked one: Korean puts it next to the final predicate,
     # and an earlier match may be part of a name (어디나지원단).
