@@ -33,8 +33,8 @@ def tokens(text: str) -> tuple[Token, ...]:
     """Kiwi's tokens of one short text (a question), memoised.
 
     Retrieval (its BM25 tokens), question analysis and the reading of a follow-up each
-    analyse the same question; one Kiwi pass costs about 0.6 ms, a tenth of an uncached
-    ask's time outside the models. Many texts at once go to ``kiwi().tokenize`` instead.
+    analyse the same question, and one Kiwi pass costs about 0.6 ms of an uncached ask's
+    14–20 ms (bench/results, 2026-12-04). Many texts at once go to ``kiwi().tokenize`` instead.
     """
     return tuple(kiwi().tokenize(text))
 
