@@ -6,8 +6,9 @@ every distinct question of the dev sets once: each is the first contact of the p
 with that question, as in a fresh server. The rule answerer decodes the paragraph analyses
 the index stored at ingest (an index built before they existed gets them on its next
 ingest, e.g. through ``--corpus``). Prints p50/p95/p99 of retrieval,
-the answerer and the whole ask, and the process's peak RSS. Run it once with ``RAG_READER=rules`` and once with
-the default to compare the two answerers on the same index.
+the answerer and the whole ask, and the process's peak RSS; with ``RAG_READER=neural`` also the reader's own time
+over the questions it read for. Run it with ``RAG_READER=rules`` and with ``RAG_READER=neural`` to compare the
+two answerers on the same index.
 
     .venv/bin/python bench/latency.py --index-dir /tmp/civic --corpus corpus
 """
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         "retrieve_ms": _stats([t.retrieve for t in timings]), "answer_ms": _stats([t.answer for t in timings]),
         "total_ms": _stats([t.total for t in timings]), "peak_rss_mb": round(peak_rss_mb(), 1),
     }
+    read = [t.read for t in timings if t.read is not None]
+    if read:  # the neural reader's own time, over the questions it read for
+        result.update(read_questions=len(read), read_ms=_stats(read))
     print(json.dumps(result, ensure_ascii=False, indent=1))
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -23,4 +23,5 @@ def build_answerer(settings: Settings, analyses: AnalysisStore | None = None) ->
         return rules
     return ReaderAnswerer.load(rules, ReaderAnswerConfig(
         hits=settings.answer_hits, windows=settings.reader_windows, window_tokens=settings.reader_window_tokens,
-        threshold=settings.reader_threshold))
+        stop_margin=settings.reader_stop_margin,
+        threshold=settings.reader_threshold), threads=settings.threads)

@@ -124,7 +124,8 @@ def train_chooser(
         pipeline = load_pipeline(settings)
         answerer = ReaderAnswerer(pipeline.answerer, Reader(ensure_reader(out)), Chooser.untrained(),
                                   ReaderAnswerConfig(hits=settings.answer_hits, windows=settings.reader_windows,
-                                                     window_tokens=settings.reader_window_tokens))
+                                                     window_tokens=settings.reader_window_tokens,
+                                                     stop_margin=settings.reader_stop_margin))
         with progress_bar() as progress:
             ingest_with_progress(pipeline, documents, True, progress)
             task = progress.add_task("questions", total=len(questions))
@@ -146,7 +147,7 @@ def train_chooser(
             "command": f"rag train chooser --seed {seed} --negative-share {negative_share}"
                        + (f" --limit {limit}" if limit else ""),
             "reader": {"windows": settings.reader_windows, "window_tokens": settings.reader_window_tokens,
-                       "hits": settings.answer_hits}}
+                       "stop_margin": settings.reader_stop_margin, "hits": settings.answer_hits}}
     chooser = fit_chooser(examples, seed=seed, meta=meta)
     out.mkdir(parents=True, exist_ok=True)
     chooser.save(out / CHOOSER_FILE)

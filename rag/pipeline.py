@@ -99,7 +99,8 @@ class Pipeline:
 
         settings = settings or Settings()
         embedder = Embedder.from_name(
-            settings.embedding_model, batch_size=settings.embed_batch_size, engine=settings.embed_engine
+            settings.embedding_model, batch_size=settings.embed_batch_size, engine=settings.embed_engine,
+            threads=settings.threads,
         )
         return cls(settings, embedder, rebuild)
 

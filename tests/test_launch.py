@@ -98,3 +98,19 @@ def test_python_m_api_parses_the_serve_options(monkeypatch):
     assert served == [("127.0.0.1", 9002, 3), ("::1", 8000, 1)]
     with pytest.raises(SystemExit):
         api_main.main(["--workers", "0"])
+
+
+def test_serving_workers_share_the_cpus_unless_threads_are_set(monkeypatch):
+    from api.app import _shared_cpus
+    from rag.embedding.threads import available_cpus, shared_threads
+
+    monkeypatch.delenv("RAG_THREADS", raising=False)
+    with _shared_cpus(1):
+        assert "RAG_THREADS" not in os.environ  # one worker: every CPU, the engines' default
+    with _shared_cpus(2):
+        assert os.environ["RAG_THREADS"] == str(max(1, available_cpus() // 2))
+    assert "RAG_THREADS" not in os.environ
+    monkeypatch.setenv("RAG_THREADS", "3")
+    with _shared_cpus(2):
+        assert os.environ["RAG_THREADS"] == "3"  # the operator's choice stands
+    assert shared_threads(1000) == 1 and shared_threads(1) == available_cpus()

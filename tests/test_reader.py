@@ -206,6 +206,59 @@ def test_the_shipped_reader_reads_a_span_with_document_offsets():
     assert "2016" in text[short[0].start:short[0].end]
 
 
+class _CountingSession:
+    """The reader's onnxruntime session, recording how many windows each call reads."""
+
+    def __init__(self, inner):
+        self.inner, self.batches = inner, []
+
+    def run(self, names, feeds):
+        self.batches.append(len(feeds["input_ids"]))
+        return self.inner.run(names, feeds)
+
+
+@pytest.mark.slow
+def test_a_stop_margin_reads_the_other_windows_only_without_a_clear_answer():
+    from rag.reader.infer import Passage, Reader
+    from rag.reader.model import ensure_reader
+
+    reader = Reader(ensure_reader())
+    counting = reader._session = _CountingSession(reader._session)
+    text = ("제목\n서울디지털재단은 2016년 설립되었다. 재단은 2025년 10월 서울AI재단으로 이름을 바꿨다.\n"
+            "시민 교육과 연구를 맡는다. 본부는 서울에 있다. 직원은 백 명이다. 예산은 시가 낸다.\n")
+    passages = [Passage(text, 3, len(text) - 1)]
+    question = "서울디지털재단은 몇 년에 설립되었나?"
+
+    def read(stop_margin):
+        counting.batches.clear()
+        spans = reader.read(question, passages, window=12, stride=6, limit=3, stop_margin=stop_margin)
+        return [(s.start, s.end) for s in spans], list(counting.batches)
+
+    every, batches = read(None)
+    assert batches == [3]
+    clear, batches = read(-50.0)  # any span is clear enough: the likeliest window alone
+    assert batches == [1] and "2016" in text[slice(*clear[0])]
+    unsure, batches = read(50.0)  # no span is: the other two windows as well
+    # The same best span; lower ones may swap, as int8 activations are quantised per batch.
+    assert batches == [1, 2] and unsure[0] == every[0]
+
+
+@pytest.mark.slow
+def test_the_threads_setting_sizes_the_sessions_of_both_models(tmp_path):
+    from rag.embedding.threads import available_cpus
+    from rag.loaders import load_path
+    from rag.pipeline import Pipeline
+    from rag.settings import Settings
+
+    one = Pipeline.from_config(Settings(index_dir=tmp_path / "one", reader="neural", threads=1))
+    one.add_documents(load_path(NEWS))
+    assert "2016" in one.ask("재단은 언제 설립되었나?").answer
+    assert one.embedder._onnx_encoder().threads == one.answerer.reader.threads == 1
+    every = Pipeline.from_config(Settings(index_dir=tmp_path / "every", reader="neural"))
+    every.add_documents(load_path(NEWS))
+    assert every.embedder._onnx_encoder().threads == every.answerer.reader.threads == available_cpus()
+
+
 @pytest.mark.slow
 def test_the_assembled_reader_multiplies_with_signed_int8_weights():
     import onnx
@@ -243,6 +296,7 @@ def test_the_reader_pipeline_answers_and_keeps_every_invariant(tmp_path):
     pipeline.add_documents(load_path(NEWS))
     answer = pipeline.ask("재단은 언제 설립되었나?")
     assert not answer.abstained and "2016" in answer.answer
+    assert answer.timings_ms.read > 0  # the reader's own time, within the answerer's
     # A question asking for a passage gets the rule answerer's passage, as without the reader: the same
     # answer and confidence (whether it clears the threshold is the passage ranker's calibration).
     question = "서울AI재단은 무슨 일을 하나요?"
@@ -252,6 +306,7 @@ def test_the_reader_pipeline_answers_and_keeps_every_invariant(tmp_path):
     rules = pipeline.answerer.rules.answer(question, retrieval.hits, retrieval.documents, **read)
     assert listing.answer_kind == rules.answer_kind == "list"
     assert (listing.answer, listing.confidence) == (rules.answer, rules.confidence)
+    assert listing.timings_ms.read is None  # the reader did not read for it
     best = pipeline.answerer.rules.answer(question, retrieval.hits, retrieval.documents, threshold=0.0, **read)
     assert best.answer and len(best.answer) > 40
     questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "article_dev.jsonl").open(encoding="utf-8")]

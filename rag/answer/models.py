@@ -46,6 +46,10 @@ class Timings(BaseModel):
     retrieve: float = Field(0.0, ge=0, description="Retrieval time, filled in by the caller.")
     answer: float = Field(0.0, ge=0, description="Answer extraction time.")
     total: float = Field(0.0, ge=0, description="Retrieval plus answer extraction.")
+    read: float | None = Field(
+        None, ge=0, description="The neural reader's own time within answer extraction (it runs beside the rules); "
+        "null when no reader read: RAG_READER=rules, or a question asking for a passage.",
+    )
 
 
 class Answer(BaseModel):
@@ -75,5 +79,6 @@ class Answer(BaseModel):
 
     def with_retrieval_time(self, retrieve_ms: float) -> Answer:
         """A copy whose timings include the caller's retrieval time."""
-        timings = Timings(retrieve=retrieve_ms, answer=self.timings_ms.answer, total=retrieve_ms + self.timings_ms.answer)
+        timings = self.timings_ms.model_copy(update={"retrieve": retrieve_ms,
+                                                     "total": retrieve_ms + self.timings_ms.answer})
         return self.model_copy(update={"timings_ms": timings})

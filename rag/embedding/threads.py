@@ -19,6 +19,11 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def shared_threads(workers: int) -> int:
+    """Threads per process when ``workers`` processes share this process's CPUs (at least one)."""
+    return max(1, available_cpus() // max(1, workers))
+
+
 def onnx_session(path: Path, threads: int | None = None, spinning: bool = True):
     """An onnxruntime CPU session over the graph at ``path``: ``threads`` intra-op threads
     (default every available CPU), one inter-op thread, all graph optimisations.
@@ -35,15 +40,15 @@ def onnx_session(path: Path, threads: int | None = None, spinning: bool = True):
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def configure_torch_threads() -> None:
-    """One intra-op thread per available CPU and a single inter-op thread.
+def configure_torch_threads(threads: int | None = None) -> None:
+    """``threads`` intra-op threads (default one per available CPU) and a single inter-op thread.
 
     torch defaults to the machine's physical cores, which oversubscribes a container
     limited to fewer; inter-op parallelism buys nothing for one encoder forward at a time.
     """
     import torch
 
-    torch.set_num_threads(available_cpus())
+    torch.set_num_threads(threads or available_cpus())
     # Raises once set or once parallel work has run in this process: then keep what is there.
     with contextlib.suppress(RuntimeError):
         torch.set_num_interop_threads(1)

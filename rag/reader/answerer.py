@@ -45,11 +45,14 @@ class ReaderAnswerConfig:
     ``windows`` windows of ``window_tokens`` word pieces (overlapping by half) are read,
     chosen among all windows of the first ``hits`` hits by the question pieces they share;
     fewer, shorter windows answer faster (onnxruntime's time grows with the tokens read).
+    With ``stop_margin``, the likeliest window is read first and the others only when its
+    best span beats no-answer by less (:meth:`rag.reader.infer.Reader.read`).
     """
 
     hits: int = 5
     windows: int = 3
     window_tokens: int = 128
+    stop_margin: float | None = 8.0  # None: every window at once; see rag.settings.Settings.reader_stop_margin
     threshold: float | None = None  # None: the chooser's learned threshold
     reader_spans: int = 5
 
@@ -63,6 +66,7 @@ class Choice:
     proposals: list[tuple[Proposal, list[float], float]]
     best: Proposal | None
     confidence: float
+    read_ms: float = 0.0
 
 
 def reader_installed(weights_dir: Path = WEIGHTS_DIR) -> bool:
@@ -109,12 +113,14 @@ class ReaderAnswerer:
         self.config = config
 
     @classmethod
-    def load(cls, rules: Answerer, config: ReaderAnswerConfig, weights_dir: Path = WEIGHTS_DIR) -> ReaderAnswerer:
-        """The installed reader (assembled into the user cache on first use) and chooser."""
+    def load(cls, rules: Answerer, config: ReaderAnswerConfig, weights_dir: Path = WEIGHTS_DIR,
+             threads: int | None = None) -> ReaderAnswerer:
+        """The installed reader (assembled into the user cache on first use) on ``threads``
+        threads (default every available CPU), and its chooser."""
         if not reader_installed(weights_dir):
             raise ValueError(f"no trained reader in {weights_dir}: train it (`rag train reader`, `rag train chooser`) "
                              "or set RAG_READER=rules")
-        return cls(rules, Reader.shared(ensure_reader(weights_dir)), Chooser.load(weights_dir / CHOOSER_FILE), config)
+        return cls(rules, Reader.shared(ensure_reader(weights_dir), threads), Chooser.load(weights_dir / CHOOSER_FILE), config)
 
     def passages(self, hits: list[SearchHit], documents: Mapping[str, Document]) -> tuple[list[Passage], list[str], list[int]]:
         """The hits as reader passages, with their documents' ids and their ranks."""
@@ -137,14 +143,14 @@ class ReaderAnswerer:
         analysis = analysis or analyze_question(question)
         passages, doc_ids, ranks = self.passages(hits, documents)
         if whole:
-            reading = _POOL.submit(self.reader.read, question, passages, best=self.config.reader_spans)
+            reading = _POOL.submit(_timed, self.reader.read, question, passages, best=self.config.reader_spans)
         else:
-            reading = _POOL.submit(self.reader.read, question, passages, window=self.config.window_tokens,
+            reading = _POOL.submit(_timed, self.reader.read, question, passages, window=self.config.window_tokens,
                                    stride=self.config.window_tokens // 2, best=self.config.reader_spans,
-                                   limit=self.config.windows)
+                                   limit=self.config.windows, stop_margin=self.config.stop_margin)
         # onnxruntime releases the GIL: the rules run while the reader reads.
         rule = self.rules.answer(question, hits, documents, hits_read=len(hits), mentions=mentions)
-        spans = reading.result()
+        spans, read_ms = reading.result()
         reader_spans = [(Proposal(doc_ids[s.passage], s.start, s.end, passages[s.passage].text[s.start:s.end],
                                   True, ranks[s.passage]), s.margin) for s in spans]
         rules_proposal = None
@@ -159,9 +165,9 @@ class ReaderAnswerer:
                          documents[proposal.doc_id].kind == "statute") for proposal in candidates]
         proposals = list(zip(candidates, rows, self.chooser.probabilities(rows)))
         if not proposals:
-            return Choice([], None, 0.0), rule
+            return Choice([], None, 0.0, read_ms), rule
         best = max(range(len(proposals)), key=lambda i: proposals[i][2])
-        return Choice(proposals, candidates[best], self.chooser.confidences([rows[best]])[0]), rule
+        return Choice(proposals, candidates[best], self.chooser.confidences([rows[best]])[0], read_ms), rule
 
     def answer(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
                question_id: str | None = None, hits_read: int | None = None, mentions: Mentions = Mentions(),
@@ -194,10 +200,17 @@ class ReaderAnswerer:
         result = Answer(
             id=question_id, question=question, answer=choice.best.text if answered else None,
             answer_type=rule.answer_type, abstained=not answered, confidence=round(choice.confidence, 4),
-            citations=citations, timings_ms=Timings(answer=round(elapsed, 3), total=round(elapsed, 3)),
+            citations=citations, timings_ms=Timings(answer=round(elapsed, 3), total=round(elapsed, 3), read=round(choice.read_ms, 3)),
         )
         assert result.answer is None or result.answer in result.citations[0].quote
         return result
+
+
+def _timed(read, *args, **kwargs) -> tuple[list, float]:
+    """``read(*args, **kwargs)`` and the milliseconds it took."""
+    started = time.perf_counter()
+    spans = read(*args, **kwargs)
+    return spans, (time.perf_counter() - started) * 1000
 
 
 def _logit(p: float) -> float:

@@ -68,10 +68,15 @@ class Reader:
 
     @staticmethod
     @lru_cache(maxsize=2)
-    def shared(files: ReaderFiles) -> Reader:
-        """One reader per process and model: every pipeline of a process reads with the
-        same onnxruntime session (which may run calls from several threads at once)."""
-        return Reader(files)
+    def shared(files: ReaderFiles, threads: int | None = None) -> Reader:
+        """One reader per process, model and thread count: every pipeline of a process reads
+        with the same onnxruntime session (which may run calls from several threads at once)."""
+        return Reader(files, threads)
+
+    @property
+    def threads(self) -> int:
+        """Intra-op threads the session computes with."""
+        return self._session.get_session_options().intra_op_num_threads
 
     def windows(self, question_pieces: int, passages: Sequence[Passage], window: int | None = None,
                 stride: int | None = None) -> list[tuple[int, list[int], list[tuple[int, int]]]]:
@@ -97,11 +102,15 @@ class Reader:
         return out
 
     def read(self, question: str, passages: Sequence[Passage], window: int | None = None,
-             stride: int | None = None, best: int = 5, limit: int | None = None) -> list[Span]:
+             stride: int | None = None, best: int = 5, limit: int | None = None,
+             stop_margin: float | None = None) -> list[Span]:
         """The ``best`` spans over the windows of ``passages``, highest score first.
 
         With ``limit``, only that many windows are read: those sharing the most question
-        word pieces, each piece weighted by how few of the windows hold it.
+        word pieces, each piece weighted by how few of the windows hold it. With ``stop_margin``,
+        the window sharing most is read alone first, and the others only when no span of it
+        beats its no-answer score by ``stop_margin``: a clear answer in the likeliest window costs
+        one window's time instead of all of them.
         """
         q_ids = self._pieces.encode(question)[0][: self.files.max_length // 2]
         wins = [w for w in self.windows(len(q_ids), passages, window, stride) if w[1]]
@@ -110,6 +119,16 @@ class Reader:
         if not wins:
             return []
         head = [_BOS, *q_ids, _EOS, _EOS]
+        if stop_margin is None or len(wins) == 1:
+            return self._read_windows(head, wins, passages, best)
+        spans = self._read_windows(head, wins[:1], passages, best)
+        if spans and max(s.margin for s in spans) >= stop_margin:
+            return spans
+        rest = self._read_windows(head, wins[1:], passages, best)
+        return _best_spans(spans + rest, best)
+
+    def _read_windows(self, head: list[int], wins: list, passages: Sequence[Passage], best: int) -> list[Span]:
+        """One onnxruntime batch over ``wins``: the ``best`` spans among them."""
         width = len(head) + max(len(ids) for _, ids, _ in wins) + 1
         input_ids = np.full((len(wins), width), _PAD, dtype=np.int64)
         mask = np.zeros_like(input_ids)
@@ -118,13 +137,10 @@ class Reader:
             input_ids[row, : len(seq)] = seq
             mask[row, : len(seq)] = 1
         starts, ends = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})
-        spans: dict[tuple[int, int, int], Span] = {}
+        found = []
         for row, (p, _, offsets) in enumerate(wins):
-            for span in self._best_in_window(passages[p], p, offsets, starts[row], ends[row], len(head), best):
-                key = (span.passage, span.start, span.end)
-                if key not in spans or spans[key].score < span.score:
-                    spans[key] = span
-        return sorted(spans.values(), key=lambda s: -s.score)[:best]
+            found += self._best_in_window(passages[p], p, offsets, starts[row], ends[row], len(head), best)
+        return _best_spans(found, best)
 
     @staticmethod
     def _best_in_window(passage: Passage, p: int, offsets: list[tuple[int, int]], start_logits: np.ndarray,
@@ -147,16 +163,25 @@ class Reader:
         return found[:best]
 
 
+def _best_spans(spans: list[Span], best: int) -> list[Span]:
+    """The ``best`` highest-scoring of ``spans``, each place in a document once (at its best score)."""
+    kept: dict[tuple[int, int, int], Span] = {}
+    for span in spans:
+        key = (span.passage, span.start, span.end)
+        if key not in kept or kept[key].score < span.score:
+            kept[key] = span
+    return sorted(kept.values(), key=lambda s: -s.score)[:best]
+
+
 def _most_shared(q_ids: list[int], wins: list, limit: int) -> list:
     """The ``limit`` windows whose pieces cover most of the question's, rarer pieces
-    counting more (an inverse document frequency over these windows), in reading order."""
+    counting more (an inverse document frequency over these windows), most shared first."""
     sets = [set(ids) for _, ids, _ in wins]
     question = set(q_ids)
     df = {piece: sum(piece in s for s in sets) for piece in question}
     weight = {piece: np.log((len(sets) + 1) / (n + 0.5)) for piece, n in df.items() if n}
     scores = [sum(weight.get(piece, 0.0) for piece in question & s) for s in sets]
-    keep = sorted(np.argsort(-np.asarray(scores), kind="stable")[:limit])
-    return [wins[i] for i in keep]
+    return [wins[i] for i in np.argsort(-np.asarray(scores), kind="stable")[:limit]]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -100,11 +100,14 @@ def test_the_answer_model_serialises_with_the_documented_fields():
     data = json.loads(answer.model_dump_json())
     assert set(data) == {"id", "question", "resolved_question", "answer", "answer_type", "answer_kind", "items",
                          "truncated", "abstained", "confidence", "citations", "timings_ms"}
-    assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
+    assert set(data["timings_ms"]) == {"retrieve", "answer", "total", "read"}
+    assert data["timings_ms"]["read"] is None  # the rules alone: no reader read
     assert data["id"] == "q1" and data["answer"] == "김만기"
     assert all(example["question"] for example in Answer.model_json_schema()["examples"])
     timed = answer.with_retrieval_time(10.0)
     assert timed.timings_ms.total == pytest.approx(10.0 + answer.timings_ms.answer)
+    read = answer.model_copy(update={"timings_ms": answer.timings_ms.model_copy(update={"read": 4.0})})
+    assert read.with_retrieval_time(10.0).timings_ms.read == 4.0
 
 
 # -- slow: a real index ---------------------------------------------------------------
