@@ -48,6 +48,9 @@ from rag.pipeline import Pipeline
 from rag.settings import Settings
 
 router = APIRouter()
+#: Response header of ``/v1/ask``: ``hit`` when the answer came from the answer cache, else ``miss``
+#: (load tests count cache hits with it, so uncached figures can be told from cached ones).
+CACHE_HEADER = "X-Answer-Cache"
 
 _READERS = [Depends(require_reader)]
 _WRITERS = [Depends(require_writer)]
@@ -88,11 +91,14 @@ _DOCUMENT_BODY = {
     "/v1/ask", tags=["questions"], summary="Answer a question with citations",
     dependencies=_READERS, responses=responses(400, 401, 403, 413, 422, 503),
 )
-async def ask(body: AskRequest, request: Request, pipeline: PipelineDep, settings: SettingsDep) -> Answer:
+async def ask(body: AskRequest, request: Request, response: Response, pipeline: PipelineDep,
+              settings: SettingsDep) -> Answer:
     """An extractive answer whose citations quote the stored text exactly
     (``document.text[start:end] == quote``), or an abstention (``answer`` null) when the
     evidence is weak. Instructions inside the question are treated as plain text. With
-    ``history``, a follow-up is read with the conversation's topic (``resolved_question``)."""
+    ``history``, a follow-up is read with the conversation's topic (``resolved_question``).
+    The ``X-Answer-Cache`` header says whether the answer came from the answer cache (``hit``)
+    or was worked out (``miss``)."""
     _check_length("question", body.question, settings)
     for turn in body.history:
         _check_length("history question", turn.question, settings)
@@ -100,8 +106,10 @@ async def ask(body: AskRequest, request: Request, pipeline: PipelineDep, setting
     with _refused_input():
         # A repeated question is answered from the cache without leaving the event loop;
         # only real work goes to the thread pool.
-        answer = pipeline.cached_answer(body.question, body.top_k, body.doc_ids, history=history) or (
-            await run_in_threadpool(pipeline.ask, body.question, body.top_k, body.doc_ids, history=history))
+        answer = pipeline.cached_answer(body.question, body.top_k, body.doc_ids, history=history)
+        response.headers[CACHE_HEADER] = "miss" if answer is None else "hit"
+        answer = answer or await run_in_threadpool(pipeline.ask, body.question, body.top_k, body.doc_ids,
+                                                   history=history)
     request.state.abstained = answer.abstained  # for the access log line
     if answer.abstained:
         metrics.ABSTENTIONS.inc()

@@ -53,8 +53,8 @@ class Settings(BaseSettings):
         None, description="The rule answerer's ranker weights (JSON, see rag/answer/weights.json); "
         "unset: the package's own.",
     )
-    # Rules by default: on the dev sets' report halves the neural answerer is still behind
-    # (article EM 0.792 against 0.875, statute 0.667 against 0.767; bench/results, 2026-12-04).
+    # Rules by default: on the article set's report half the neural answerer is still behind
+    # (EM 0.792 against 0.875; level on the statute set at 0.767; bench/results, 2026-12-04).
     reader: Literal["auto", "neural", "rules"] = Field(
         "rules",
         description="What answers: 'rules' the rule answerer alone; 'neural' the trained reader and the rule "

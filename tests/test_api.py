@@ -146,6 +146,15 @@ def test_ask_answers_the_seed_question_with_exact_citations(api):
 
 
 @slow
+def test_ask_says_whether_the_answer_came_from_the_cache(api):
+    question = "서울AI재단의 출범식은 몇 시에 시작했나?"
+    first = api.post("/v1/ask", json={"question": question})
+    again = api.post("/v1/ask", json={"question": question})
+    assert (first.headers["X-Answer-Cache"], again.headers["X-Answer-Cache"]) == ("miss", "hit")
+    assert again.json()["answer"] == first.json()["answer"]
+
+
+@slow
 def test_ask_options_and_instructions_inside_questions(api):
     elsewhere = api.post("/v1/ask", json={"question": SEED_QUESTION, "doc_ids": ["no-such-doc"], "top_k": 3}).json()
     assert elsewhere["abstained"] and elsewhere["answer"] is None and elsewhere["citations"] == []

@@ -108,13 +108,13 @@ def test_the_shipped_set_follows_its_rule_of_halves_and_its_gold_is_in_the_docum
 
 
 def test_the_benchmarks_read_the_questions_of_every_set_the_turns_of_conversations_included():
-    from bench import load
+    from bench.questions import eval_questions
     from rag.dialogue_eval import questions_of
 
     from conftest import ROOT
 
     dialogue = questions_of(ROOT / "eval" / "dialogue_dev.jsonl")
     assert len(dialogue) == sum(len(c.turns) for c in load_dialogues(ROOT / "eval" / "dialogue_dev.jsonl"))
-    everything = load._questions()
+    everything = eval_questions(ROOT / "eval")
     expected = [q for path in sorted((ROOT / "eval").glob("*.jsonl")) for q in questions_of(path)]
     assert everything == expected and set(dialogue) <= set(everything)
