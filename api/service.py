@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 from pathlib import Path
@@ -29,7 +28,7 @@ from api import metrics
 from api.errors import ApiError
 from api.logging import log_event
 from api.models import SEED_QUESTION
-from rag.index import IndexCorruptError, IndexMismatchError
+from rag.index import IndexCorruptError, IndexMismatchError, created_at
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 
@@ -104,7 +103,7 @@ class Service:
             return False
         # The link moved: our own write, or another process's. The manifest tells which
         # (read once per new generation, not per request).
-        if current is not None and _created_at(current) == pipeline.index.manifest.created_at:
+        if current is not None and created_at(current) == pipeline.index.manifest.created_at:
             self._confirmed = current
             return False
         return current is not None
@@ -119,13 +118,6 @@ class Service:
             return
         metrics.observe_index(pipeline.index)
         log_event("reloaded", documents=len(pipeline.index.documents), chunks=len(pipeline.index.chunks))
-
-
-def _created_at(generation: Path) -> float | None:
-    try:
-        return json.loads((generation / "manifest.json").read_text(encoding="utf-8"))["created_at"]
-    except (OSError, ValueError, KeyError):
-        return None
 
 
 # -- dependencies ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import heapq
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -137,6 +138,18 @@ class Document:
             "sections": [s.__dict__ for s in self.sections],
             "metadata": self.metadata,
         }
+
+    @cached_property
+    def json_line(self) -> str:
+        """:meth:`to_dict` as one line of JSON, made once: an index saves every document on every write."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_json_line(cls, line: str) -> Document:
+        """The document of a line :attr:`json_line` made, which it keeps as its own."""
+        document = cls.from_dict(json.loads(line))
+        document.__dict__["json_line"] = line.rstrip("\n")  # frozen: set the cached value directly
+        return document
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:

@@ -102,6 +102,20 @@ class IndexedChunk:
     chunk: Chunk
     tokens: list[str]
 
+    @cached_property
+    def json_line(self) -> str:
+        """This chunk's line of ``chunks.jsonl``, made once: an index saves every chunk on every write."""
+        return json.dumps(asdict(self.chunk) | {"tokens": self.tokens}, ensure_ascii=False)
+
+    @classmethod
+    def from_json_line(cls, line: str) -> IndexedChunk:
+        """The chunk of a line :attr:`json_line` made, which it keeps as its own."""
+        row = json.loads(line)
+        tokens = row.pop("tokens")
+        item = cls(Chunk(**row), tokens)
+        item.__dict__["json_line"] = line.rstrip("\n")
+        return item
+
 
 class Index:
     """An immutable, fully loaded index generation.
@@ -173,13 +187,12 @@ class Index:
 
     def save(self, directory: Path) -> None:
         """Write every file of this generation into ``directory`` (which must exist)."""
+        # Kept documents and chunks bring their lines from the generation before: a write
+        # serialises only what it adds.
         with open(directory / "documents.jsonl", "w", encoding="utf-8") as out:
-            for doc in self.documents.values():
-                out.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+            out.writelines(doc.json_line + "\n" for doc in self.documents.values())
         with open(directory / "chunks.jsonl", "w", encoding="utf-8") as out:
-            for item in self.chunks:
-                row = asdict(item.chunk) | {"tokens": item.tokens}
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.writelines(item.json_line + "\n" for item in self.chunks)
         faiss.write_index(self.vectors, str(directory / "vectors.faiss"))
         (directory / "bm25").mkdir(exist_ok=True)
         self.lexical.save(directory / "bm25")
@@ -194,13 +207,9 @@ class Index:
         try:
             manifest = Manifest(**json.loads((directory / "manifest.json").read_text(encoding="utf-8")))
             with open(directory / "documents.jsonl", encoding="utf-8") as f:
-                documents = {d.doc_id: d for d in (Document.from_dict(json.loads(line)) for line in f)}
-            chunks = []
+                documents = {d.doc_id: d for d in map(Document.from_json_line, f)}
             with open(directory / "chunks.jsonl", encoding="utf-8") as f:
-                for line in f:
-                    row = json.loads(line)
-                    tokens = row.pop("tokens")
-                    chunks.append(IndexedChunk(Chunk(**row), tokens))
+                chunks = [IndexedChunk.from_json_line(line) for line in f]
             vectors = faiss.read_index(str(directory / "vectors.faiss"))
             lexical = LexicalIndex.load(directory / "bm25", size=len(chunks))
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
@@ -227,6 +236,12 @@ class IndexStore:
     def load(self) -> Index | None:
         path = self.current_path()
         return Index.load(path) if path else None
+
+    def is_current(self, index: Index) -> bool:
+        """Whether ``index`` is the live generation: no process has committed another since
+        it was read or written (one small manifest read)."""
+        path = self.current_path()
+        return path is not None and created_at(path) == index.manifest.created_at
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
@@ -267,6 +282,15 @@ class IndexStore:
         stale += [p for p in self.root.glob(".gen-*.tmp")]
         for path in stale:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def created_at(generation: Path) -> float | None:
+    """When the generation in folder ``generation`` was made (its manifest's ``created_at``),
+    or ``None`` when the manifest cannot be read."""
+    try:
+        return json.loads((generation / "manifest.json").read_text(encoding="utf-8"))["created_at"]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _fsync_tree(directory: Path) -> None:

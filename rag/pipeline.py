@@ -270,23 +270,27 @@ class Pipeline:
                 raise ValueError(f"document id {doc.doc_id!r} appears twice in one ingest")
             seen.add(doc.doc_id)
         with self.store.write_lock():
-            return self._write(documents, drop=set(), replace=replace, progress=progress)
+            current = self._committed(replace and self._rebuild)
+            return self._write(current, documents, drop=set(), replace=replace, progress=progress)
 
     def delete_document(self, doc_id: str) -> None:
         """Remove one document and its chunks; :class:`DocumentNotFoundError` if absent."""
         with self.store.write_lock():
-            current = self._load_index()
+            current = self._committed()
             if doc_id not in current.documents:
                 raise DocumentNotFoundError(doc_id)
-            self._write([], drop={doc_id}, replace=False, progress=None)
+            self._write(current, [], drop={doc_id}, replace=False, progress=None)
 
-    def _write(
-        self, documents: list[Document], drop: set[str], replace: bool, progress: ProgressCallback | None
-    ) -> IngestReport:
+    def _committed(self, rebuild: bool = False) -> Index:
+        """The committed index, under the write lock: the one served unless another process
+        has written since (then read again; see :meth:`_load_index` for ``rebuild``)."""
+        served = self._retriever.index if self._retriever is not None else None
+        return served if served is not None and self.store.is_current(served) else self._load_index(rebuild)
+
+    def _write(self, current: Index, documents: list[Document], drop: set[str], replace: bool,
+               progress: ProgressCallback | None) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        # Another process may have written since we loaded.
-        current = self._load_index(replace and self._rebuild)
         incoming = {d.doc_id: d for d in documents}
         kept = {
             doc_id: doc

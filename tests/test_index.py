@@ -141,3 +141,37 @@ def test_index_whose_bm25_tokens_came_from_another_tokenizer_is_refused(tmp_path
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(IndexMismatchError, match="BM25 tokens of an earlier tokenizer"):
         _pipeline(tmp_path, fake_embedder)
+
+
+def test_a_write_reads_the_index_again_only_when_another_process_committed(tmp_path, fake_embedder, monkeypatch):
+    from rag.index import Index
+
+    first, second = _pipeline(tmp_path, fake_embedder), _pipeline(tmp_path, fake_embedder)
+    reads = []
+    real_load = Index.load.__func__
+    monkeypatch.setattr(Index, "load", classmethod(lambda cls, d: reads.append(d) or real_load(cls, d)))
+    first.add_documents([_doc("a", "재단은 2016년 설립되었다.")])
+    first.add_documents([_doc("b", "위원회는 위원장 1명을 둔다.")])
+    first.delete_document("b")
+    assert reads == []  # the index it serves is the committed one: nothing to read
+    second.add_documents([_doc("c", "센터는 2030년 문을 열었다.")])  # its view is stale: it reads
+    assert len(reads) == 1 and set(second.index.documents) == {"a", "c"}
+    first.add_documents([_doc("d", "본부는 서울에 있다.")])  # so is first's now: nothing is lost
+    assert len(reads) == 2 and set(first.index.documents) == {"a", "c", "d"}
+    assert set(IndexStore(tmp_path / "index").load().documents) == {"a", "c", "d"}
+
+
+def test_a_saved_generation_reads_back_and_saves_again_byte_for_byte(tmp_path, fake_embedder):
+    from rag.index import Index
+
+    pipeline = _pipeline(tmp_path, fake_embedder)
+    pipeline.add_documents([_doc("a", "재단은 2016년 설립되었다.\n위원회는 위원장 1명을 둔다."), _doc("b", "본문 {\"따옴표\"}")])
+    written = pipeline.store.current_path()
+    again = tmp_path / "again"
+    again.mkdir()
+    loaded = Index.load(written)
+    loaded.save(again)
+    for name in ("documents.jsonl", "chunks.jsonl"):
+        assert (again / name).read_bytes() == (written / name).read_bytes()
+    assert [d.to_dict() for d in loaded.documents.values()] == [d.to_dict() for d in pipeline.index.documents.values()]
+    assert [json.loads(d.json_line) for d in loaded.documents.values()] == [d.to_dict() for d in loaded.documents.values()]
