@@ -202,14 +202,22 @@ class Index:
         )
 
     @classmethod
-    def load(cls, directory: Path) -> Index:
-        """Read a generation written by :meth:`save`."""
+    def load(cls, directory: Path, reuse: Index | None = None) -> Index:
+        """Read a generation written by :meth:`save`.
+
+        Documents and chunks whose lines are those of ``reuse`` (the generation read before)
+        are taken from it instead of parsed again: after one write, a reload parses what the
+        write changed, and unchanged documents are not held twice while both generations live.
+        """
+        known_documents = {d.json_line: d for d in reuse.documents.values()} if reuse else {}
+        known_chunks = {c.json_line: c for c in reuse.chunks} if reuse else {}
         try:
             manifest = Manifest(**json.loads((directory / "manifest.json").read_text(encoding="utf-8")))
             with open(directory / "documents.jsonl", encoding="utf-8") as f:
-                documents = {d.doc_id: d for d in map(Document.from_json_line, f)}
+                read = (known_documents.get(line.rstrip("\n")) or Document.from_json_line(line) for line in f)
+                documents = {d.doc_id: d for d in read}
             with open(directory / "chunks.jsonl", encoding="utf-8") as f:
-                chunks = [IndexedChunk.from_json_line(line) for line in f]
+                chunks = [known_chunks.get(line.rstrip("\n")) or IndexedChunk.from_json_line(line) for line in f]
             vectors = faiss.read_index(str(directory / "vectors.faiss"))
             lexical = LexicalIndex.load(directory / "bm25", size=len(chunks))
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
@@ -233,9 +241,10 @@ class IndexStore:
         target = self.root / os.readlink(link)
         return target if (target / "manifest.json").exists() else None
 
-    def load(self) -> Index | None:
+    def load(self, reuse: Index | None = None) -> Index | None:
+        """The live generation (``reuse``: see :meth:`Index.load`), or ``None`` before the first write."""
         path = self.current_path()
-        return Index.load(path) if path else None
+        return Index.load(path, reuse) if path else None
 
     def is_current(self, index: Index) -> bool:
         """Whether ``index`` is the live generation: no process has committed another since

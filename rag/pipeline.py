@@ -249,8 +249,8 @@ class Pipeline:
             raise DocumentNotFoundError(doc_id) from None
 
     def reload(self) -> None:
-        """Pick up a generation another process committed."""
-        self._serve(self._load_index())
+        """Pick up a generation another process committed (parsing only what it changed)."""
+        self._serve(self._load_index(reuse=self.index))
 
     # -- writing -----------------------------------------------------------------------
 
@@ -285,7 +285,9 @@ class Pipeline:
         """The committed index, under the write lock: the one served unless another process
         has written since (then read again; see :meth:`_load_index` for ``rebuild``)."""
         served = self._retriever.index if self._retriever is not None else None
-        return served if served is not None and self.store.is_current(served) else self._load_index(rebuild)
+        if served is not None and self.store.is_current(served):
+            return served
+        return self._load_index(rebuild, reuse=served)
 
     def _write(self, current: Index, documents: list[Document], drop: set[str], replace: bool,
                progress: ProgressCallback | None) -> IngestReport:
@@ -382,9 +384,9 @@ class Pipeline:
             tokenizer=tokenizer_id(),
         )
 
-    def _load_index(self, rebuild: bool = False) -> Index:
-        """The committed index; with ``rebuild``, an incompatible one reads as empty."""
-        index = self.store.load()
+    def _load_index(self, rebuild: bool = False, reuse: Index | None = None) -> Index:
+        """The committed index (``reuse``: see :meth:`Index.load`); with ``rebuild``, an incompatible one reads as empty."""
+        index = self.store.load(reuse)
         if index is not None:
             try:
                 index.manifest.check_compatible(

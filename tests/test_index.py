@@ -149,7 +149,7 @@ def test_a_write_reads_the_index_again_only_when_another_process_committed(tmp_p
     first, second = _pipeline(tmp_path, fake_embedder), _pipeline(tmp_path, fake_embedder)
     reads = []
     real_load = Index.load.__func__
-    monkeypatch.setattr(Index, "load", classmethod(lambda cls, d: reads.append(d) or real_load(cls, d)))
+    monkeypatch.setattr(Index, "load", classmethod(lambda cls, d, *rest: reads.append(d) or real_load(cls, d, *rest)))
     first.add_documents([_doc("a", "재단은 2016년 설립되었다.")])
     first.add_documents([_doc("b", "위원회는 위원장 1명을 둔다.")])
     first.delete_document("b")
@@ -175,3 +175,21 @@ def test_a_saved_generation_reads_back_and_saves_again_byte_for_byte(tmp_path, f
         assert (again / name).read_bytes() == (written / name).read_bytes()
     assert [d.to_dict() for d in loaded.documents.values()] == [d.to_dict() for d in pipeline.index.documents.values()]
     assert [json.loads(d.json_line) for d in loaded.documents.values()] == [d.to_dict() for d in loaded.documents.values()]
+
+
+def test_a_reload_parses_only_what_another_process_changed(tmp_path, fake_embedder):
+    writer = _pipeline(tmp_path, fake_embedder)
+    writer.add_documents([_doc("a", "재단은 2016년 설립되었다."), _doc("b", "위원회는 위원장 1명을 둔다."),
+                          _doc("c", "본부는 서울에 있다.")])
+    reader = _pipeline(tmp_path, fake_embedder)
+    before = reader.index
+    writer.add_documents([_doc("d", "센터는 2030년 문을 열었다."), _doc("c", "본부는 부산으로 옮겼다.")])
+    writer.delete_document("b")
+    reader.reload()
+    after, fresh = reader.index, IndexStore(tmp_path / "index").load()
+    assert after.documents["a"] is before.documents["a"]  # unchanged: the object already held
+    assert after.documents["c"] is not before.documents["c"] and "부산" in after.documents["c"].text
+    assert [d.to_dict() for d in after.documents.values()] == [d.to_dict() for d in fresh.documents.values()]
+    assert [(c.chunk, c.tokens) for c in after.chunks] == [(c.chunk, c.tokens) for c in fresh.chunks]
+    assert [(h.chunk, h.score) for h in reader.search("본부 부산", k=4)] == \
+        [(h.chunk, h.score) for h in _pipeline(tmp_path, fake_embedder).search("본부 부산", k=4)]
