@@ -111,16 +111,13 @@ def _shared_cpus(workers: int) -> Iterator[None]:
     """``RAG_THREADS`` for the spawned workers, unless set: the available CPUs shared among them.
 
     Workers that each sized their thread pools by every CPU fought over the cores: 2 workers on
-    2 cores, 16 clients of distinct questions, 53 req/s with p99 650 ms; one thread each, 63 req/s
-    with p99 359 ms (bench/results)."""
-    if workers == 1 or "RAG_THREADS" in os.environ:
+    2 cores, 16 clients, answer cache off, 112 req/s with p99 299 ms; one thread each, 124 req/s
+    with p99 203 ms (bench/results, 2026-12-04)."""
+    if workers == 1:
         yield
         return
-    os.environ["RAG_THREADS"] = str(shared_threads(workers))  # inherited by the spawned workers
-    try:
+    with _inherited("RAG_THREADS", str(shared_threads(workers))):
         yield
-    finally:
-        del os.environ["RAG_THREADS"]
 
 
 @contextmanager
@@ -129,9 +126,18 @@ def _shared_metrics(workers: int) -> Iterator[None]:
     if workers == 1 or metrics.MULTIPROCESS_DIR_ENV in os.environ:
         yield
         return
-    with tempfile.TemporaryDirectory(prefix="rag-metrics-") as folder:
-        os.environ[metrics.MULTIPROCESS_DIR_ENV] = folder  # inherited by the spawned workers
-        try:
-            yield
-        finally:
-            del os.environ[metrics.MULTIPROCESS_DIR_ENV]
+    with tempfile.TemporaryDirectory(prefix="rag-metrics-") as folder, _inherited(metrics.MULTIPROCESS_DIR_ENV, folder):
+        yield
+
+
+@contextmanager
+def _inherited(name: str, value: str) -> Iterator[None]:
+    """``name=value`` in the environment the spawned workers inherit, unless the operator set it."""
+    if name in os.environ:
+        yield
+        return
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        del os.environ[name]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 #: Written before and after a question, as citizens write to a chatbot or an agency.
@@ -52,7 +53,7 @@ class QuestionPool:
     questions of a chatbot, which its answer cache is for.
     """
 
-    def __init__(self, base: list[str], extra: list[str] = (), seed: int = 0, repeat: bool = False):
+    def __init__(self, base: Sequence[str], extra: Sequence[str] = (), seed: int = 0, repeat: bool = False):
         texts = list(base) if repeat else list(dict.fromkeys(v for q in [*base, *extra] for v in variants(q)))
         if not texts:
             raise ValueError("no questions to ask")

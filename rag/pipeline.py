@@ -284,10 +284,8 @@ class Pipeline:
     def _committed(self, rebuild: bool = False) -> Index:
         """The committed index, under the write lock: the one served unless another process
         has written since (then read again; see :meth:`_load_index` for ``rebuild``)."""
-        served = self._retriever.index if self._retriever is not None else None
-        if served is not None and self.store.is_current(served):
-            return served
-        return self._load_index(rebuild, reuse=served)
+        served = self.index
+        return served if self.store.is_current(served) else self._load_index(rebuild, reuse=served)
 
     def _write(self, current: Index, documents: list[Document], drop: set[str], replace: bool,
                progress: ProgressCallback | None) -> IngestReport:
