@@ -2,7 +2,8 @@
 
 Same corpus (the bundled article of ``corpus/news`` and the AI statutes of ``corpus/laws``),
 same questions (``eval/article_dev.jsonl`` and ``eval/statute_dev.jsonl``), same machine,
-one run, three variants:
+one run, three variants (``--corpus`` adds document folders: the comparison at a second
+size, such as the civic statutes of ../shared/corpus):
 
 * ``ours``: :class:`rag.pipeline.Pipeline` in process; ``ask`` is hybrid retrieval plus
   answer extraction;
@@ -16,7 +17,7 @@ alike. Peak RSS is that of each variant's own fresh process, which loads the ind
 model and answers the questions once (30 of them in quick mode): a child (``--child``) for
 ``ours`` and ``langchain``, the server itself for ``http``. Timings are reported, never asserted.
 
-    rag bench speed [--quick] [--out DIR]
+    rag bench speed [--quick] [--out DIR] [--corpus DIR ...]
 """
 
 from __future__ import annotations
@@ -299,8 +300,8 @@ class Built:
     build_seconds: dict[str, list[float]]
 
 
-def _documents() -> list[Document]:
-    return [load_file(path) for path in iter_files(SOURCES)]
+def _documents(extra: Sequence[Path]) -> list[Document]:
+    return [load_file(path) for path in iter_files([*SOURCES, *extra])]
 
 
 def _environment() -> dict:
@@ -349,7 +350,7 @@ def _latencies(plan: Plan, built: Built, ask_http: Probe, questions: list[str]) 
     probes: dict[str, Probe] = {
         "ours": pipeline.ask, "langchain": built.baseline.search, "http": ask_http,
         "embed ours": embedder.encode_query, "embed langchain": built.embeddings.embed_query,
-        "faiss": lambda q: pipeline.index.vectors.search(vectors[q], K),
+        "faiss": lambda q: pipeline.index.dense_search(vectors[q], K),
     }
     _say(f"warm-up: every probe answers the {len(questions)} questions once")
     warm_up(probes, questions)
@@ -380,8 +381,9 @@ def _korquad(plan: Plan, built: Built, tmp: Path, notes: list[str]) -> list[Reca
     return [korquad_recall(tmp, built.embedder, built.embeddings)]
 
 
-def run(plan: Plan, out: Path) -> SpeedReport:
-    """Build both indexes, then measure memory, quality, latency and throughput of every variant."""
+def run(plan: Plan, out: Path, extra: Sequence[Path] = ()) -> SpeedReport:
+    """Build both indexes (of the bundled corpus and the ``extra`` folders), then measure memory,
+    quality, latency and throughput of every variant."""
     started = time.perf_counter()
     os.environ["HF_HUB_OFFLINE"] = "1"  # every model is local; nothing may reach a hub, in this process or a child
     # The questions repeat; answered from the cache they would time a dictionary lookup,
@@ -390,7 +392,7 @@ def run(plan: Plan, out: Path) -> SpeedReport:
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
     environment = _environment()
-    documents = _documents()
+    documents = _documents(extra)
     questions = [row["question"] for path in DEV_SETS for _, row in read_jsonl(path)]
     rss_questions = questions[: plan.rss_questions]
     with tempfile.TemporaryDirectory(prefix="rag-speed-") as folder:
@@ -432,7 +434,7 @@ def run(plan: Plan, out: Path) -> SpeedReport:
                       rss["http"]),
     ]
     environment |= {"load_average_end": os.getloadavg(), "torch_threads": torch.get_num_threads(),
-                    "documents": len(documents), "questions": len(questions), "rss_questions": len(rss_questions),
+                    "corpus": [str(p) for p in [*SOURCES, *extra]], "documents": len(documents), "questions": len(questions), "rss_questions": len(rss_questions),
                     "build_seconds_per_round": built.build_seconds}
     return SpeedReport(
         mode=plan.name, concurrency=list(plan.concurrency), variants=variants,
@@ -454,6 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rag bench speed", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="A smoke run (under 3 min): fewer queries, no KorQuAD.")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out", help="Folder for the JSON report.")
+    parser.add_argument("--corpus", type=Path, nargs="+", default=[],
+                        help="Document folders indexed besides corpus/news and corpus/laws (a second corpus size).")
     parser.add_argument("--child", choices=("ours", "langchain"), help=argparse.SUPPRESS)
     parser.add_argument("--index-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--questions", type=Path, help=argparse.SUPPRESS)
@@ -462,10 +466,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_child(args.child, args.index_dir, args.questions)
         return 0
     _require_bench_extra()
+    missing = [str(p) for p in args.corpus if not p.is_dir()]
+    if missing:
+        raise SystemExit(f"--corpus: no such folder: {', '.join(missing)}")
     plan = QUICK if args.quick else FULL
-    report = run(plan, args.out)
+    report = run(plan, args.out, args.corpus)
     print_report(report, console)
-    path = args.out / f"speed-{plan.name}.json"
+    size = f"-{report.variants[0].chunks}-chunks" if args.corpus else ""
+    path = args.out / f"speed-{plan.name}{size}.json"
     path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     console.print(f"written: {path} · wall time {report.wall_seconds:.0f} s")
     return 0

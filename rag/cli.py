@@ -23,7 +23,9 @@ from rag.terminal import (console, fail, friendly_errors, ingest_with_progress, 
 
 app = typer.Typer(help="Question answering with exact citations over Korean civic documents.", no_args_is_help=True)
 docs_app = typer.Typer(help="List, show and delete indexed documents.", no_args_is_help=True)
+index_app = typer.Typer(help="Maintain the index.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
+app.add_typer(index_app, name="index")
 app.add_typer(bench_app, name="bench")
 app.add_typer(train_app, name="train")
 app.command("eval")(evaluate)
@@ -173,6 +175,18 @@ def docs_delete(doc_id: str) -> None:
     with friendly_errors():
         load_pipeline().delete_document(doc_id)
     console.print(f"deleted {doc_id}")
+
+
+@index_app.command("optimize")
+def index_optimize() -> None:
+    """Fold the index's segments into one, without the chunks of replaced or deleted documents.
+
+    Writes add a segment each and merge small ones as they go; this is for after a large
+    batch of edits. Readers keep answering meanwhile.
+    """
+    with friendly_errors():
+        before, after = load_pipeline().optimize()
+    console.print(f"segments: {before} -> {after}")
 
 
 @app.command()

@@ -124,6 +124,7 @@ def _print_confusion(confusion: dict[str, dict[str, int]]) -> None:
 def bench_speed(
     quick: bool = typer.Option(False, "--quick", help="A smoke run in under 3 minutes: fewer queries, no KorQuAD."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the JSON report (default: bench/out/)."),
+    corpus: Optional[list[Path]] = typer.Option(None, "--corpus", help="A document folder indexed besides the bundled corpus (repeat it): the comparison at a second size."),
 ) -> None:
     """Speed, memory and recall against the LangChain pipeline, interleaved in one run (bench/speed.py)."""
     from rag.launch import checkout_root, run_speed_benchmark
@@ -133,4 +134,5 @@ def bench_speed(
         fail(f"the speed benchmark lives in bench/ of a source checkout, and {root} has none: "
               "clone the repository and install it with pip install -e '.[bench]'", 2)
     # bench/ is built on rag, so it runs as a program of its own (rag.launch says why).
-    run_speed_benchmark(["--quick"] * quick + (["--out", str(out)] if out else []), root)
+    extra = ["--corpus", *map(str, corpus)] if corpus else []
+    run_speed_benchmark(["--quick"] * quick + (["--out", str(out)] if out else []) + extra, root)

@@ -1,4 +1,4 @@
-"""Korean lexical search: Kiwi morphemes indexed with BM25 (bm25s).
+"""Korean lexical search: the Kiwi morphemes BM25 indexes (:mod:`rag.bm25`).
 
 Korean glues particles and endings onto words (재단은, 설립되었나), so matching raw
 whitespace tokens misses most overlaps. We index the content morphemes Kiwi finds
@@ -10,10 +10,6 @@ Kiwi would split them into 제/7/조, and a bare ``7`` matches every number.
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import bm25s
-import numpy as np
 
 from rag.tokenizer import analyser_id, kiwi, tokens
 
@@ -73,36 +69,3 @@ def tokenize_many(texts: list[str]) -> list[list[str]]:
     split = [_law_tokens(t) for t in texts]
     analysed = kiwi().tokenize([rest for _, rest in split])
     return [laws + _content_forms(morphemes) for (laws, _), morphemes in zip(split, analysed)]
-
-
-class LexicalIndex:
-    """BM25 over pre-tokenised documents; row ``i`` is the ``i``-th token list given."""
-
-    def __init__(self, corpus_tokens: list[list[str]]):
-        self.size = len(corpus_tokens)
-        self._bm25 = bm25s.BM25()
-        if self.size:
-            self._bm25.index(corpus_tokens, show_progress=False)
-
-    def search(self, query_tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Row ids and BM25 scores of the best ``k`` rows that share a token with the query."""
-        k = min(k, self.size)
-        if k == 0 or not query_tokens:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        # n_threads=0 maps in this thread; any other value starts a thread pool per call.
-        ids, scores = self._bm25.retrieve([query_tokens], k=k, show_progress=False, n_threads=0)
-        ids, scores = ids[0], scores[0]
-        keep = scores > 0
-        return ids[keep].astype(np.int64), scores[keep].astype(np.float32)
-
-    def save(self, directory: Path) -> None:
-        if self.size:
-            self._bm25.save(str(directory))
-
-    @classmethod
-    def load(cls, directory: Path, size: int) -> LexicalIndex:
-        index = cls([])
-        index.size = size
-        if size:
-            index._bm25 = bm25s.BM25.load(str(directory))
-        return index

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
-
-import numpy as np
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from rag.answer.analysis import AnalysisStore
 from rag.answer.answerer import Answerer
@@ -18,42 +16,20 @@ from rag.answer.models import Answer, Timings
 from rag.answerers import build_answerer
 from rag.articles import ArticleHit
 from rag.cache import LRUCache
-from rag.chunking import Chunker, ChunkerConfig, index_text
+from rag.chunking import Chunker, ChunkerConfig
 from rag.conversation import Turn, resolve
 from rag.documents import Document
-from rag.index import Index, IndexedChunk, IndexMismatchError, IndexStore, Manifest
+from rag.index import Index, IndexMismatchError, IndexStore, Manifest
 from rag.inputs import DocumentNotFoundError, checked, validate_doc_id
-from rag.lexical import tokenize_many, tokenizer_id
+from rag.lexical import tokenizer_id
 from rag.mentions import Mentions
 from rag.reader.answerer import ReaderAnswerer
 from rag.retrieval import FusionConfig, Mode, Retriever, SearchHit
 from rag.settings import Settings
+from rag.writing import IngestReport, ProgressCallback, new_segment
 
 if TYPE_CHECKING:
     from rag.embedding import Embedder
-
-#: ``(stage, done, total)``: stages are ``chunking``, ``embedding``, ``analysing`` and ``writing``.
-ProgressCallback = Callable[[str, int, int], None]
-
-@dataclass
-class IngestReport:
-    """What an ingest changed."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    chunks_embedded: int = 0
-    total_chunks: int = 0
-    seconds: float = 0.0
-
-    @property
-    def chunks_per_second(self) -> float:
-        return self.chunks_embedded / self.seconds if self.seconds else 0.0
-
-    def to_dict(self) -> dict:
-        return asdict(self) | {"chunks_per_second": round(self.chunks_per_second, 2)}
-
 
 @dataclass(frozen=True)
 class Retrieval:
@@ -281,6 +257,19 @@ class Pipeline:
                 raise DocumentNotFoundError(doc_id)
             self._write(current, [], drop={doc_id}, replace=False, progress=None)
 
+    def optimize(self) -> tuple[int, int]:
+        """Fold the index's segments into one, without the chunks later writes deleted
+        (``rag index optimize``); the number of segments before and after."""
+        with self.store.write_lock():
+            current = self._committed()
+            if len(current.segments) <= 1 and not any(current.deleted.values()):
+                return len(current.segments), len(current.segments)
+            index = Index(self._new_manifest(), current.segments, current.deleted)
+            index = index.merged(index.segments)
+            self.store.commit(index)
+            self._serve(index)
+            return len(current.segments), len(index.segments)
+
     def _committed(self, rebuild: bool = False) -> Index:
         """The committed index, under the write lock: the one served unless another process
         has written since (then read again; see :meth:`_load_index` for ``rebuild``)."""
@@ -316,34 +305,10 @@ class Pipeline:
             return report
 
         self._analyse(kept.values(), progress)
-        # Chunks of untouched documents keep their vectors and tokens.
-        changed = {d.doc_id for d in fresh} | set(report.removed)
-        old_vectors = current.embeddings()
-        keep_rows = [i for i, c in enumerate(current.chunks) if c.chunk.doc_id not in changed]
-        new_chunks = []
-        for n, doc in enumerate(fresh, start=1):
-            new_chunks.extend((doc, chunk) for chunk in self.chunker.split(doc))
-            if progress:
-                progress("chunking", n, len(fresh))
-        texts = [index_text(doc, chunk) for doc, chunk in new_chunks]
-        embedded = 0
-
-        def on_batch(done: int) -> None:
-            nonlocal embedded
-            embedded += done
-            if progress:
-                progress("embedding", embedded, len(texts))
-
-        new_vectors = self.embedder.encode_passages(texts, progress=on_batch) if texts else None
-        tokens = tokenize_many(texts) if texts else []
-        chunks = [current.chunks[i] for i in keep_rows] + [
-            IndexedChunk(chunk, toks) for (_, chunk), toks in zip(new_chunks, tokens)
-        ]
-        parts = [old_vectors[keep_rows]] + ([new_vectors] if new_vectors is not None else [])
-        vectors = np.concatenate(parts) if parts else np.empty((0, self.embedder.dim), np.float32)
+        added = new_segment(fresh, self.chunker, self.embedder, progress)
         if progress:
             progress("writing", 0, 1)
-        index = Index.build(self._new_manifest(), kept, chunks, vectors)
+        index = current.written(self._new_manifest(), added, {d.doc_id for d in fresh} | set(report.removed))
         self.store.commit(index)
         # A reader may still be answering from the generation before this one.
         self.analyses.keep_only({d.content_hash for d in kept.values()} |
@@ -351,8 +316,8 @@ class Pipeline:
         if progress:
             progress("writing", 1, 1)
         self._serve(index)
-        report.chunks_embedded = len(new_chunks)
-        report.total_chunks = len(chunks)
+        report.chunks_embedded = len(added.chunks) if added else 0
+        report.total_chunks = len(index.chunks)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -394,4 +359,4 @@ class Pipeline:
             except IndexMismatchError:
                 if not rebuild:
                     raise
-        return Index.build(self._new_manifest(), {}, [], np.empty((0, self.embedder.dim), np.float32))
+        return Index(self._new_manifest(), [])

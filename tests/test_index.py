@@ -30,13 +30,14 @@ def test_commit_writes_a_generation_and_swaps_the_link(tmp_path, fake_embedder):
     pipeline = _pipeline(tmp_path, fake_embedder)
     pipeline.add_documents([_doc("a", "재단은 2016년 설립되었다.")])
     first = pipeline.store.current_path()
-    assert (first / "manifest.json").exists() and (first / "vectors.faiss").exists()
+    [segment] = json.loads((first / "manifest.json").read_text(encoding="utf-8"))["segments"]
+    assert (tmp_path / "index" / "segments" / segment["name"] / "vectors.faiss").exists()
     pipeline.add_documents([_doc("b", "위원회는 위원장 1명을 둔다.")])
     second = pipeline.store.current_path()
     assert second != first
     reloaded = IndexStore(tmp_path / "index").load()
     assert set(reloaded.documents) == {"a", "b"}
-    assert reloaded.vectors.ntotal == len(reloaded.chunks) == 2
+    assert sum(s.vectors.ntotal for s in reloaded.segments) == len(reloaded.chunks) == 2
     assert reloaded.manifest.counts == {"documents": 2, "chunks": 2}
 
 
@@ -161,17 +162,18 @@ def test_a_write_reads_the_index_again_only_when_another_process_committed(tmp_p
     assert set(IndexStore(tmp_path / "index").load().documents) == {"a", "c", "d"}
 
 
-def test_a_saved_generation_reads_back_and_saves_again_byte_for_byte(tmp_path, fake_embedder):
-    from rag.index import Index
+def test_a_saved_segment_reads_back_and_saves_again_byte_for_byte(tmp_path, fake_embedder):
+    from rag.index import Segment
 
     pipeline = _pipeline(tmp_path, fake_embedder)
     pipeline.add_documents([_doc("a", "재단은 2016년 설립되었다.\n위원회는 위원장 1명을 둔다."), _doc("b", "본문 {\"따옴표\"}")])
-    written = pipeline.store.current_path()
+    [segment] = pipeline.index.segments
+    written = tmp_path / "index" / "segments" / segment.name
     again = tmp_path / "again"
     again.mkdir()
-    loaded = Index.load(written)
+    loaded = Segment.load(written)
     loaded.save(again)
-    for name in ("documents.jsonl", "chunks.jsonl"):
+    for name in ("documents.jsonl", "chunks.jsonl", "vectors.faiss", "postings.npz"):
         assert (again / name).read_bytes() == (written / name).read_bytes()
     assert [d.to_dict() for d in loaded.documents.values()] == [d.to_dict() for d in pipeline.index.documents.values()]
     assert [json.loads(d.json_line) for d in loaded.documents.values()] == [d.to_dict() for d in loaded.documents.values()]
@@ -180,7 +182,7 @@ def test_a_saved_generation_reads_back_and_saves_again_byte_for_byte(tmp_path, f
 def test_a_reload_parses_only_what_another_process_changed(tmp_path, fake_embedder):
     writer = _pipeline(tmp_path, fake_embedder)
     writer.add_documents([_doc("a", "재단은 2016년 설립되었다."), _doc("b", "위원회는 위원장 1명을 둔다."),
-                          _doc("c", "본부는 서울에 있다.")])
+                          _doc("c", "본부는 서울에 있다."), _doc("e", "지원단은 대전에 있다."), _doc("f", "협회는 회원으로 구성한다.")])
     reader = _pipeline(tmp_path, fake_embedder)
     before = reader.index
     writer.add_documents([_doc("d", "센터는 2030년 문을 열었다."), _doc("c", "본부는 부산으로 옮겼다.")])

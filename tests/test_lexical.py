@@ -1,7 +1,6 @@
-import numpy as np
 import pytest
 
-from rag.lexical import LexicalIndex, tokenize, tokenize_many
+from rag.lexical import tokenize, tokenize_many
 
 
 @pytest.mark.parametrize(
@@ -27,25 +26,6 @@ def test_tokenize_keeps_content_morphemes_and_statute_references(text, present, 
 def test_tokenize_many_matches_single_calls():
     texts = ["재단은 2016년에 설립되었다.", "", "제3조(정의)"]
     assert tokenize_many(texts) == [tokenize(t) for t in texts]
-
-
-def test_bm25_ranks_the_matching_row_first_and_drops_non_matches():
-    rows = ["서울AI재단 출범식이 열렸다", "이 재단은 2016년 설립되었다", "인공지능위원회를 둔다"]
-    index = LexicalIndex(tokenize_many(rows))
-    ids, scores = index.search(tokenize("재단은 언제 설립되었나"), k=10)
-    assert ids[0] == 1
-    assert 2 not in ids.tolist()  # shares no token with the question
-    assert np.all(np.diff(scores) <= 0)
-
-
-def test_bm25_handles_empty_index_empty_query_and_unknown_words(tmp_path):
-    assert LexicalIndex([]).search(["재단"], 5)[0].size == 0
-    index = LexicalIndex(tokenize_many(["재단 설립", "위원회 구성"]))
-    assert index.search([], 5)[0].size == 0
-    assert index.search(["없는단어"], 5)[0].size == 0
-    index.save(tmp_path)
-    loaded = LexicalIndex.load(tmp_path, size=2)
-    assert loaded.search(["위원회"], 5)[0].tolist() == [1]
 
 
 def test_a_query_for_ai_also_looks_for_인공지능():

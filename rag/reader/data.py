@@ -65,10 +65,11 @@ def read_examples(path: Path, articles: range = TRAIN_ARTICLES) -> tuple[list[Ex
 def hard_negatives(examples: list[Example], golds: list[list[str]], share: float, seed: int) -> list[Example]:
     """For a seeded ``share`` of the examples, the best BM25 match among the other
     paragraphs that contains none of the example's answers, as a no-answer pair."""
-    from rag.lexical import LexicalIndex, tokenize_many
+    from rag.bm25 import BM25
+    from rag.lexical import tokenize_many
 
     contexts = sorted({e.context for e in examples})
-    index = LexicalIndex(tokenize_many(contexts))
+    index = BM25.of(tokenize_many(contexts))
     chosen = np.flatnonzero(np.random.default_rng(seed).random(len(examples)) < share)
     queries = tokenize_many([examples[int(i)].question for i in chosen])
     negatives = []
