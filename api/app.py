@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, contextmanager
 from importlib.metadata import version
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The pool that runs every blocking handler and pipeline call of this process.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         service.start_loading()
         yield
         metrics.process_exited()

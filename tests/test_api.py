@@ -115,6 +115,22 @@ def test_not_ready_until_loaded_and_errors_keep_their_shape(tmp_path):
     assert schema["components"]["schemas"]["AskRequest"]["properties"]["question"]["maxLength"] == 1000
 
 
+@slow
+def test_a_process_works_on_at_most_request_threads_requests_at_once(tmp_path):
+    import anyio.to_thread
+
+    from api.app import create_app
+    from rag.settings import Settings
+
+    with TestClient(create_app(Settings(index_dir=tmp_path / "index", request_threads=3))) as client:
+        deadline = time.monotonic() + 120
+        while client.get("/readyz").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
+        assert limiter.total_tokens == 3
+        assert client.post("/v1/ask", json={"question": SEED_QUESTION}).status_code == 200
+
+
 # -- endpoints -------------------------------------------------------------------------
 
 
