@@ -193,6 +193,16 @@ def test_langchain_documents_carry_the_normalised_text_and_id():
 # -- the command ---------------------------------------------------------------------------
 
 
+def test_extra_corpus_folders_add_their_documents_and_a_missing_one_is_refused(tmp_path):
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    (folder / "notice.txt").write_text("공지\n센터는 2030년 문을 열었다.", encoding="utf-8")
+    base = speed._documents([])
+    assert [d.title for d in speed._documents([folder])] == [d.title for d in base] + ["공지"]
+    with pytest.raises(SystemExit, match="no such folder: .*nowhere"):
+        speed.main(["--corpus", str(tmp_path / "nowhere")])
+
+
 def test_bench_speed_says_what_is_missing_outside_a_checkout(monkeypatch, tmp_path):
     import rag
     from rag.cli import app
