@@ -17,15 +17,12 @@ from typing import Mapping
 from rag.answer.analysis import LIST_LEAD, AnalysisStore
 from rag.answer.candidates import Candidate, extract_candidates
 from rag.documents import Document
-from rag.cache import LRUCache
 from rag.lexical import tokenize
 from rag.retrieval import SearchHit
 from rag.sentences import SentenceSpan, paragraph_bounds, split_sentences
 
-#: Framing words kept; a service over a large collection must not grow forever.
+#: Paragraphs whose analysis is kept; a service over a large collection must not grow forever.
 _CACHE_LIMIT = 20_000
-#: Decoded paragraphs kept, the most recently read (about 7 KB each on the civic statutes).
-PARAGRAPHS_KEPT = 4096
 #: A sentence introducing a list whose items hold its conditions (다음 각 호의 어느 하나에 해당하는 자).
 _ITEM_LINE = re.compile(r"[ \t]*(?:\d+(?:의\d+)?|[가-하])\.\s")
 #: How many item lines above an item its list lead may be.
@@ -62,7 +59,7 @@ class Evidence:
         self._analyses = analyses
         # Sentences and candidates per paragraph, keyed by document content, so a
         # paragraph is analysed by Kiwi once however many questions retrieve it.
-        self._paragraphs: LRUCache[list[tuple[SentenceSpan, tuple[Candidate, ...]]]] = LRUCache(PARAGRAPHS_KEPT)
+        self._paragraphs: dict[tuple[str, str, int, int], list[tuple[SentenceSpan, tuple[Candidate, ...]]]] = {}
         self._contexts: dict[str, frozenset[str]] = {}
         self._seeded: set[str] = set()  # documents whose stored contexts are in _contexts
 
@@ -151,13 +148,13 @@ class Evidence:
         """Sentences and candidates of the paragraph around ``[start, end)``, analysed once."""
         left, right = paragraph_bounds(doc.text, start, end)
         key = (doc.doc_id, doc.content_hash, left, right)
-        found = self._paragraphs.get(key)
-        if found is None:
+        if key not in self._paragraphs:
+            if len(self._paragraphs) >= _CACHE_LIMIT:
+                self._paragraphs.clear()
             stored = self._analyses.get(doc) if self._analyses is not None else None
             if stored is not None and doc.content_hash not in self._seeded:
                 self._seed(doc.content_hash, stored.contexts)
-            found = stored.paragraph(doc.text, left, right) if stored is not None else [
+            self._paragraphs[key] = stored.paragraph(doc.text, left, right) if stored is not None else [
                 (span, tuple(extract_candidates(span))) for span in split_sentences(doc.text, left, right)
             ]
-            self._paragraphs.put(key, found)
-        return found
+        return self._paragraphs[key]

@@ -41,17 +41,18 @@ class Index:
         self.documents: dict[str, Document] = {}
         self.chunks: list[IndexedChunk] = []
         self._rows: list[np.ndarray] = []  # per segment: each chunk's row here, -1 when deleted
-        for segment in self.segments:
+        segment_of, local_of = [np.empty(0, np.int64)], [np.empty(0, np.int64)]  # per row: where it is stored
+        for n, segment in enumerate(self.segments):
             gone = self.deleted[segment.name]
             self.documents.update((d, doc) for d, doc in segment.documents.items() if d not in gone)
+            live = np.fromiter((item.chunk.doc_id not in gone for item in segment.chunks), bool, len(segment.chunks))
             rows = np.full(len(segment.chunks), -1, dtype=np.int64)
-            for local, item in enumerate(segment.chunks):
-                if item.chunk.doc_id not in gone:
-                    rows[local] = len(self.chunks)
-                    self.chunks.append(item)
+            rows[live] = np.arange(len(self.chunks), len(self.chunks) + int(live.sum()))
+            self.chunks.extend(item for item, keep in zip(segment.chunks, live) if keep)
             self._rows.append(rows)
-        self._segment_of = np.concatenate([np.full(int((r >= 0).sum()), n) for n, r in enumerate(self._rows)] or [np.empty(0)]).astype(np.int64)
-        self._local_of = np.concatenate([np.flatnonzero(r >= 0) for r in self._rows] or [np.empty(0)]).astype(np.int64)
+            local_of.append(np.flatnonzero(live))
+            segment_of.append(np.full(len(local_of[-1]), n, dtype=np.int64))
+        self._segment_of, self._local_of = np.concatenate(segment_of), np.concatenate(local_of)
         self.lexical = BM25([(s.postings, rows) for s, rows in zip(self.segments, self._rows)])
         manifest.documents = {doc_id: doc.content_hash for doc_id, doc in self.documents.items()}
         manifest.counts = {"documents": len(self.documents), "chunks": len(self.chunks)}
