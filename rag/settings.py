@@ -81,7 +81,7 @@ class Settings(BaseSettings):
         "CPU, or with `rag serve --workers N` the available CPUs shared among the N workers.",
     )
     # Each request at work holds its own working memory (onnxruntime and allocator arenas per thread): on the
-    # civic index two workers at 32 clients reached 1,063 MB each with 40 at once, 934 with 4, at the same req/s.
+    # civic index a worker at 32 clients reached 1,063 MB with 40 at once, 934 with 4 (bench/results).
     request_threads: int = Field(
         4, ge=1, le=256,
         description="Requests one serving process works on at once (its thread pool); the others wait their turn, "
