@@ -53,6 +53,7 @@ class Index:
             local_of.append(np.flatnonzero(live))
             segment_of.append(np.full(len(local_of[-1]), n, dtype=np.int64))
         self._segment_of, self._local_of = np.concatenate(segment_of), np.concatenate(local_of)
+        self._deleted_rows = [int((rows < 0).sum()) for rows in self._rows]  # per segment
         self.lexical = BM25([(s.postings, rows) for s, rows in zip(self.segments, self._rows)])
         manifest.documents = {doc_id: doc.content_hash for doc_id, doc in self.documents.items()}
         manifest.counts = {"documents": len(self.documents), "chunks": len(self.chunks)}
@@ -90,9 +91,9 @@ class Index:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         query = np.asarray(query, dtype=np.float32).reshape(1, -1)
         found, scores = [], []
-        for segment, rows in zip(self.segments, self._rows):
+        for segment, rows, dead in zip(self.segments, self._rows, self._deleted_rows):
             # Deleted chunks are still in the segment's vectors: look far enough past them.
-            depth = min(segment.vectors.ntotal, k + int((rows < 0).sum()))
+            depth = min(segment.vectors.ntotal, k + dead)
             if depth == 0:
                 continue
             near, ids = segment.vectors.search(query, depth)
