@@ -23,5 +23,5 @@ def build_answerer(settings: Settings, analyses: AnalysisStore | None = None) ->
         return rules
     return ReaderAnswerer.load(rules, ReaderAnswerConfig(
         hits=settings.answer_hits, windows=settings.reader_windows, window_tokens=settings.reader_window_tokens,
-        stop_margin=settings.reader_stop_margin,
+        stop_confidence=settings.reader_stop_confidence,
         threshold=settings.reader_threshold), threads=settings.threads)

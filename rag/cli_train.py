@@ -94,6 +94,9 @@ def train_chooser(
     civic_index_dir: Optional[Path] = typer.Option(
         None, "--civic-index-dir", help="Keep the index of corpus/ and the statutes here (default: a temporary folder)."),
     laws: Path = typer.Option(Path("corpus/laws"), "--laws", help="The statutes the statute set needs."),
+    civic_share: Optional[float] = typer.Option(
+        None, "--civic-share", min=0.05, max=0.95,
+        help="Share of the total weight the dev sets' tune questions carry (default: rag.reader.collect's)."),
 ) -> None:
     """Learn the choice between the reader's and the rules' answers, and when to abstain, from KorQuAD
     articles 0–69 and the article and statute sets' tune halves (a few minutes)."""
@@ -104,7 +107,7 @@ def train_chooser(
     from rag.reader.learn import fit_chooser
     from rag.answer.training import civic_questions
     from rag.evaluation import load_eval_set
-    from rag.reader.collect import collect, collect_dev
+    from rag.reader.collect import CHOOSER_CIVIC_SHARE, collect, collect_dev
     from rag.terminal import read_documents
     from rag.reader.answerer import ReaderAnswerConfig, ReaderAnswerer
     from rag.reader.infer import Reader
@@ -115,6 +118,7 @@ def train_chooser(
     if not laws.exists():
         fail(f"statutes not found at {laws}; pass --laws (e.g. corpus/laws)", 2)
     out = out or WEIGHTS_DIR
+    civic_share = CHOOSER_CIVIC_SHARE if civic_share is None else civic_share
     sets = [Path("eval/article_dev.jsonl"), Path("eval/statute_dev.jsonl")]
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-korquad-") as tmp:
         documents, questions = korquad.load_korquad(korquad_path, "dev")
@@ -125,7 +129,7 @@ def train_chooser(
         answerer = ReaderAnswerer(pipeline.answerer, Reader(ensure_reader(out)), Chooser.untrained(),
                                   ReaderAnswerConfig(hits=settings.answer_hits, windows=settings.reader_windows,
                                                      window_tokens=settings.reader_window_tokens,
-                                                     stop_margin=settings.reader_stop_margin))
+                                                     stop_confidence=settings.reader_stop_confidence))
         with progress_bar() as progress:
             ingest_with_progress(pipeline, documents, True, progress)
             task = progress.add_task("questions", total=len(questions))
@@ -136,7 +140,7 @@ def train_chooser(
             ingest_with_progress(civic_pipeline, read_documents([Path("corpus/news"), laws], progress), True, progress)
             dev = civic_questions({path.stem: load_eval_set(path) for path in sets})
             task = progress.add_task("dev questions", total=None)
-            collect_dev(civic_pipeline, answerer, dev, examples,
+            collect_dev(civic_pipeline, answerer, dev, examples, share=civic_share,
                         progress=lambda n, total: progress.update(task, completed=n, total=total))
     meta = {"data": ["KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs",
                      *(f"{path} part tune (over corpus/ and {laws.name}/)" for path in sets)],
@@ -144,10 +148,10 @@ def train_chooser(
             "dev_questions": {"answerable": examples.answerable - korquad_asked[0],
                               "unanswerable": examples.unanswerable - korquad_asked[1]},
             "seed": seed, "trained_on": str(date.today()),
-            "command": f"rag train chooser --seed {seed} --negative-share {negative_share}"
+            "command": f"rag train chooser --seed {seed} --negative-share {negative_share} --civic-share {civic_share}"
                        + (f" --limit {limit}" if limit else ""),
             "reader": {"windows": settings.reader_windows, "window_tokens": settings.reader_window_tokens,
-                       "stop_margin": settings.reader_stop_margin, "hits": settings.answer_hits}}
+                       "stop_confidence": settings.reader_stop_confidence, "hits": settings.answer_hits}}
     chooser = fit_chooser(examples, seed=seed, meta=meta)
     out.mkdir(parents=True, exist_ok=True)
     chooser.save(out / CHOOSER_FILE)

@@ -218,29 +218,57 @@ class _CountingSession:
 
 
 @pytest.mark.slow
-def test_a_stop_margin_reads_the_other_windows_only_without_a_clear_answer():
-    from rag.reader.infer import Passage, Reader
+def test_the_answerer_reads_the_other_windows_only_when_the_first_choice_is_unsure(tmp_path, monkeypatch):
+    import dataclasses
+
+    from rag.loaders import load_path
+    from rag.pipeline import Pipeline
+    from rag.reader.chooser import Chooser
+    from rag.settings import Settings
+
+    pipeline = Pipeline.from_config(Settings(index_dir=tmp_path / "index", reader="neural"))
+    pipeline.add_documents(load_path(NEWS))
+    answerer = pipeline.answerer
+    answerer.chooser = Chooser.untrained()  # every choice has confidence 0.5
+    counting = _CountingSession(answerer.reader._session)
+    monkeypatch.setattr(answerer.reader, "_session", counting)  # the process's shared reader: put back after
+    question = "서울디지털재단은 몇 년에 설립되었나?"
+    retrieval = pipeline.retrieve(question, 5)
+
+    def choose(stop_confidence, both_steps=False):
+        answerer.config = dataclasses.replace(answerer.config, window_tokens=16, windows=3,
+                                              stop_confidence=stop_confidence)
+        counting.batches.clear()
+        choice, _ = answerer.choose(question, retrieval.hits, retrieval.documents, both_steps=both_steps)
+        return choice, list(counting.batches)
+
+    choice, batches = choose(0.4)  # 0.5 is sure enough: the likeliest window alone
+    assert batches == [1] and choice.first is None
+    choice, batches = choose(0.6)  # not sure enough: the other two windows as well
+    assert batches == [1, 2] and choice.first is not None and choice.read_ms > choice.first.read_ms
+    choice, batches = choose(1.0)  # every window at once
+    assert batches == [3] and choice.first is None
+    choice, batches = choose(0.4, both_steps=True)  # learning reads both steps, whatever the confidence
+    assert batches == [1, 2] and choice.first is not None
+
+
+@pytest.mark.slow
+def test_a_plan_read_in_parts_finds_what_reading_it_whole_finds():
+    from rag.reader.infer import Passage, Reader, best_spans
     from rag.reader.model import ensure_reader
 
     reader = Reader(ensure_reader())
-    counting = reader._session = _CountingSession(reader._session)
     text = ("제목\n서울디지털재단은 2016년 설립되었다. 재단은 2025년 10월 서울AI재단으로 이름을 바꿨다.\n"
             "시민 교육과 연구를 맡는다. 본부는 서울에 있다. 직원은 백 명이다. 예산은 시가 낸다.\n")
-    passages = [Passage(text, 3, len(text) - 1)]
     question = "서울디지털재단은 몇 년에 설립되었나?"
-
-    def read(stop_margin):
-        counting.batches.clear()
-        spans = reader.read(question, passages, window=12, stride=6, limit=3, stop_margin=stop_margin)
-        return [(s.start, s.end) for s in spans], list(counting.batches)
-
-    every, batches = read(None)
-    assert batches == [3]
-    clear, batches = read(-50.0)  # any span is clear enough: the likeliest window alone
-    assert batches == [1] and "2016" in text[slice(*clear[0])]
-    unsure, batches = read(50.0)  # no span is: the other two windows as well
+    plan = reader.plan(question, [Passage(text, 3, len(text) - 1)], window=12, stride=6, limit=3)
+    assert len(plan.windows) == 3
+    whole = reader.read_windows(plan)
+    parts = best_spans(reader.read_windows(plan, 0, 1) + reader.read_windows(plan, 1), 5)
+    assert "2016" in text[whole[0].start:whole[0].end]
     # The same best span; lower ones may swap, as int8 activations are quantised per batch.
-    assert batches == [1, 2] and unsure[0] == every[0]
+    assert (parts[0].start, parts[0].end) == (whole[0].start, whole[0].end)
+    assert reader.read_windows(plan, 3) == []
 
 
 @pytest.mark.slow
@@ -334,14 +362,15 @@ def test_dev_questions_join_the_examples_weighted_to_their_share_and_passage_que
     pipeline = SimpleNamespace(retrieve=lambda text, k: retrieval)
     asked = []
 
-    def choose(text, hits, documents, mentions, analysis=None):
+    def choose(text, hits, documents, mentions, analysis=None, both_steps=False):
         asked.append((text, analysis.text))
+        assert both_steps
         return Choice([(right, [0.0] * len(FEATURES), 0.5)], right, 0.5), None
 
     answerer = SimpleNamespace(config=SimpleNamespace(hits=5), choose=choose)
     korquad = Examples(rows=[[0.0] * len(FEATURES)] * 8, labels=[1] * 8, scores=[1.0] * 8, weights=[1.0] * 8,
                        groups=[f"korquad:{i}" for i in range(8)], asks=list(range(8)), unanswerable_asks={6, 7},
-                       answerable=6, unanswerable=2)
+                       answerable=6, unanswerable=2, readings=8)
     dev = [Question("재단은 언제 설립되었나?", ("2016년",), "article_dev:a", "article_dev"),
            Question("인공지능의 정의는 무엇인가요?", ("x",), "statute_dev:b", "statute_dev"),  # a definition: skipped
            Question("재단 주차장은 몇 대인가?", (), "article_dev:c", "article_dev")]
@@ -354,3 +383,19 @@ def test_dev_questions_join_the_examples_weighted_to_their_share_and_passage_que
     assert (out.answerable, out.unanswerable) == (7, 3)
     dev_weight = sum(out.weights[8:])
     assert dev_weight / (dev_weight + 8) == pytest.approx(CIVIC_SHARE)
+
+
+def test_an_asking_read_in_two_steps_adds_both_readings_sharing_its_weight():
+    from rag.reader.answerer import Choice
+    from rag.reader.learn import Examples
+
+    right, wrong = Proposal("d", 0, 5, "2016년", True, 0), Proposal("d", 9, 14, "2025년", True, 0)
+    row = [0.0] * len(FEATURES)
+    first = Choice([(wrong, row, 0.5)], wrong, 0.5)
+    both = Choice([(right, row, 0.5), (wrong, row, 0.4)], right, 0.5, first=first)
+    out = Examples()
+    out.add(both, ("2016년",), 1.0, "q", answerable=False)
+    out.add(Choice([(right, row, 0.5)], right, 0.5), ("2016년",), 1.0, "r", answerable=True)
+    assert out.labels == [0, 1, 0, 1] and out.asks == [0, 1, 1, 2]
+    assert out.weights == [0.5, 0.5, 0.5, 1.0] and out.unanswerable_asks == {0, 1}
+    assert (out.answerable, out.unanswerable, out.readings) == (1, 1, 3)

@@ -28,7 +28,7 @@ from rag.answer.question import QuestionAnalysis, analyze_question
 from rag.documents import Document
 from rag.mentions import Mentions
 from rag.reader.chooser import Chooser, Proposal, features
-from rag.reader.infer import Passage, Reader
+from rag.reader.infer import Passage, Reader, Span, best_spans
 from rag.reader.model import CHOOSER_FILE, DELTA_FILE, META_FILE, WEIGHTS_DIR, ensure_reader
 from rag.retrieval import SearchHit
 
@@ -45,14 +45,15 @@ class ReaderAnswerConfig:
     ``windows`` windows of ``window_tokens`` word pieces (overlapping by half) are read,
     chosen among all windows of the first ``hits`` hits by the question pieces they share;
     fewer, shorter windows answer faster (onnxruntime's time grows with the tokens read).
-    With ``stop_margin``, the likeliest window is read first and the others only when its
-    best span beats no-answer by less (:meth:`rag.reader.infer.Reader.read`).
+    The likeliest window is read first, and the others only when the answer chosen from it
+    (and the rules' answer) has a confidence under ``stop_confidence``; at 1 or more every
+    window is read at once.
     """
 
     hits: int = 5
     windows: int = 3
     window_tokens: int = 128
-    stop_margin: float | None = 8.0  # None: every window at once; see rag.settings.Settings.reader_stop_margin
+    stop_confidence: float = 0.6  # see rag.settings.Settings.reader_stop_confidence
     threshold: float | None = None  # None: the chooser's learned threshold
     reader_spans: int = 5
 
@@ -67,6 +68,8 @@ class Choice:
     best: Proposal | None
     confidence: float
     read_ms: float = 0.0
+    #: When the reader read its windows in two steps: the choice after the first one alone.
+    first: Choice | None = None
 
 
 def reader_installed(weights_dir: Path = WEIGHTS_DIR) -> bool:
@@ -135,39 +138,33 @@ class ReaderAnswerer:
 
     def choose(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
                mentions: Mentions = Mentions(), whole: bool = False,
-               analysis: QuestionAnalysis | None = None) -> tuple[Choice, Answer]:
+               analysis: QuestionAnalysis | None = None, both_steps: bool = False) -> tuple[Choice, Answer]:
         """Both proposals with their features and probabilities, the chosen one, and the
         rule answer. ``whole`` reads every window of the hits at the trained length (a
         reader-only evaluation on a given paragraph) instead of the best few short ones;
-        ``analysis`` is the question's, when the caller has it already."""
+        ``analysis`` is the question's, when the caller has it already; ``both_steps`` reads
+        the later windows whatever the first one's confidence (to learn from both readings)."""
         analysis = analysis or analyze_question(question)
         passages, doc_ids, ranks = self.passages(hits, documents)
+        config = self.config
         if whole:
-            reading = _POOL.submit(_timed, self.reader.read, question, passages, best=self.config.reader_spans)
+            plan = self.reader.plan(question, passages)
         else:
-            reading = _POOL.submit(_timed, self.reader.read, question, passages, window=self.config.window_tokens,
-                                   stride=self.config.window_tokens // 2, best=self.config.reader_spans,
-                                   limit=self.config.windows, stop_margin=self.config.stop_margin)
+            plan = self.reader.plan(question, passages, window=config.window_tokens, stride=config.window_tokens // 2,
+                                    limit=config.windows)
+        steps = not whole and len(plan.windows) > 1 and (both_steps or config.stop_confidence < 1)
+        reading = _POOL.submit(_timed, self.reader.read_windows, plan, 0, 1 if steps else None, config.reader_spans)
         # onnxruntime releases the GIL: the rules run while the reader reads.
         rule = self.rules.answer(question, hits, documents, hits_read=len(hits), mentions=mentions)
         spans, read_ms = reading.result()
-        reader_spans = [(Proposal(doc_ids[s.passage], s.start, s.end, passages[s.passage].text[s.start:s.end],
-                                  True, ranks[s.passage]), s.margin) for s in spans]
-        rules_proposal = None
-        if rule.answer is not None:
-            cited = rule.citations[0]
-            at = cited.start + cited.quote.index(rule.answer)
-            rank = next((r for d, r in zip(doc_ids, ranks) if d == cited.doc_id), len(hits))
-            rules_proposal = Proposal(cited.doc_id, at, at + len(rule.answer), rule.answer, False, rank)
-        typed = analysis.answer_type != "other"
-        candidates = ([reader_spans[0][0]] if reader_spans else []) + ([rules_proposal] if rules_proposal else [])
-        rows = [features(proposal, reader_spans, rules_proposal, rule.confidence, typed,
-                         documents[proposal.doc_id].kind == "statute") for proposal in candidates]
-        proposals = list(zip(candidates, rows, self.chooser.probabilities(rows)))
-        if not proposals:
-            return Choice([], None, 0.0, read_ms), rule
-        best = max(range(len(proposals)), key=lambda i: proposals[i][2])
-        return Choice(proposals, candidates[best], self.chooser.confidences([rows[best]])[0], read_ms), rule
+        proposing = _Proposing(rule, passages, doc_ids, ranks, len(hits), documents, analysis.answer_type != "other")
+        choice = proposing.choice(self.chooser, spans, read_ms)
+        if steps and (both_steps or choice.confidence < config.stop_confidence):
+            more, more_ms = _timed(self.reader.read_windows, plan, 1, None, config.reader_spans)
+            choice = dataclasses.replace(
+                proposing.choice(self.chooser, best_spans(spans + more, config.reader_spans), read_ms + more_ms),
+                first=choice)
+        return choice, rule
 
     def answer(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
                question_id: str | None = None, hits_read: int | None = None, mentions: Mentions = Mentions(),
@@ -204,6 +201,39 @@ class ReaderAnswerer:
         )
         assert result.answer is None or result.answer in result.citations[0].quote
         return result
+
+
+@dataclass(frozen=True)
+class _Proposing:
+    """One question's rule answer and the passages the reader reads: turns the reader's
+    spans into the chooser's proposals and choice."""
+
+    rule: Answer
+    passages: list[Passage]
+    doc_ids: list[str]
+    ranks: list[int]
+    hits: int
+    documents: Mapping[str, Document]
+    typed: bool
+
+    def choice(self, chooser: Chooser, spans: list[Span], read_ms: float) -> Choice:
+        reader_spans = [(Proposal(self.doc_ids[s.passage], s.start, s.end,
+                                  self.passages[s.passage].text[s.start:s.end], True, self.ranks[s.passage]), s.margin)
+                        for s in spans]
+        rule, rules_proposal = self.rule, None
+        if rule.answer is not None:
+            cited = rule.citations[0]
+            at = cited.start + cited.quote.index(rule.answer)
+            rank = next((r for d, r in zip(self.doc_ids, self.ranks) if d == cited.doc_id), self.hits)
+            rules_proposal = Proposal(cited.doc_id, at, at + len(rule.answer), rule.answer, False, rank)
+        candidates = ([reader_spans[0][0]] if reader_spans else []) + ([rules_proposal] if rules_proposal else [])
+        rows = [features(proposal, reader_spans, rules_proposal, rule.confidence, self.typed,
+                         self.documents[proposal.doc_id].kind == "statute") for proposal in candidates]
+        proposals = list(zip(candidates, rows, chooser.probabilities(rows)))
+        if not proposals:
+            return Choice([], None, 0.0, read_ms)
+        best = max(range(len(proposals)), key=lambda i: proposals[i][2])
+        return Choice(proposals, candidates[best], chooser.confidences([rows[best]])[0], read_ms)
 
 
 def _timed(read, *args, **kwargs) -> tuple[list, float]:

@@ -31,7 +31,10 @@ questions whose own paragraph was removed from the results as the unanswerable
 examples, and on the ``tune`` halves of the article and statute dev sets over corpus/
 and the statutes, weighted to a fifth of the total as the rule ranker's are
 (:func:`rag.answer.learn.minority_weight`): the service answers from news and statutes,
-where the rules' confidence means more than on Wikipedia (:mod:`rag.reader.collect`).
+where the rules' confidence means more than on Wikipedia (:mod:`rag.reader.collect`). More
+weight there bought exact answers on those sets and cost abstentions on their unanswerable
+questions (bench/results). Every asking is read in both of the reader's steps (its likeliest
+window alone, then all), and both readings are examples.
 
 | feature | meaning |
 |---|---|

@@ -36,6 +36,16 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """The windows one question reads, likeliest first: ``(passage, context ids, document
+    offsets)`` each, and ``head``, the ``<s> question </s></s>`` ids every window follows."""
+
+    head: list[int]
+    windows: list[tuple[int, list[int], list[tuple[int, int]]]]
+    passages: Sequence[Passage]
+
+
+@dataclass(frozen=True)
 class Span:
     """A candidate answer: ``passage``'s document text ``[start:end]``."""
 
@@ -101,31 +111,30 @@ class Reader:
                 first += window - stride
         return out
 
-    def read(self, question: str, passages: Sequence[Passage], window: int | None = None,
-             stride: int | None = None, best: int = 5, limit: int | None = None,
-             stop_margin: float | None = None) -> list[Span]:
-        """The ``best`` spans over the windows of ``passages``, highest score first.
-
-        With ``limit``, only that many windows are read: those sharing the most question
-        word pieces, each piece weighted by how few of the windows hold it. With ``stop_margin``,
-        the window sharing most is read alone first, and the others only when no span of it
-        beats its no-answer score by ``stop_margin``: a clear answer in the likeliest window costs
-        one window's time instead of all of them.
-        """
+    def plan(self, question: str, passages: Sequence[Passage], window: int | None = None,
+             stride: int | None = None, limit: int | None = None) -> Plan:
+        """What :meth:`read_windows` reads for ``question``: every window of ``passages``, or with
+        ``limit`` only that many, those sharing the most question word pieces (each piece
+        weighted by how few of the windows hold it), most shared first."""
         q_ids = self._pieces.encode(question)[0][: self.files.max_length // 2]
         wins = [w for w in self.windows(len(q_ids), passages, window, stride) if w[1]]
         if limit is not None and len(wins) > limit:
             wins = _most_shared(q_ids, wins, limit)
-        if not wins:
-            return []
-        head = [_BOS, *q_ids, _EOS, _EOS]
-        if stop_margin is None or len(wins) == 1:
-            return self._read_windows(head, wins, passages, best)
-        spans = self._read_windows(head, wins[:1], passages, best)
-        if spans and max(s.margin for s in spans) >= stop_margin:
-            return spans
-        rest = self._read_windows(head, wins[1:], passages, best)
-        return _best_spans(spans + rest, best)
+        return Plan([_BOS, *q_ids, _EOS, _EOS], wins, passages)
+
+    def read(self, question: str, passages: Sequence[Passage], window: int | None = None,
+             stride: int | None = None, best: int = 5, limit: int | None = None) -> list[Span]:
+        """The ``best`` spans over the windows of ``passages`` (:meth:`plan`), highest score first."""
+        return self.read_windows(self.plan(question, passages, window, stride, limit), best=best)
+
+    def read_windows(self, plan: Plan, first: int = 0, last: int | None = None, best: int = 5) -> list[Span]:
+        """One onnxruntime batch over ``plan.windows[first:last]``: the ``best`` spans among them.
+
+        Reading a plan in parts lets a caller stop after the likeliest window when what it
+        found there is clear enough (:class:`rag.reader.answerer.ReaderAnswerer`).
+        """
+        wins = plan.windows[first:last]
+        return self._read_windows(plan.head, wins, plan.passages, best) if wins else []
 
     def _read_windows(self, head: list[int], wins: list, passages: Sequence[Passage], best: int) -> list[Span]:
         """One onnxruntime batch over ``wins``: the ``best`` spans among them."""
@@ -140,7 +149,7 @@ class Reader:
         found = []
         for row, (p, _, offsets) in enumerate(wins):
             found += self._best_in_window(passages[p], p, offsets, starts[row], ends[row], len(head), best)
-        return _best_spans(found, best)
+        return best_spans(found, best)
 
     @staticmethod
     def _best_in_window(passage: Passage, p: int, offsets: list[tuple[int, int]], start_logits: np.ndarray,
@@ -163,7 +172,7 @@ class Reader:
         return found[:best]
 
 
-def _best_spans(spans: list[Span], best: int) -> list[Span]:
+def best_spans(spans: list[Span], best: int) -> list[Span]:
     """The ``best`` highest-scoring of ``spans``, each place in a document once (at its best score)."""
     kept: dict[tuple[int, int, int], Span] = {}
     for span in spans:

@@ -32,7 +32,8 @@ THRESHOLDS = tuple(round(0.05 * n, 2) for n in range(1, 20))
 
 @dataclass
 class Examples:
-    """Feature rows with their labels, the asking each came from, and how many askings of each kind."""
+    """Feature rows with their labels, the reading of an asking each came from, and how many
+    askings of each kind."""
 
     rows: list[list[float]] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)  # 1: an exact answer
@@ -43,23 +44,33 @@ class Examples:
     unanswerable_asks: set[int] = field(default_factory=set)
     answerable: int = 0
     unanswerable: int = 0
+    readings: int = 0  # askings count once, however many readings they add
 
     def add(self, choice: Choice, answers: tuple[str, ...], weight: float, group: str, answerable: bool) -> None:
         """Each proposal of ``choice`` labelled against ``answers`` (what is exact counts as
-        exact even when the asking is unanswerable: another paragraph may say the same)."""
-        ask = self.answerable + self.unanswerable
-        for proposal, row, *_ in choice.proposals:
-            self.rows.append(row)
-            self.labels.append(int(best_over_truths(exact_match, proposal.text, answers) == 1.0))
-            self.scores.append(best_over_truths(f1, proposal.text, answers))
-            self.weights.append(weight)
-            self.groups.append(group)
-            self.asks.append(ask)
+        exact even when the asking is unanswerable: another paragraph may say the same).
+
+        A choice read in two steps adds both readings, sharing ``weight``: the service
+        answers from the first window alone when its choice is clear enough, so the chooser
+        learns from first-window readings as well as from complete ones.
+        """
+        readings = [choice.first, choice] if choice.first is not None else [choice]
+        for reading in readings:
+            ask = self.readings
+            self.readings += 1
+            for proposal, row, *_ in reading.proposals:
+                self.rows.append(row)
+                self.labels.append(int(best_over_truths(exact_match, proposal.text, answers) == 1.0))
+                self.scores.append(best_over_truths(f1, proposal.text, answers))
+                self.weights.append(weight / len(readings))
+                self.groups.append(group)
+                self.asks.append(ask)
+            if not answerable:
+                self.unanswerable_asks.add(ask)
         if answerable:
             self.answerable += 1
         else:
             self.unanswerable += 1
-            self.unanswerable_asks.add(ask)
 
 
 def fit_chooser(examples: Examples, seed: int = 0, meta: dict | None = None) -> Chooser:
