@@ -53,6 +53,8 @@ def test_features_follow_the_documented_table():
     other = features(Proposal("d", 30, 35, "2025년", False, 2), [(reader, 4.0)], rules, 0.9, typed=False)
     assert dict(zip(FEATURES, other))["reader_backs"] == 0 and dict(zip(FEATURES, other))["hit_rank"] == 1 / 3
     assert named["statute"] == 0 and dict(zip(FEATURES, features(reader, [], None, 0.0, True, statute=True)))["statute"] == 1
+    long_document = dict(zip(FEATURES, features(reader, [], None, 0.0, True, document_chars=2999)))
+    assert named["log_document_length"] == 0 and long_document["log_document_length"] == pytest.approx(np.log(3000))
     # The reader's belief is shared among its spans by a softmax over their margins.
     second = Proposal("d", 30, 35, "2025년", True, 1)
     shared = dict(zip(FEATURES, features(second, [(reader, 4.0), (second, 4.0)], rules, 0.9, typed=True)))

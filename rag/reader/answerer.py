@@ -228,7 +228,8 @@ class _Proposing:
             rules_proposal = Proposal(cited.doc_id, at, at + len(rule.answer), rule.answer, False, rank)
         candidates = ([reader_spans[0][0]] if reader_spans else []) + ([rules_proposal] if rules_proposal else [])
         rows = [features(proposal, reader_spans, rules_proposal, rule.confidence, self.typed,
-                         self.documents[proposal.doc_id].kind == "statute") for proposal in candidates]
+                         (doc := self.documents[proposal.doc_id]).kind == "statute", len(doc.text))
+                for proposal in candidates]
         proposals = list(zip(candidates, rows, chooser.probabilities(rows)))
         if not proposals:
             return Choice([], None, 0.0, read_ms)

@@ -51,6 +51,12 @@ window alone, then all), and both readings are examples.
 | ``statute`` | 1 when the proposal is in a statute (a document with 조/항 sections) |
 | ``reader_share`` | the reader's belief in this proposal among its top spans: softmax over their margins, summed over the spans overlapping it |
 | ``reader_top_share`` | the same share of the reader's best span alone: how sure the reader is of its own first choice |
+| ``log_document_length`` | log(1 + characters of the proposal's document): one encyclopedia paragraph, a news article or a whole statute |
+
+Why the document's length: the rules' confidence and the reader's margin mean different things in a
+paragraph of an encyclopedia and in a long article or statute, and nothing else the chooser sees tells
+them apart. Out of fold on the dev sets' tune questions (two fold splits) it took the askings right from
+0.68 to 0.73–0.78 and false refusals from 0.18–0.19 to 0.09–0.10, with KorQuAD's unchanged (bench/results).
 """
 
 from __future__ import annotations
@@ -64,7 +70,7 @@ import numpy as np
 
 FEATURES = ("from_reader", "reader_margin", "reader_backs", "reader_backing", "rules_confidence", "rules_backs",
             "typed_question", "typed_from_reader", "log_length", "hit_rank", "statute", "reader_share",
-            "reader_top_share")
+            "reader_top_share", "log_document_length")
 #: A proposal is mostly right when its KorQuAD character F1 against a gold answer reaches this.
 MOSTLY_RIGHT = 0.5
 #: LightGBM settings: few, shallow trees for a dozen features and a few thousand proposals,
@@ -90,9 +96,9 @@ def overlaps(a: Proposal, b: Proposal) -> bool:
 
 
 def features(proposal: Proposal, reader_spans: list[tuple[Proposal, float]], rules: Proposal | None,
-             rules_confidence: float, typed: bool, statute: bool = False) -> list[float]:
+             rules_confidence: float, typed: bool, statute: bool = False, document_chars: int = 0) -> list[float]:
     """The :data:`FEATURES` of ``proposal``; ``reader_spans`` are the reader's top spans with
-    margins, ``statute`` whether the proposal's document is a statute."""
+    margins, ``statute`` whether the proposal's document is a statute, ``document_chars`` its length."""
     best_margin = max((m for _, m in reader_spans), default=0.0)
     backing = [m for p, m in reader_spans if overlaps(p, proposal)]
     rules_backs = rules is not None and overlaps(rules, proposal)
@@ -102,7 +108,7 @@ def features(proposal: Proposal, reader_spans: list[tuple[Proposal, float]], rul
         rules_confidence if rules is not None else 0.0, float(rules_backs), float(typed),
         float(typed and proposal.from_reader), math.log1p(len(proposal.text)), 1.0 / (1 + proposal.rank),
         float(statute), float(sum(w for (p, _), w in zip(reader_spans, shares) if overlaps(p, proposal))),
-        float(shares.max(initial=0.0)),
+        float(shares.max(initial=0.0)), math.log1p(document_chars),
     ]
 
 
