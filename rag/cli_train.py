@@ -96,7 +96,7 @@ def train_chooser(
     laws: Path = typer.Option(Path("corpus/laws"), "--laws", help="The statutes the statute set needs."),
     civic_share: Optional[float] = typer.Option(
         None, "--civic-share", min=0.05, max=0.95,
-        help="Share of the total weight the dev sets' tune questions carry (default: rag.reader.collect's)."),
+        help="Share of the total weight the dev sets' tune questions carry (default: the rule ranker's, 0.2)."),
 ) -> None:
     """Learn the choice between the reader's and the rules' answers, and when to abstain, from KorQuAD
     articles 0–69 and the article and statute sets' tune halves (a few minutes)."""
@@ -107,7 +107,8 @@ def train_chooser(
     from rag.reader.learn import fit_chooser
     from rag.answer.training import civic_questions
     from rag.evaluation import load_eval_set
-    from rag.reader.collect import CHOOSER_CIVIC_SHARE, collect, collect_dev
+    from rag.answer.learn import CIVIC_SHARE
+    from rag.reader.collect import collect, collect_dev
     from rag.terminal import read_documents
     from rag.reader.answerer import ReaderAnswerConfig, ReaderAnswerer
     from rag.reader.infer import Reader
@@ -118,7 +119,7 @@ def train_chooser(
     if not laws.exists():
         fail(f"statutes not found at {laws}; pass --laws (e.g. corpus/laws)", 2)
     out = out or WEIGHTS_DIR
-    civic_share = CHOOSER_CIVIC_SHARE if civic_share is None else civic_share
+    civic_share = CIVIC_SHARE if civic_share is None else civic_share
     sets = [Path("eval/article_dev.jsonl"), Path("eval/statute_dev.jsonl")]
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-korquad-") as tmp:
         documents, questions = korquad.load_korquad(korquad_path, "dev")

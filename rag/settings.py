@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     reader_windows: int = Field(3, ge=1, le=64, description="Windows of the retrieved chunks the reader reads.")
     reader_window_tokens: int = Field(128, ge=32, le=240, description="Word pieces per reader window.")
     # Chosen on the first 600 questions of KorQuAD articles 0–69 (open-domain) and the dev sets' tune
-    # questions: at 0.6 the reader stopped after one window for 85 % and 58 % of them and answered as well as
+    # questions: at 0.6 the reader stopped after one window for 84 % and 61 % of them and answered as well as
     # after all three (bench/results, "The reader reads in two steps").
     reader_stop_confidence: float = Field(
         0.6, ge=0, le=1, description="The reader reads the window sharing most of the question first, and its "

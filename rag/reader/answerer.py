@@ -157,7 +157,7 @@ class ReaderAnswerer:
         # onnxruntime releases the GIL: the rules run while the reader reads.
         rule = self.rules.answer(question, hits, documents, hits_read=len(hits), mentions=mentions)
         spans, read_ms = reading.result()
-        proposing = _Proposing(rule, passages, doc_ids, ranks, len(hits), documents, analysis.answer_type != "other")
+        proposing = _Proposing.of(rule, passages, doc_ids, ranks, len(hits), documents, analysis.answer_type != "other")
         choice = proposing.choice(self.chooser, spans, read_ms)
         if steps and (both_steps or choice.confidence < config.stop_confidence):
             more, more_ms = _timed(self.reader.read_windows, plan, 1, None, config.reader_spans)
@@ -205,29 +205,36 @@ class ReaderAnswerer:
 
 @dataclass(frozen=True)
 class _Proposing:
-    """One question's rule answer and the passages the reader reads: turns the reader's
-    spans into the chooser's proposals and choice."""
+    """One question's rule proposal and the passages the reader reads: turns the reader's
+    spans into the chooser's proposals and choice (after each step of reading)."""
 
-    rule: Answer
+    rules_proposal: Proposal | None
+    rules_confidence: float
     passages: list[Passage]
     doc_ids: list[str]
     ranks: list[int]
-    hits: int
     documents: Mapping[str, Document]
     typed: bool
+
+    @classmethod
+    def of(cls, rule: Answer, passages: list[Passage], doc_ids: list[str], ranks: list[int], hits: int,
+           documents: Mapping[str, Document], typed: bool) -> _Proposing:
+        """The rule answer as a proposal at its place in the document, ranked as its hit."""
+        rules_proposal = None
+        if rule.answer is not None:
+            cited = rule.citations[0]
+            at = cited.start + cited.quote.index(rule.answer)
+            rank = next((r for d, r in zip(doc_ids, ranks) if d == cited.doc_id), hits)
+            rules_proposal = Proposal(cited.doc_id, at, at + len(rule.answer), rule.answer, False, rank)
+        return cls(rules_proposal, rule.confidence, passages, doc_ids, ranks, documents, typed)
 
     def choice(self, chooser: Chooser, spans: list[Span], read_ms: float) -> Choice:
         reader_spans = [(Proposal(self.doc_ids[s.passage], s.start, s.end,
                                   self.passages[s.passage].text[s.start:s.end], True, self.ranks[s.passage]), s.margin)
                         for s in spans]
-        rule, rules_proposal = self.rule, None
-        if rule.answer is not None:
-            cited = rule.citations[0]
-            at = cited.start + cited.quote.index(rule.answer)
-            rank = next((r for d, r in zip(self.doc_ids, self.ranks) if d == cited.doc_id), self.hits)
-            rules_proposal = Proposal(cited.doc_id, at, at + len(rule.answer), rule.answer, False, rank)
+        rules_proposal = self.rules_proposal
         candidates = ([reader_spans[0][0]] if reader_spans else []) + ([rules_proposal] if rules_proposal else [])
-        rows = [features(proposal, reader_spans, rules_proposal, rule.confidence, self.typed,
+        rows = [features(proposal, reader_spans, rules_proposal, self.rules_confidence, self.typed,
                          (doc := self.documents[proposal.doc_id]).kind == "statute", len(doc.text))
                 for proposal in candidates]
         proposals = list(zip(candidates, rows, chooser.probabilities(rows)))

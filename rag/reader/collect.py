@@ -19,13 +19,10 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from rag.answer.kinds import PASSAGE_KINDS
-from rag.answer.learn import minority_weight
+from rag.answer.learn import CIVIC_SHARE, minority_weight
 from rag.answer.question import analyze_question
 from rag.reader.answerer import ReaderAnswerer
 from rag.reader.learn import Examples
-
-#: The share of the total weight the dev sets' tune questions carry against KorQuAD's.
-CHOOSER_CIVIC_SHARE = 0.2
 
 if TYPE_CHECKING:
     from rag.answer.examples import Question
@@ -56,10 +53,10 @@ def collect(pipeline: Pipeline, answerer: ReaderAnswerer, questions: list[KorQuA
 
 
 def collect_dev(pipeline: Pipeline, answerer: ReaderAnswerer, questions: Sequence[Question], into: Examples,
-                share: float = CHOOSER_CIVIC_SHARE, progress: Callable[[int, int], None] | None = None) -> Examples:
+                share: float = CIVIC_SHARE, progress: Callable[[int, int], None] | None = None) -> Examples:
     """Ask the dev sets' ``tune`` questions (:func:`rag.answer.training.civic_questions`) over
     ``pipeline``'s index and add their labelled proposals to ``into`` (the KorQuAD examples),
-    weighted together to ``share`` of all askings. ``progress``
+    weighted together to ``share`` of all askings (by default the rule ranker's share). ``progress``
     gets the questions asked so far and how many will be (those not asking for a passage)."""
     asked = [(q, analysis) for q in questions
              if (analysis := analyze_question(q.text)).answer_kind not in PASSAGE_KINDS]

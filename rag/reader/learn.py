@@ -44,7 +44,7 @@ class Examples:
     unanswerable_asks: set[int] = field(default_factory=set)
     answerable: int = 0
     unanswerable: int = 0
-    readings: int = 0  # askings count once, however many readings they add
+    readings: int = 0  # readings added so far; each reading's number is its ``asks`` id
 
     def add(self, choice: Choice, answers: tuple[str, ...], weight: float, group: str, answerable: bool) -> None:
         """Each proposal of ``choice`` labelled against ``answers`` (what is exact counts as
