@@ -9,6 +9,14 @@ from rag.reader.answerer import ReaderAnswerConfig, ReaderAnswerer, reader_insta
 from rag.settings import Settings
 
 
+def answerer_mode(settings: Settings) -> str:
+    """``"neural"`` or ``"rules"``: what ``settings.reader`` asks for, ``auto`` resolved by
+    whether the reader's weights are installed."""
+    if settings.reader == "auto":
+        return "neural" if reader_installed() else "rules"
+    return settings.reader
+
+
 def build_answerer(settings: Settings, analyses: AnalysisStore | None = None) -> Answerer | ReaderAnswerer:
     """The rule answerer (reading ``analyses``, the index's stored paragraph analyses), or
     with ``settings.reader`` neural (or auto, weights installed) the reader's answerer
@@ -16,10 +24,7 @@ def build_answerer(settings: Settings, analyses: AnalysisStore | None = None) ->
     weights = default_weights() if settings.answer_weights is None else Weights.load(settings.answer_weights)
     rules = Answerer(AnswererConfig(hits=settings.answer_hits, threshold=settings.answer_threshold, weights=weights),
                      analyses)
-    mode = settings.reader
-    if mode == "auto":
-        mode = "neural" if reader_installed() else "rules"
-    if mode == "rules":
+    if answerer_mode(settings) == "rules":
         return rules
     return ReaderAnswerer.load(rules, ReaderAnswerConfig(
         hits=settings.answer_hits, windows=settings.reader_windows, window_tokens=settings.reader_window_tokens,

@@ -1,4 +1,4 @@
-"""``rag bench``: KorQuAD 1.0 open-domain, and the speed benchmark against LangChain."""
+"""``rag bench``: KorQuAD 1.0 open-domain, the speed benchmark against LangChain, and uncached ask latency."""
 
 from __future__ import annotations
 
@@ -127,12 +127,30 @@ def bench_speed(
     corpus: Optional[list[Path]] = typer.Option(None, "--corpus", help="A document folder indexed besides the bundled corpus (repeat it): the comparison at a second size."),
 ) -> None:
     """Speed, memory and recall against the LangChain pipeline, interleaved in one run (bench/speed.py)."""
-    from rag.launch import checkout_root, run_speed_benchmark
+    extra = ["--corpus", *map(str, corpus)] if corpus else []
+    _run_benchmark("speed", ["--quick"] * quick + (["--out", str(out)] if out else []) + extra,
+                   "install it with pip install -e '.[bench]'")
+
+
+@bench_app.command("latency")
+def bench_latency(
+    index_dir: Path = typer.Option(..., "--index-dir", help="The index to ask over (built there from --corpus first)."),
+    corpus: Optional[list[Path]] = typer.Option(None, "--corpus", help="A document file or folder to ingest first (repeat it); unchanged files are skipped."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures to this file."),
+) -> None:
+    """Uncached ask latency in process, per stage (and the neural reader's own time), and peak RSS
+    over the dev sets' distinct questions (bench/latency.py); the answerer is RAG_READER's."""
+    extra = (["--corpus", *map(str, corpus)] if corpus else []) + (["--json", str(json_out)] if json_out else [])
+    _run_benchmark("latency", ["--index-dir", str(index_dir), *extra], "install it with pip install -e .")
+
+
+def _run_benchmark(name: str, args: list[str], install: str) -> None:
+    """Become ``bench/<name>.py`` of this checkout, or fail with how to get one."""
+    from rag.launch import checkout_root, run_benchmark
 
     root = checkout_root()
-    if not (root / "bench" / "speed.py").is_file():
-        fail(f"the speed benchmark lives in bench/ of a source checkout, and {root} has none: "
-              "clone the repository and install it with pip install -e '.[bench]'", 2)
+    if not (root / "bench" / f"{name}.py").is_file():
+        fail(f"the {name} benchmark lives in bench/ of a source checkout, and {root} has none: "
+             f"clone the repository and {install}", 2)
     # bench/ is built on rag, so it runs as a program of its own (rag.launch says why).
-    extra = ["--corpus", *map(str, corpus)] if corpus else []
-    run_speed_benchmark(["--quick"] * quick + (["--out", str(out)] if out else []) + extra, root)
+    run_benchmark(name, args, root)

@@ -1,8 +1,8 @@
-"""Start the programs built on top of ``rag``: the HTTP API and the speed benchmark.
+"""Start the programs built on top of ``rag``: the HTTP API and the benchmarks of ``bench/``.
 
-``rag serve`` and ``rag bench speed`` are commands of ``rag``, but what they run sits
-above it (``api/`` and ``bench/`` import ``rag``, never the reverse), so ``rag`` starts
-them as programs instead of importing them: the process *becomes* ``python -m api`` or
+``rag serve``, ``rag bench speed`` and ``rag bench latency`` are commands of ``rag``, but what
+they run sits above it (``api/`` and ``bench/`` import ``rag``, never the reverse), so ``rag``
+starts them as programs instead of importing them: the process *becomes* ``python -m api`` or
 ``python -m bench.speed`` (:func:`os.execve`).
 
 Why replace the process rather than import a module by name or wait on a child:
@@ -67,6 +67,6 @@ def run_api(host: str, port: int, workers: int) -> NoReturn:
                 root if is_checkout(root) else None)
 
 
-def run_speed_benchmark(args: Sequence[str], root: Path) -> NoReturn:
-    """Become ``bench/speed.py`` of the checkout at ``root`` with ``args``; its exit status is ours."""
-    exec_module("bench.speed", args, root)
+def run_benchmark(name: str, args: Sequence[str], root: Path) -> NoReturn:
+    """Become ``bench/<name>.py`` of the checkout at ``root`` with ``args``; its exit status is ours."""
+    exec_module(f"bench.{name}", args, root)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 from rag.answer.analysis import AnalysisStore
 from rag.answer.answerer import Answerer
 from rag.answer.models import Answer, Timings
-from rag.answerers import build_answerer
+from rag.answerers import answerer_mode, build_answerer
 from rag.articles import ArticleHit
 from rag.cache import LRUCache
 from rag.chunking import Chunker, ChunkerConfig
@@ -77,6 +77,9 @@ class Pipeline:
         embedder = Embedder.from_name(
             settings.embedding_model, batch_size=settings.embed_batch_size, engine=settings.embed_engine,
             threads=settings.threads,
+            # The query's embedding is followed by the reader's batch on the same cores: spinning
+            # threads would take them (civic index, reader p50 20.1 -> 14.4 ms); the rules gain from it.
+            spinning=answerer_mode(settings) == "rules",
         )
         return cls(settings, embedder, rebuild)
 

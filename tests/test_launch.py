@@ -1,7 +1,8 @@
-"""``rag serve`` and ``rag bench speed`` start the API and the benchmark as programs of their own.
+"""``rag serve``, ``rag bench speed`` and ``rag bench latency`` start the API and the benchmarks
+as programs of their own.
 
-``rag`` must not import ``api`` or ``bench`` (tests/test_architecture.py), so these two
-commands become ``python -m api`` and ``python -m bench.speed``; here without the model:
+``rag`` must not import ``api`` or ``bench`` (tests/test_architecture.py), so these
+commands become ``python -m api``, ``python -m bench.speed`` …; here without the model:
 the commands they build, and one real exec of a stand-in program.
 """
 
@@ -60,6 +61,15 @@ def test_bench_speed_becomes_python_m_bench_speed_of_the_checkout(execs):
     assert result.exit_code == 0, result.output
     # A relative --out stays relative: exec keeps the working directory.
     assert execs == [("bench.speed", ["--quick", "--out", "some/dir"], ROOT)]
+
+
+def test_bench_latency_becomes_python_m_bench_latency_with_its_options(execs):
+    result = CliRunner().invoke(app, ["bench", "latency", "--index-dir", "idx", "--corpus", "a", "--corpus", "b",
+                                      "--json", "out.json"])
+    assert result.exit_code == 0, result.output
+    assert execs == [("bench.latency", ["--index-dir", "idx", "--corpus", "a", "b", "--json", "out.json"], ROOT)]
+    assert CliRunner().invoke(app, ["bench", "latency"]).exit_code == 2  # the index is not optional
+    assert len(execs) == 1
 
 
 def test_the_command_runs_this_interpreter_safe_path_checkout_first(monkeypatch):

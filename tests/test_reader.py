@@ -322,11 +322,16 @@ def test_the_reader_pipeline_answers_and_keeps_every_invariant(tmp_path):
 
     pipeline = Pipeline.from_config(Settings(index_dir=tmp_path / "index", reader="auto"))
     assert isinstance(pipeline.answerer, ReaderAnswerer)  # auto picks it: the package ships its weights
+    # The query embedder's idle threads sleep: the reader runs right after it on the same cores.
+    assert not pipeline.embedder.spinning
+    assert Pipeline.from_config(Settings(index_dir=tmp_path / "index", reader="rules")).embedder.spinning
     assert pipeline.answerer.rules.analyses is pipeline.analyses  # its rules read the stored analyses
     pipeline.add_documents(load_path(NEWS))
     answer = pipeline.ask("재단은 언제 설립되었나?")
     assert not answer.abstained and "2016" in answer.answer
     assert answer.timings_ms.read > 0  # the reader's own time, within the answerer's
+    options = pipeline.embedder._onnx._session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     # A question asking for a passage gets the rule answerer's passage, as without the reader: the same
     # answer and confidence (whether it clears the threshold is the passage ranker's calibration).
     question = "서울AI재단은 무슨 일을 하나요?"

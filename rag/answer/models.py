@@ -47,7 +47,7 @@ class Timings(BaseModel):
     answer: float = Field(0.0, ge=0, description="Answer extraction time.")
     total: float = Field(0.0, ge=0, description="Retrieval plus answer extraction.")
     read: float | None = Field(
-        None, ge=0, description="The neural reader's own time within answer extraction (it runs beside the rules); "
+        None, ge=0, description="The neural reader's own time within answer extraction; "
         "null when no reader read: RAG_READER=rules, or a question asking for a passage.",
     )
 

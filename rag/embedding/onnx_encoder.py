@@ -34,13 +34,14 @@ class OnnxEncoder:
     attention mask, exactly as the sentence-transformers pooling does.
     """
 
-    def __init__(self, model_dir: Path, precision: str = "int8", threads: int | None = None):
+    def __init__(self, model_dir: Path, precision: str = "int8", threads: int | None = None, spinning: bool = True):
         self.precision = precision
         # Shared with the reader, and so unconfigured: :meth:`encode` truncates.
         self._pieces = shared_pieces(model_dir / "tokenizer.json")
         self._pad_id = self._pieces.pad_id
-        # Idle threads keep spinning: a short query gained from it (bench/results, 2026-12-03).
-        self._session = onnx_session(onnx_model_path(model_dir, precision), threads)
+        # Idle threads spin unless told not to: a short query gained from it (bench/results,
+        # 2026-12-03), but the neural reader, run right after it, lost more (2026-12-05).
+        self._session = onnx_session(onnx_model_path(model_dir, precision), threads, spinning)
 
     @property
     def threads(self) -> int:

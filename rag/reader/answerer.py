@@ -16,7 +16,6 @@ import dataclasses
 import math
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -32,8 +31,6 @@ from rag.reader.infer import Passage, Reader, Span, best_spans
 from rag.reader.model import CHOOSER_FILE, DELTA_FILE, META_FILE, WEIGHTS_DIR, ensure_reader
 from rag.retrieval import SearchHit
 
-#: Threads that run the reader beside the rule answerer, one per question being answered.
-_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="reader")
 #: A sentence ends at one of these before white space; statute lines end at the line break.
 _SENTENCE_END = re.compile(r"[.?!。](?=\s)")
 
@@ -153,10 +150,8 @@ class ReaderAnswerer:
             plan = self.reader.plan(question, passages, window=config.window_tokens, stride=config.window_tokens // 2,
                                     limit=config.windows)
         steps = not whole and len(plan.windows) > 1 and (both_steps or config.stop_confidence < 1)
-        reading = _POOL.submit(_timed, self.reader.read_windows, plan, 0, 1 if steps else None, config.reader_spans)
-        # onnxruntime releases the GIL: the rules run while the reader reads.
+        spans, read_ms = _timed(self.reader.read_windows, plan, 0, 1 if steps else None, config.reader_spans)
         rule = self.rules.answer(question, hits, documents, hits_read=len(hits), mentions=mentions)
-        spans, read_ms = reading.result()
         proposing = _Proposing.of(rule, passages, doc_ids, ranks, len(hits), documents, analysis.answer_type != "other")
         choice = proposing.choice(self.chooser, spans, read_ms)
         if steps and (both_steps or choice.confidence < config.stop_confidence):
