@@ -7,10 +7,11 @@
   across processes. They run in a worker thread; until the pipeline swaps in the new
   generation (one attribute assignment), readers keep answering from the previous one,
   which stays whole in memory, so no request ever sees a half-written index.
-* Several worker processes (``rag serve --workers N``) share one index directory. Before
-  each request a worker compares the store's ``current`` link (one ``readlink``) with
-  the generation it serves; when another worker has committed, it reloads before
-  answering, so a document added through one worker is visible through all.
+* Several worker processes (``rag serve --workers N``) share one index directory, and any
+  number of servers one database (``RAG_STORE``). Before each request a worker asks the
+  store which generation is live (one ``readlink``, or one small query) and compares it
+  with the generation it serves; when another process has committed, it reloads before
+  answering, so a document added through one is visible through all.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from pathlib import Path
+import time
 from typing import Annotated, Callable, TypeVar
 
 from fastapi import Depends, Request
@@ -28,11 +29,13 @@ from api import metrics
 from api.errors import ApiError
 from api.logging import log_event
 from api.models import SEED_QUESTION
-from rag.index import IndexCorruptError, IndexMismatchError, created_at
+from rag.index import IndexCorruptError, IndexMismatchError
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 
 T = TypeVar("T")
+#: Seconds a server answers from the generation it holds, without asking the store, after the store failed to answer.
+_RETRY_STORE_AFTER = 5.0
 
 
 class Service:
@@ -43,8 +46,10 @@ class Service:
         self.pipeline: Pipeline | None = None
         self.load_error: str | None = None
         self._lock = asyncio.Lock()
-        # The generation folder last confirmed to be the one served; None forces a check.
-        self._confirmed: Path | None = None
+        # What named the generation last confirmed to be the one served (its folder, or its
+        # id in a database); None forces a check.
+        self._confirmed: object = None
+        self._unreachable_until = 0.0  # monotonic time before which the store is not asked again
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -80,11 +85,18 @@ class Service:
         pipeline = self.loaded()
         # While this process writes, the write itself loads the latest generation under the
         # store's file lock, so readers go on with the current one instead of waiting.
-        if not self._lock.locked() and self._stale(pipeline):
+        if not self._lock.locked() and await self._check(pipeline):
             async with self._lock:
-                if self._stale(pipeline):
+                if await self._check(pipeline):
                     await run_in_threadpool(self._reload, pipeline)
         return pipeline
+
+    async def _check(self, pipeline: Pipeline) -> bool:
+        # A database may keep the question waiting on the network: off the event loop then. A
+        # readlink is cheaper than the hand-off to a thread.
+        if pipeline.store.remote:
+            return await run_in_threadpool(self._stale, pipeline)
+        return self._stale(pipeline)
 
     async def write(self, change: Callable[[Pipeline], T]) -> T:
         """Run ``change(pipeline)`` in a worker thread, one write at a time."""
@@ -98,12 +110,21 @@ class Service:
                 metrics.observe_index(pipeline.index)
 
     def _stale(self, pipeline: Pipeline) -> bool:
-        current = pipeline.store.current_path()
+        if time.monotonic() < self._unreachable_until:
+            return False
+        try:
+            current = pipeline.store.current()
+        except Exception as error:  # noqa: BLE001 - e.g. the database is unreachable
+            # The generation in memory is whole: answer from it, and ask the store again a few
+            # seconds later rather than make every request wait for it.
+            self._unreachable_until = time.monotonic() + _RETRY_STORE_AFTER
+            log_event("store_unreachable", logging.WARNING, error=str(error))
+            return False
         if current == self._confirmed:
             return False
         # The link moved: our own write, or another process's. The manifest tells which
         # (read once per new generation, not per request).
-        if current is not None and created_at(current) == pipeline.index.manifest.created_at:
+        if current is not None and pipeline.store.created_at(current) == pipeline.index.manifest.created_at:
             self._confirmed = current
             return False
         return current is not None

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", type=Path, nargs="*", default=sorted((ROOT / "eval").glob("*_dev.jsonl")))
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args(argv)
-    settings = Settings(index_dir=args.index_dir, answer_cache=0)
+    settings = Settings(store="embedded", index_dir=args.index_dir, answer_cache=0)
     pipeline = Pipeline.from_config(settings)
     for path in args.corpus:
         pipeline.add_documents(load_path(path))

@@ -212,7 +212,7 @@ def build_ours(documents: list[Document], index_dir: Path, embedder: Embedder) -
     """A pipeline over a fresh index of ``documents``, and the seconds ``add_documents`` took."""
     from rag.pipeline import Pipeline
 
-    pipeline = Pipeline(Settings(index_dir=index_dir), embedder)
+    pipeline = Pipeline(Settings(store="embedded", index_dir=index_dir), embedder)
     started = time.perf_counter()
     pipeline.add_documents(documents)
     return pipeline, time.perf_counter() - started
@@ -277,7 +277,7 @@ def run_child(variant: str, index_dir: Path, questions_file: Path) -> None:
     if variant == "ours":
         from rag.pipeline import Pipeline
 
-        answer: Probe = Pipeline.from_config(Settings(index_dir=index_dir)).ask
+        answer: Probe = Pipeline.from_config(Settings(store="embedded", index_dir=index_dir)).ask
     else:
         answer = LangChainBaseline.load(index_dir, load_embeddings(ensure_bundled_model())).search
     for question in questions:
@@ -314,7 +314,7 @@ def _build(plan: Plan, documents: list[Document], tmp: Path) -> Built:
     from rag.pipeline import Pipeline
 
     _say("loading both embedding models")
-    embedder = Pipeline.from_config(Settings(index_dir=tmp / "unused")).embedder
+    embedder = Pipeline.from_config(Settings(store="embedded", index_dir=tmp / "unused")).embedder
     embedder.encode_query("모델을 불러 둔다")  # the model loads before the build clock starts, as the baseline's does
     embeddings = load_embeddings(ensure_bundled_model())
     seconds: dict[str, list[float]] = {"ours": [], "langchain": []}

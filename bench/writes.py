@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunks", type=int, help="Also measure on a copy grown to this many chunks.")
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args(argv)
-    pipeline = Pipeline.from_config(Settings(index_dir=args.index_dir, answer_cache=0))
+    pipeline = Pipeline.from_config(Settings(store="embedded", index_dir=args.index_dir, answer_cache=0))
     for path in args.corpus:
         pipeline.add_documents(load_path(path))
     result = {"corpus": write_rounds(pipeline, args.rounds)}
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.chunks:
         with tempfile.TemporaryDirectory(prefix="rag-writes-") as folder:
             big = grown(pipeline.index, args.chunks)
-            scaled = Pipeline(Settings(index_dir=Path(folder), answer_cache=0), pipeline.embedder)
+            scaled = Pipeline(Settings(store="embedded", index_dir=Path(folder), answer_cache=0), pipeline.embedder)
             scaled.store.commit(big)
             scaled.reload()
             result["grown"] = write_rounds(scaled, args.rounds)

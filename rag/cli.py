@@ -51,7 +51,7 @@ def ingest(
         f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
         f"removed {len(report.removed)} · {report.chunks_embedded} chunks embedded in {report.seconds:.1f}s "
         f"({report.chunks_per_second:.1f} chunks/s) · index holds {report.total_chunks} chunks "
-        f"at {pipeline.settings.index_dir}"
+        f"at {pipeline.store.root}"
     )
 
 

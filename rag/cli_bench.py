@@ -46,7 +46,7 @@ def bench_korquad(
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-korquad-") as tmp:
         documents, questions = korquad.load_korquad(data, split)  # type: ignore[arg-type]
         questions = questions[:limit] if limit else questions
-        pipeline = load_pipeline(Settings(index_dir=index_dir or Path(tmp)))
+        pipeline = load_pipeline(Settings(store="embedded", index_dir=index_dir or Path(tmp)))
         with progress_bar() as progress:
             ingest_report = ingest_with_progress(pipeline, documents, True, progress)
             task = progress.add_task("retrieval", total=len(questions))

@@ -168,7 +168,7 @@ def _sources(set_path: Path, config: EvalConfig, corpus: list[Path], extra_corpu
 def _indexed(sources: list[Path]) -> Iterator[tuple[Pipeline, IngestReport, Progress]]:
     """A pipeline over a fresh temporary index of ``sources``, and the progress display it was built under."""
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
-        pipeline = load_pipeline(Settings(index_dir=Path(tmp)))
+        pipeline = load_pipeline(Settings(store="embedded", index_dir=Path(tmp)))
         with progress_bar() as progress:
             report = ingest_with_progress(pipeline, read_documents(sources, progress), True, progress)
             yield pipeline, report, progress

@@ -125,7 +125,7 @@ def train_chooser(
         documents, questions = korquad.load_korquad(korquad_path, "dev")
         if limit is not None:
             questions = random.Random(seed).sample(questions, min(limit, len(questions)))
-        settings = Settings(index_dir=index_dir or Path(tmp), reader="rules")
+        settings = Settings(store="embedded", index_dir=index_dir or Path(tmp), reader="rules")
         pipeline = load_pipeline(settings)
         answerer = ReaderAnswerer(pipeline.answerer, Reader(ensure_reader(out)), Chooser.untrained(),
                                   ReaderAnswerConfig(hits=settings.answer_hits, windows=settings.reader_windows,
@@ -137,7 +137,7 @@ def train_chooser(
             examples = collect(pipeline, answerer, questions, negative_share, seed,
                                progress=lambda n: progress.update(task, completed=n))
             korquad_asked = (examples.answerable, examples.unanswerable)
-            civic_pipeline = load_pipeline(Settings(index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
+            civic_pipeline = load_pipeline(Settings(store="embedded", index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
             ingest_with_progress(civic_pipeline, read_documents([Path("corpus/news"), laws], progress), True, progress)
             dev = civic_questions({path.stem: load_eval_set(path) for path in sets})
             task = progress.add_task("dev questions", total=None)
@@ -221,8 +221,8 @@ def train_answerer(
             documents, kq = korquad.load_korquad(korquad_path, "dev")
             if limit is not None:
                 kq = random.Random(seed).sample(kq, min(limit, len(kq)))
-            kq_pipeline = load_pipeline(Settings(index_dir=index_dir or Path(tmp) / "korquad", reader="rules"))
-            civic_pipeline = load_pipeline(Settings(index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
+            kq_pipeline = load_pipeline(Settings(store="embedded", index_dir=index_dir or Path(tmp) / "korquad", reader="rules"))
+            civic_pipeline = load_pipeline(Settings(store="embedded", index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
             with progress_bar() as progress:
                 ingest_with_progress(kq_pipeline, documents, True, progress)
                 ingest_with_progress(civic_pipeline, read_documents([Path("corpus/news"), laws], progress), True, progress)
@@ -273,7 +273,7 @@ def train_passages(
     # from it too lowered the civic set's cross-validated best-passage accuracy from 0.63 to 0.45.
     sets = [Path("eval/civic_dev.jsonl")]
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-passages-") as tmp:
-        pipeline = load_pipeline(Settings(index_dir=index_dir or Path(tmp), reader="rules"))
+        pipeline = load_pipeline(Settings(store="embedded", index_dir=index_dir or Path(tmp), reader="rules"))
         questions = passage_questions(sets, folders)
         answerer = Answerer(AnswererConfig(hits=pipeline.settings.answer_hits, passage_weights=PassageWeights.untrained()))
         with progress_bar() as progress:
@@ -358,7 +358,7 @@ def train_articles(
     folders = _statute_folders(laws, civic_laws)
     sets = [Path("eval/inquiry_dev.jsonl"), Path("eval/civic_dev.jsonl")]
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-articles-") as tmp:
-        pipeline = load_pipeline(Settings(index_dir=index_dir or Path(tmp), reader="rules"))
+        pipeline = load_pipeline(Settings(store="embedded", index_dir=index_dir or Path(tmp), reader="rules"))
         questions = [(q.id, q.text, q.articles) for q in passage_questions(sets, folders)
                      if any(article is not None for _, article in q.articles)]
         with progress_bar() as progress:

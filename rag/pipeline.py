@@ -10,7 +10,6 @@ import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
-from rag.answer.analysis import AnalysisStore
 from rag.answer.answerer import Answerer
 from rag.answer.models import Answer, Timings
 from rag.answerers import answerer_mode, build_answerer
@@ -19,13 +18,14 @@ from rag.cache import LRUCache
 from rag.chunking import Chunker, ChunkerConfig
 from rag.conversation import Turn, resolve
 from rag.documents import Document
-from rag.index import Index, IndexMismatchError, IndexStore, Manifest
+from rag.index import Index, IndexMismatchError, Manifest
 from rag.inputs import DocumentNotFoundError, checked, validate_doc_id
 from rag.lexical import tokenizer_id
 from rag.mentions import Mentions
 from rag.reader.answerer import ReaderAnswerer
 from rag.retrieval import FusionConfig, Mode, Retriever, SearchHit
 from rag.settings import Settings
+from rag.stores import open_analyses, open_store
 from rag.writing import IngestReport, ProgressCallback, new_segment
 
 if TYPE_CHECKING:
@@ -54,8 +54,8 @@ class Pipeline:
         self.fusion = FusionConfig(
             settings.dense_candidates, settings.bm25_candidates, settings.rrf_k, settings.bm25_weight
         )
-        self.store = IndexStore(settings.index_dir)
-        self.analyses = AnalysisStore(settings.index_dir)
+        self.store = open_store(settings)
+        self.analyses = open_analyses(settings, self.store)
         self._answerer: Answerer | ReaderAnswerer | None = None
         self._answerer_lock = threading.Lock()
         self.answers: LRUCache[Answer] = LRUCache(settings.answer_cache)

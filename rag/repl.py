@@ -163,7 +163,7 @@ def run(pipeline: Pipeline, console: Console, read: Callable[[], str] | None = N
     with console.status("warming up…"):
         pipeline.warm_up()
     console.print(f"{len(pipeline.index.documents)} documents, {len(pipeline.index.chunks)} chunks at "
-                  f"{pipeline.settings.index_dir} · ask a question, or :help", style="dim", highlight=False)
+                  f"{pipeline.store.root} · ask a question, or :help", style="dim", highlight=False)
     while True:
         try:
             line = read()

@@ -18,7 +18,12 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
 
-    index_dir: Path = Field(Path("index"), description="Where the on-disk index lives.")
+    index_dir: Path = Field(Path("index"), description="Where the on-disk index lives (with RAG_STORE set to a "
+                            "database: a cache of the document analyses only).")
+    store: str = Field(
+        "embedded", description="Where the index lives: 'embedded' (files in RAG_INDEX_DIR, nothing to start) or a "
+        "PostgreSQL DSN with pgvector (postgresql://user@host:5432/db) that several serving processes share.",
+    )
     embedding_model: str = Field(
         BUNDLED_MODEL,
         description="Embedding model: the bundled offline e5-small, or any "
@@ -116,6 +121,13 @@ class Settings(BaseSettings):
     def _empty_token_is_unset(cls, value: object) -> object:
         # `RAG_API_TOKEN=` in a compose file must not become a token that is the empty string.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("store")
+    @classmethod
+    def _store_is_embedded_or_a_dsn(cls, value: str) -> str:
+        if value != "embedded" and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("RAG_STORE is 'embedded' or a PostgreSQL DSN starting with postgresql://")
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# The throwaway PostgreSQL server and per-test databases of the database tests.
+pytest_plugins = ["database"]
+
 ROOT = Path(__file__).resolve().parents[1]
 #: The bundled news article: the small corpus most tests index (the statutes beside it are large).
 NEWS = ROOT / "corpus" / "news"

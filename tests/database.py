@@ -1,19 +1,31 @@
 """The throwaway PostgreSQL server with pgvector (``scripts/postgres-dev.sh``) the database tests run against.
 
 The server is a test dependency like the browser: when it cannot be started (not installed, and
-not root to install it) the tests fail and say how to get it, rather than skip.
+not root to install it) the tests fail and say how to get it, rather than skip. One server runs
+for the whole session (:func:`postgres_server`); each test that writes gets a database of its own
+(:func:`database_dsn`).
 """
 
 from __future__ import annotations
 
 import subprocess
+import tempfile
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from conftest import ROOT
 
 SCRIPT = ROOT / "scripts" / "postgres-dev.sh"
+
+
+def server_folder() -> Path:
+    """A folder for a cluster beside the tests' temporary folders, not inside them: started by
+    root, the server runs as the postgres user, which must reach it (pytest's base folder is
+    private to root)."""
+    return Path(tempfile.mkdtemp(prefix="rag-postgres-test-"))
 
 
 def start(folder: Path) -> str:
@@ -28,3 +40,26 @@ def start(folder: Path) -> str:
 def stop(folder: Path) -> None:
     """Stop the server of ``folder`` and delete the folder."""
     subprocess.run([str(SCRIPT), "stop", str(folder)], capture_output=True, text=True, timeout=120, check=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The DSN of a server started for this test session (its ``rag`` database stays empty)."""
+    folder = server_folder()
+    try:
+        yield start(folder)
+    finally:
+        stop(folder)
+
+
+@pytest.fixture
+def database_dsn(postgres_server):
+    """The DSN of a new, empty database on the session's server, dropped after the test."""
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    yield urlsplit(postgres_server)._replace(path=f"/{name}").geturl()
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE {name} WITH (FORCE)")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import socket
-import tempfile
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -17,9 +15,7 @@ pytestmark = pytest.mark.database
 
 @pytest.fixture
 def folder():
-    # Beside the test's own temporary folders, not inside them: started by root, the server runs as the
-    # postgres user, which must reach its folder (pytest's base folder is private to root).
-    path = Path(tempfile.mkdtemp(prefix="rag-postgres-test-"))
+    path = database.server_folder()
     yield path
     database.stop(path)
 

@@ -160,13 +160,15 @@ class AnalysisStore:
     def write(self, doc: Document) -> None:
         """Analyse ``doc`` and store the file; a temporary name renamed into place, so a
         reader never opens half a file."""
+        self._save(doc.content_hash, analyse(doc))
+
+    def _save(self, content_hash: str, data: bytes) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        data = analyse(doc)
         handle, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
-            os.replace(tmp, self._path(doc.content_hash))
+            os.replace(tmp, self._path(content_hash))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -54,6 +54,14 @@ class IndexedChunk:
         return item
 
 
+def flat_index(embeddings: np.ndarray, dim: int) -> faiss.Index:
+    """An exact inner-product FAISS index of ``embeddings`` (normalised: cosine similarity), row ``i`` = vector ``i``."""
+    vectors = faiss.IndexFlatIP(dim)
+    if len(embeddings):
+        vectors.add(np.ascontiguousarray(embeddings, dtype=np.float32))
+    return vectors
+
+
 def new_segment_name() -> str:
     """A name no other segment has, sorting by creation time."""
     return f"seg-{time.time_ns()}-{uuid.uuid4().hex[:8]}"
@@ -75,10 +83,7 @@ class Segment:
         """A new segment of ``chunks`` and their (normalised) ``embeddings``."""
         if len(chunks) != len(embeddings):
             raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
-        vectors = faiss.IndexFlatIP(dim)
-        if len(embeddings):
-            vectors.add(np.ascontiguousarray(embeddings, dtype=np.float32))
-        return cls(new_segment_name(), documents, chunks, vectors, Postings.of([c.tokens for c in chunks]))
+        return cls(new_segment_name(), documents, chunks, flat_index(embeddings, dim), Postings.of([c.tokens for c in chunks]))
 
     @classmethod
     def merged(cls, parts: Sequence[tuple[Segment, frozenset[str]]], dim: int) -> Segment:

@@ -42,6 +42,9 @@ _KEEP_GENERATIONS = 2
 class IndexStore:
     """Generations of an :class:`Index` under one directory, swapped atomically."""
 
+    #: Asking which generation is live is a local ``readlink``.
+    remote = False
+
     def __init__(self, root: Path):
         self.root = Path(root)
 
@@ -52,6 +55,16 @@ class IndexStore:
             return None
         target = self.root / os.readlink(link)
         return target if (target / "manifest.json").exists() else None
+
+    def current(self) -> Path | None:
+        """What names the live generation (its folder; compare it with :meth:`created_at`), or
+        ``None`` before the first write: one ``readlink``."""
+        return self.current_path()
+
+    @staticmethod
+    def created_at(generation: Path) -> float | None:
+        """When the generation :meth:`current` named was made."""
+        return created_at(generation)
 
     def load(self, reuse: Index | None = None) -> Index | None:
         """The live generation (``reuse``: see :meth:`Index.load`), or ``None`` before the first write."""
