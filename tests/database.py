@@ -52,14 +52,44 @@ def postgres_server():
         stop(folder)
 
 
-@pytest.fixture
-def database_dsn(postgres_server):
-    """The DSN of a new, empty database on the session's server, dropped after the test."""
+def create_database(server: str) -> str:
+    """A new, empty database on the server at DSN ``server``; its DSN."""
     import psycopg
 
     name = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server, autocommit=True) as connection:
+    with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(f"CREATE DATABASE {name}")
-    yield urlsplit(postgres_server)._replace(path=f"/{name}").geturl()
-    with psycopg.connect(postgres_server, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    return urlsplit(server)._replace(path=f"/{name}").geturl()
+
+
+def drop_database(server: str, dsn: str) -> None:
+    """Drop the database of ``dsn`` (on the server at ``server``), whoever is still connected."""
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE {urlsplit(dsn).path.lstrip('/')} WITH (FORCE)")
+
+
+def seed_database(server: str, index_dir: Path) -> str:
+    """A new database holding the index at ``index_dir`` (its live generation and analyses)."""
+    from rag.answer.analysis import ANALYSIS_VERSION
+    from rag.index import IndexStore
+    from rag.index.postgres import PostgresStore
+
+    dsn = create_database(server)
+    store = PostgresStore(dsn)
+    try:
+        store.commit(IndexStore(index_dir).load())
+        for path in (index_dir / "analysis" / ANALYSIS_VERSION).glob("*.jsonl"):
+            store.put_analysis(ANALYSIS_VERSION, path.stem, path.read_bytes())
+    finally:
+        store.close()
+    return dsn
+
+
+@pytest.fixture
+def database_dsn(postgres_server):
+    """The DSN of a new, empty database on the session's server, dropped after the test."""
+    dsn = create_database(postgres_server)
+    yield dsn
+    drop_database(postgres_server, dsn)
