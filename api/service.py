@@ -11,7 +11,8 @@
   number of servers one database (``RAG_STORE``). Before each request a worker asks the
   store which generation is live (one ``readlink``, or one small query) and compares it
   with the generation it serves; when another process has committed, it reloads before
-  answering, so a document added through one is visible through all.
+  answering (a request that finds another's reload in progress waits for it), so a document
+  added through one is visible through all.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class Service:
         self.settings = settings
         self.pipeline: Pipeline | None = None
         self.load_error: str | None = None
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # one write or reload at a time
+        self._writing = False
         # What named the generation last confirmed to be the one served (its folder, or its
         # id in a database); None forces a check.
         self._confirmed: object = None
@@ -84,8 +86,9 @@ class Service:
         """The pipeline, first caught up with any generation another process committed."""
         pipeline = self.loaded()
         # While this process writes, the write itself loads the latest generation under the
-        # store's file lock, so readers go on with the current one instead of waiting.
-        if not self._lock.locked() and await self._check(pipeline):
+        # store's lock, so readers go on with the current one instead of waiting. A reload that
+        # another request started is waited for: a read after another process's write sees it.
+        if not self._writing and await self._check(pipeline):
             async with self._lock:
                 if await self._check(pipeline):
                     await run_in_threadpool(self._reload, pipeline)
@@ -103,9 +106,11 @@ class Service:
         pipeline = self.loaded()
         async with self._lock:
             metrics.WRITES_IN_PROGRESS.inc()
+            self._writing = True
             try:
                 return await run_in_threadpool(change, pipeline)
             finally:
+                self._writing = False
                 metrics.WRITES_IN_PROGRESS.dec()
                 metrics.observe_index(pipeline.index)
 

@@ -26,7 +26,8 @@ By default the script indexes ``corpus/news`` and ``corpus/laws`` (the article a
 ``bench/out/index`` (reused by later runs: unchanged documents are skipped), starts
 ``rag serve`` on a free loopback port with a throwaway write token, and stops it at the
 end. ``--url`` (and ``--token`` for the mixed phase) targets a server already running
-on this machine instead.
+on this machine instead; several ``--url`` share the clients out among servers that share one
+index (``RAG_STORE``), and the writer writes through the first and reads back through the last.
 
     .venv/bin/python bench/load.py --no-cache --workers 2   # the uncached path, about 5 minutes
     .venv/bin/python bench/load.py --repeat                 # recurring questions, from the cache
@@ -162,9 +163,10 @@ async def _asker(session: aiohttp.ClientSession, questions: QuestionPool, deadli
         phase.record(started, error, hit)
 
 
-async def _writer(session: aiohttp.ClientSession, deadline: float, phase: Phase) -> None:
-    """Once a second, add a small document or delete it again; after each committed write,
-    search for it: the next read must see the write (with several workers, whichever answers)."""
+async def _writer(session: aiohttp.ClientSession, reader: aiohttp.ClientSession, deadline: float, phase: Phase) -> None:
+    """Once a second, add a small document or delete it again through ``session``; after each
+    committed write, search for it through ``reader``: the next read must see the write (with
+    several workers or servers, whichever answers)."""
     document = {"id": "bench-mixed", "title": "부하 시험 공지",
                 "text": "부하 시험 중 추가된 공지다. 한빛시는 2030년 AI 센터를 열었다."}
     probe = {"query": "한빛시 AI 센터 부하 시험 공지", "k": 10}
@@ -188,7 +190,7 @@ async def _writer(session: aiohttp.ClientSession, deadline: float, phase: Phase)
         if ok:
             present = not present
             try:
-                async with session.post("/v1/search", json=probe) as response:
+                async with reader.post("/v1/search", json=probe) as response:
                     found = any(r["doc_id"] == document["id"] for r in (await response.json())["results"])
                 phase.stale_reads += found != present
             except (aiohttp.ClientError, asyncio.TimeoutError, KeyError, ValueError):
@@ -201,10 +203,11 @@ async def _writer(session: aiohttp.ClientSession, deadline: float, phase: Phase)
             await response.read()
 
 
-async def run_phase(url: str, token: str | None, name: str, clients: int, questions: QuestionPool | list[str],
+async def run_phase(urls: list[str], token: str | None, name: str, clients: int, questions: QuestionPool | list[str],
                     duration: float, with_writer: bool, tree: ProcessTree | None = None,
                     sample_every: float | None = None) -> Phase:
-    """``clients`` concurrent askers (and with ``with_writer`` one writer) for ``duration`` seconds.
+    """``clients`` concurrent askers (and with ``with_writer`` one writer) for ``duration`` seconds,
+    shared out among the servers at ``urls``.
 
     ``questions`` as a list is asked round and round; with ``tree`` (the server's processes) the
     phase records the server's CPU seconds and memory, and with ``sample_every`` its memory
@@ -216,18 +219,20 @@ async def run_phase(url: str, token: str | None, name: str, clients: int, questi
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     # aiohttp rather than httpx: the clients share the machine with the server, and
     # aiohttp spends a fraction of httpx's CPU per request, so the figures are the server's.
-    connector = aiohttp.TCPConnector(limit=clients + 1)
-    async with aiohttp.ClientSession(url, connector=connector, headers=headers,
-                                     timeout=aiohttp.ClientTimeout(total=30)) as session:
+    sessions = [aiohttp.ClientSession(url, connector=aiohttp.TCPConnector(limit=clients + 1), headers=headers,
+                                      timeout=aiohttp.ClientTimeout(total=30)) for url in urls]
+    try:
         started = time.perf_counter()
         deadline = started + duration
-        tasks = [_asker(session, pool, deadline, phase) for _ in range(clients)]
+        tasks = [_asker(sessions[n % len(sessions)], pool, deadline, phase) for n in range(clients)]
         if with_writer:
-            tasks.append(_writer(session, deadline, phase))
+            tasks.append(_writer(sessions[0], sessions[-1], deadline, phase))
         if tree and sample_every:
             tasks.append(_sample_memory(tree, started, deadline, sample_every, phase))
         await asyncio.gather(*tasks)
         phase.seconds = time.perf_counter() - started
+    finally:
+        await asyncio.gather(*(session.close() for session in sessions))
     phase.repeated = pool.repeated - repeated_before
     if tree:
         phase.server_cpu_s = tree.cpu_seconds() - cpu_before
@@ -328,8 +333,9 @@ def _print_table(rows: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=60.0, help="Seconds per phase (default 60).")
-    parser.add_argument("--url", help="A running server on this machine (default: start one).")
-    parser.add_argument("--token", help="Write token of --url, for the mixed phase.")
+    parser.add_argument("--url", nargs="+", help="Running servers on this machine (default: start one); several "
+                        "share the clients out and must share one index (RAG_STORE).")
+    parser.add_argument("--token", help="Write token of the servers, for the mixed phase.")
     parser.add_argument("--workers", type=int, default=1, help="Worker processes of the started server.")
     parser.add_argument("--no-cache", action="store_true",
                         help="Start the server with its answer cache off (RAG_ANSWER_CACHE=0).")
@@ -351,28 +357,29 @@ def main() -> None:
         parser.error("--duration must be in (0, 600] seconds and --soak in [0, 3600]")
     if args.url and args.no_cache:
         parser.error("--no-cache applies to the server this script starts, not to --url")
-    if args.url and urlparse(args.url).hostname not in _LOOPBACK:
+    if args.url and any(urlparse(url).hostname not in _LOOPBACK for url in args.url):
         parser.error("--url must be a loopback address (127.0.0.1, localhost or ::1)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
 
     pool = _pool(args)
-    with _target(args) as (url, token, tree):
-        readiness = httpx.get(url + "/readyz", timeout=30).json()
+    with _target(args) as (urls, token, tree):
+        url = " ".join(urls)
+        readiness = httpx.get(urls[0] + "/readyz", timeout=30).json()
         cache = "external server" if args.url else "off" if args.no_cache else "on"
         print(f"{url}: {readiness}; {len(pool)} {'recurring' if args.repeat else 'distinct'} questions; "
               f"{args.duration:g} s per phase; answer cache {cache}", flush=True)
         phases = []
         for clients in ASK_CLIENTS:
-            phases.append(asyncio.run(run_phase(url, None, f"ask@{clients}", clients, pool, args.duration,
+            phases.append(asyncio.run(run_phase(urls, None, f"ask@{clients}", clients, pool, args.duration,
                                                 with_writer=False, tree=tree)))
             print(f"  {phases[-1].name}: {len(phases[-1].latencies_ms)} requests", flush=True)
         if token:
-            phases.append(asyncio.run(run_phase(url, token, f"mixed@{MIXED_CLIENTS}", MIXED_CLIENTS, pool,
+            phases.append(asyncio.run(run_phase(urls, token, f"mixed@{MIXED_CLIENTS}", MIXED_CLIENTS, pool,
                                                 args.duration, with_writer=True, tree=tree)))
         else:
             print("  mixed phase skipped: no write token (--token)", file=sys.stderr)
         if args.soak:
-            phases.append(asyncio.run(run_phase(url, None, f"soak@{MIXED_CLIENTS}", MIXED_CLIENTS, pool, args.soak,
+            phases.append(asyncio.run(run_phase(urls, None, f"soak@{MIXED_CLIENTS}", MIXED_CLIENTS, pool, args.soak,
                                                 with_writer=False, tree=tree, sample_every=SOAK_SAMPLE_S)))
     rows = [phase.summary() for phase in phases]
     report = {"url": url, "index": readiness, "duration_s": args.duration, "workers": args.workers,
@@ -398,16 +405,16 @@ def _pool(args: argparse.Namespace) -> QuestionPool:
 
 
 @contextmanager
-def _target(args: argparse.Namespace) -> Iterator[tuple[str, str | None, ProcessTree | None]]:
-    """The server to load, its write token and, when started here, its processes: ``--url`` as given, or one started here."""
+def _target(args: argparse.Namespace) -> Iterator[tuple[list[str], str | None, ProcessTree | None]]:
+    """The servers to load, their write token and, when started here, its processes: ``--url`` as given, or one started here."""
     if args.url:
-        yield args.url.rstrip("/"), args.token, None
+        yield [url.rstrip("/") for url in args.url], args.token, None
         return
     _build_index(args.index_dir, args.sources)
     token = secrets.token_urlsafe(24)  # throwaway: only this run's writer knows it
     log = args.out.with_suffix(".server.log")
     with server(args.index_dir, token, args.workers, log, cache=not args.no_cache) as (url, process):
-        yield url, token, ProcessTree(process.pid)
+        yield [url], token, ProcessTree(process.pid)
 
 
 if __name__ == "__main__":

@@ -327,7 +327,7 @@ class Pipeline:
     def _analyse(self, documents: Iterable[Document], progress: ProgressCallback | None) -> int:
         """Store the sentence and candidate analysis of each document that lacks one
         (:mod:`rag.answer.analysis`), so that answering from it never waits for Kiwi; how many."""
-        missing = [doc for doc in documents if not self.analyses.has(doc)]
+        missing = self.analyses.missing(documents)
         for n, doc in enumerate(missing, start=1):
             self.analyses.write(doc)
             if progress:

@@ -43,6 +43,12 @@ class DatabaseAnalysisStore(AnalysisStore):
     def has(self, doc: Document) -> bool:
         return super().has(doc) or self.database.has_analysis(ANALYSIS_VERSION, doc.content_hash)
 
+    def missing(self, documents: Iterable[Document]) -> list[Document]:
+        # One query for all of them: a write checks every document of the index.
+        documents = list(documents)
+        stored = self.database.stored_analyses(ANALYSIS_VERSION, {doc.content_hash for doc in documents})
+        return [doc for doc in documents if doc.content_hash not in stored]
+
     def write(self, doc: Document) -> None:
         data = analyse(doc)
         self.database.put_analysis(ANALYSIS_VERSION, doc.content_hash, data)

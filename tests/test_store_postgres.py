@@ -97,6 +97,10 @@ def test_a_write_through_one_pipeline_is_read_by_another_and_old_generations_go(
         hashes = {h for (h,) in connection.execute("SELECT content_hash FROM rag_analysis")}
     assert generations == 2 and stored == listed  # the live generation and the one before; nothing else
     assert hashes >= {d.content_hash for d in first.documents()}
+    # A server that has read none of them locally still knows they are there (one query).
+    third = Pipeline.from_config(Settings(index_dir=tmp_path / "c", store=database_dsn))
+    unseen = Document(doc_id="unseen", title="미등록", text="아직 색인되지 않은 문서다.")
+    assert third.analyses.missing([*third.documents(), unseen]) == [unseen]
 
 
 @pytest.mark.database

@@ -157,6 +157,10 @@ class AnalysisStore:
         """Whether ``doc``'s text has a stored analysis of this version."""
         return self._path(doc.content_hash).is_file()
 
+    def missing(self, documents: Iterable[Document]) -> list[Document]:
+        """Those of ``documents`` without a stored analysis of this version, in order."""
+        return [doc for doc in documents if not self.has(doc)]
+
     def write(self, doc: Document) -> None:
         """Analyse ``doc`` and store the file; a temporary name renamed into place, so a
         reader never opens half a file."""

@@ -218,6 +218,13 @@ class PostgresStore:
                                      (version, content_hash)).fetchone()
         return None if row is None else bytes(row[0])
 
+    def stored_analyses(self, version: str, content_hashes: set[str]) -> set[str]:
+        """Which of ``content_hashes`` have a stored analysis of ``version``."""
+        with self._pool.connection() as connection:
+            return {h for (h,) in connection.execute(
+                "SELECT content_hash FROM rag_analysis WHERE version = %s AND content_hash = ANY(%s)",
+                (version, list(content_hashes)))}
+
     def has_analysis(self, version: str, content_hash: str) -> bool:
         with self._pool.connection() as connection:
             return connection.execute("SELECT 1 FROM rag_analysis WHERE version = %s AND content_hash = %s",
