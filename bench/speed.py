@@ -184,7 +184,7 @@ def thread_throughput(probe: Probe, questions: Sequence[str], callers: int, seco
 
 def http_throughput(url: str, questions: list[str], callers: int, seconds: float) -> tuple[int, float]:
     """Like :func:`thread_throughput`, with ``callers`` concurrent HTTP clients of :func:`bench.load.run_phase`."""
-    phase = asyncio.run(run_phase(url, None, f"ask@{callers}", callers, questions, seconds, with_writer=False))
+    phase = asyncio.run(run_phase([url], None, f"ask@{callers}", callers, questions, seconds, with_writer=False))
     if phase.errors:
         raise RuntimeError(f"{phase.errors} of {len(phase.latencies_ms)} requests failed, "
                            f"e.g. {phase.error_samples[0]}")
