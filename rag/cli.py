@@ -177,6 +177,28 @@ def docs_delete(doc_id: str) -> None:
     console.print(f"deleted {doc_id}")
 
 
+@index_app.command("init")
+def index_init() -> None:
+    """Create the index's tables in the PostgreSQL database RAG_STORE names (or check the ones there), and
+    say what it holds. The embedded index needs none: its folder is made by the first ingest."""
+    from rag.index.postgres import SCHEMA_VERSION
+    from rag.settings import Settings
+    from rag.stores import open_store
+
+    with friendly_errors():
+        settings = Settings()
+        if settings.store == "embedded":
+            console.print(f"RAG_STORE is embedded: nothing to create (the first ingest makes {settings.index_dir})")
+            return
+        store = open_store(settings)
+        try:
+            index = store.load()
+        finally:
+            store.close()
+    held = f"{len(index.documents)} documents, {len(index.chunks)} chunks" if index else "no documents yet"
+    console.print(f"{store.root}: index tables of schema {SCHEMA_VERSION}; {held}", highlight=False)
+
+
 @index_app.command("optimize")
 def index_optimize() -> None:
     """Fold the index's segments into one, without the chunks of replaced or deleted documents.

@@ -39,9 +39,11 @@ def friendly_errors() -> Iterator[None]:
     """Turn the library's expected failures into one readable line and an exit code.
 
     Exit 2: bad input (unsupported file, missing path, invalid value); 3: an index built
-    with other settings, or a damaged one; 4: an unknown document id.
+    with other settings, or a damaged one; 4: an unknown document id; 5: the index's
+    database cannot be reached.
     """
     from rag.index import IndexCorruptError, IndexMismatchError
+    from rag.index.postgres import StoreUnavailableError
     from rag.loaders import UnsupportedFormatError
     from rag.inputs import DocumentNotFoundError
 
@@ -51,6 +53,8 @@ def friendly_errors() -> Iterator[None]:
         fail(str(error), 3)
     except DocumentNotFoundError as error:
         fail(str(error), 4)
+    except StoreUnavailableError as error:
+        fail(str(error), 5)
     except (UnsupportedFormatError, FileNotFoundError, ValueError) as error:
         fail(str(error), 2)
 

@@ -37,6 +37,11 @@ def _documents():
     return load_path(NEWS) + load_path(ORDINANCE)
 
 
+def _said(result) -> str:
+    """A command's output on one line: the console wraps long lines."""
+    return " ".join(result.output.split())
+
+
 def _ranking(pipeline, query, mode):
     return [(h.chunk.doc_id, h.chunk.start, h.chunk.end, round(h.score, 5)) for h in pipeline.search(query, 10, mode)]
 
@@ -199,3 +204,26 @@ def test_a_writer_killed_mid_write_leaves_the_previous_generation_and_frees_the_
     # The lock died with the writer's connection: the next write goes through.
     pipeline.add_documents([Document(doc_id="note", title="공지", text="두리시는 2029년 AI 센터를 열었다.")])
     assert pipeline.store.current() != before and "large" not in pipeline.store.load().documents
+
+
+@pytest.mark.database
+def test_rag_index_init_creates_the_tables_and_says_what_the_database_holds(database_dsn, monkeypatch, tmp_path):
+    import psycopg
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.delenv("RAG_STORE", raising=False)
+    result = CliRunner().invoke(app, ["index", "init"])
+    assert result.exit_code == 0 and "embedded: nothing to create" in _said(result)
+    monkeypatch.setenv("RAG_STORE", database_dsn)
+    result = CliRunner().invoke(app, ["index", "init"])
+    assert result.exit_code == 0, result.output
+    assert "schema 1" in _said(result) and "no documents yet" in _said(result)
+    with psycopg.connect(database_dsn) as connection:
+        assert connection.execute("SELECT version FROM rag_schema").fetchone()[0] == 1
+    # Nothing listens on this port: one line, exit 5.
+    monkeypatch.setenv("RAG_STORE", "postgresql://rag@127.0.0.1:1/rag")
+    result = CliRunner().invoke(app, ["index", "init"])
+    assert result.exit_code == 5 and "cannot reach the index's database at postgresql://rag@127.0.0.1:1/rag" in _said(result)

@@ -72,6 +72,10 @@ CREATE TABLE IF NOT EXISTS rag_analysis (
 """
 
 
+class StoreUnavailableError(RuntimeError):
+    """The database ``RAG_STORE`` names cannot be reached."""
+
+
 def redacted(dsn: str) -> str:
     """``dsn`` without its password, for messages and logs."""
     parts = urlsplit(dsn)
@@ -116,7 +120,11 @@ class PostgresStore:
         database that has them is only read here, so a read-only replica serves too."""
         import psycopg
 
-        with psycopg.connect(self.dsn, autocommit=True) as connection:
+        try:
+            connection = psycopg.connect(self.dsn, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as error:
+            raise StoreUnavailableError(f"cannot reach the index's database at {self.root}: {error}".strip()) from error
+        with connection:
             found = connection.execute("SELECT to_regclass('rag_schema') IS NOT NULL").fetchone()[0]
             if not found:
                 with connection.transaction():
