@@ -227,3 +227,8 @@ def test_rag_index_init_creates_the_tables_and_says_what_the_database_holds(data
     monkeypatch.setenv("RAG_STORE", "postgresql://rag@127.0.0.1:1/rag")
     result = CliRunner().invoke(app, ["index", "init"])
     assert result.exit_code == 5 and "cannot reach the index's database at postgresql://rag@127.0.0.1:1/rag" in _said(result)
+    from rag.index.postgres import PostgresStore, StoreUnavailableError
+
+    with pytest.raises(StoreUnavailableError) as raised:
+        PostgresStore("postgresql://rag@127.0.0.1:1/rag")
+    assert "\n" not in str(raised.value)  # one line on standard error

@@ -123,7 +123,9 @@ class PostgresStore:
         try:
             connection = psycopg.connect(self.dsn, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as error:
-            raise StoreUnavailableError(f"cannot reach the index's database at {self.root}: {error}".strip()) from error
+            # psycopg's message spans lines (a hint after the reason): one line here.
+            reason = " ".join(str(error).split())
+            raise StoreUnavailableError(f"cannot reach the index's database at {self.root}: {reason}") from error
         with connection:
             found = connection.execute("SELECT to_regclass('rag_schema') IS NOT NULL").fetchone()[0]
             if not found:
