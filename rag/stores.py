@@ -41,7 +41,7 @@ class DatabaseAnalysisStore(AnalysisStore):
         self.database = database
 
     def has(self, doc: Document) -> bool:
-        return super().has(doc) or self.database.has_analysis(ANALYSIS_VERSION, doc.content_hash)
+        return super().has(doc) or not self.missing([doc])
 
     def missing(self, documents: Iterable[Document]) -> list[Document]:
         # One query for all of them: a write checks every document of the index.

@@ -29,11 +29,11 @@ def _doc(doc_id, text):
 def test_commit_writes_a_generation_and_swaps_the_link(tmp_path, fake_embedder):
     pipeline = _pipeline(tmp_path, fake_embedder)
     pipeline.add_documents([_doc("a", "재단은 2016년 설립되었다.")])
-    first = pipeline.store.current_path()
+    first = pipeline.store.current()
     [segment] = json.loads((first / "manifest.json").read_text(encoding="utf-8"))["segments"]
     assert (tmp_path / "index" / "segments" / segment["name"] / "vectors.faiss").exists()
     pipeline.add_documents([_doc("b", "위원회는 위원장 1명을 둔다.")])
-    second = pipeline.store.current_path()
+    second = pipeline.store.current()
     assert second != first
     reloaded = IndexStore(tmp_path / "index").load()
     assert set(reloaded.documents) == {"a", "b"}
@@ -51,7 +51,7 @@ def test_old_generations_are_collected(tmp_path, fake_embedder):
 def test_crash_before_swap_leaves_previous_index_whole(tmp_path, fake_embedder, monkeypatch):
     pipeline = _pipeline(tmp_path, fake_embedder)
     pipeline.add_documents([_doc("a", "재단은 2016년 설립되었다.")])
-    before = pipeline.store.current_path()
+    before = pipeline.store.current()
 
     def crash(*args, **kwargs):
         raise OSError("simulated crash while swapping")
@@ -60,7 +60,7 @@ def test_crash_before_swap_leaves_previous_index_whole(tmp_path, fake_embedder, 
     with pytest.raises(OSError, match="simulated"):
         pipeline.add_documents([_doc("b", "새 문서")])
     monkeypatch.undo()
-    assert pipeline.store.current_path() == before
+    assert pipeline.store.current() == before
     assert set(IndexStore(tmp_path / "index").load().documents) == {"a"}
     # The next write succeeds and sweeps the leftovers of the failed one.
     pipeline.add_documents([_doc("c", "다음 문서")])
@@ -112,7 +112,7 @@ def test_sigkill_during_ingest_keeps_the_old_index(tmp_path):
     (small / "a.txt").write_text("첫 문서\n이 재단은 2016년 설립되었다.", encoding="utf-8")
     subprocess.run([sys.executable, "-m", "rag", "ingest", str(small)], env=env, check=True, cwd=ROOT,
                    capture_output=True)
-    before = IndexStore(index_dir).current_path()
+    before = IndexStore(index_dir).current()
 
     big = tmp_path / "big"
     big.mkdir()
@@ -128,13 +128,13 @@ def test_sigkill_during_ingest_keeps_the_old_index(tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
-    assert IndexStore(index_dir).current_path() == before
+    assert IndexStore(index_dir).current() == before
     assert set(IndexStore(index_dir).load().documents) == {"a"}
 
 
 def test_index_whose_bm25_tokens_came_from_another_tokenizer_is_refused(tmp_path, fake_embedder):
     _pipeline(tmp_path, fake_embedder).add_documents([_doc("a", "본문")])
-    generation = IndexStore(tmp_path / "index").current_path()
+    generation = IndexStore(tmp_path / "index").current()
     manifest_path = generation / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert manifest["tokenizer"].startswith("kiwipiepy-")

@@ -107,7 +107,7 @@ def test_a_segment_mostly_deleted_is_rewritten_without_its_deleted_chunks(tmp_pa
 def test_an_index_of_the_earlier_format_is_refused_then_rebuilt_with_replace(tmp_path, fake_embedder):
     folder = tmp_path / "index"
     _pipeline(folder, fake_embedder).add_documents([_doc(0)])
-    manifest_path = IndexStore(folder).current_path() / "manifest.json"
+    manifest_path = IndexStore(folder).current() / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["format"] = 1
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")

@@ -24,11 +24,11 @@ def _doc(doc_id, text, title=None):
 def test_reingesting_unchanged_documents_is_a_no_op(pipeline):
     docs = [_doc("a", "재단은 2016년 설립되었다."), _doc("b", "위원회를 둔다.")]
     first = pipeline.add_documents(docs)
-    generation = pipeline.store.current_path()
+    generation = pipeline.store.current()
     assert first.added == ["a", "b"] and first.chunks_embedded == 2
     again = pipeline.add_documents(docs)
     assert again.unchanged == ["a", "b"] and again.chunks_embedded == 0
-    assert pipeline.store.current_path() == generation  # nothing was written
+    assert pipeline.store.current() == generation  # nothing was written
 
 
 def test_changed_document_replaces_its_chunks(pipeline):

@@ -155,8 +155,9 @@ class PostgresStore:
 
     def is_current(self, index: Index) -> bool:
         """Whether ``index`` is the live generation (one small query)."""
-        generation = self.current()
-        return generation is not None and self.created_at(generation) == index.manifest.created_at
+        with self._pool.connection() as connection:
+            row = connection.execute("SELECT created_at FROM rag_generation ORDER BY id DESC LIMIT 1").fetchone()
+        return row is not None and row[0] == index.manifest.created_at
 
     def load(self, reuse: Index | None = None) -> Index | None:
         """The live generation, or ``None`` before the first write; segments ``reuse`` holds are
@@ -234,11 +235,6 @@ class PostgresStore:
             return {h for (h,) in connection.execute(
                 "SELECT content_hash FROM rag_analysis WHERE version = %s AND content_hash = ANY(%s)",
                 (version, list(content_hashes)))}
-
-    def has_analysis(self, version: str, content_hash: str) -> bool:
-        with self._pool.connection() as connection:
-            return connection.execute("SELECT 1 FROM rag_analysis WHERE version = %s AND content_hash = %s",
-                                      (version, content_hash)).fetchone() is not None
 
     def put_analysis(self, version: str, content_hash: str, body: bytes) -> None:
         with self._pool.connection() as connection:

@@ -48,18 +48,14 @@ class IndexStore:
     def __init__(self, root: Path):
         self.root = Path(root)
 
-    def current_path(self) -> Path | None:
-        """The live generation's folder, or ``None`` when nothing was written yet."""
+    def current(self) -> Path | None:
+        """The live generation's folder (compare it with :meth:`created_at`), or ``None`` when
+        nothing was written yet: one ``readlink``."""
         link = self.root / _CURRENT
         if not link.is_symlink():
             return None
         target = self.root / os.readlink(link)
         return target if (target / "manifest.json").exists() else None
-
-    def current(self) -> Path | None:
-        """What names the live generation (its folder; compare it with :meth:`created_at`), or
-        ``None`` before the first write: one ``readlink``."""
-        return self.current_path()
 
     @staticmethod
     def created_at(generation: Path) -> float | None:
@@ -68,7 +64,7 @@ class IndexStore:
 
     def load(self, reuse: Index | None = None) -> Index | None:
         """The live generation (``reuse``: see :meth:`Index.load`), or ``None`` before the first write."""
-        path = self.current_path()
+        path = self.current()
         if path is None:
             return None
         try:
@@ -76,14 +72,14 @@ class IndexStore:
         except IndexCorruptError:
             # Two commits since `current` was read can collect the generation being read: the
             # live one is whole.
-            if self.current_path() in (path, None):
+            if self.current() in (path, None):
                 raise
-            return Index.load(self.current_path(), reuse)
+            return Index.load(self.current(), reuse)
 
     def is_current(self, index: Index) -> bool:
         """Whether ``index`` is the live generation: no process has committed another since
         it was read or written (one small manifest read)."""
-        path = self.current_path()
+        path = self.current()
         return path is not None and created_at(path) == index.manifest.created_at
 
     @contextmanager
