@@ -265,12 +265,14 @@ def _build_index(index_dir: Path, sources: list[Path]) -> None:
 
 
 @contextmanager
-def server(index_dir: Path, token: str, workers: int, log_path: Path,
-           cache: bool = True) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Run ``rag serve`` on a free loopback port until ready; yield its URL and process."""
+def server(index_dir: Path, token: str, workers: int, log_path: Path, cache: bool = True,
+           extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run ``rag serve`` on a free loopback port until ready, with ``extra_env`` in its
+    environment (``RAG_STORE``, say); yield its URL and process."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_API_TOKEN": token, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_API_TOKEN": token, "HF_HUB_OFFLINE": "1",
+           **(extra_env or {})}
     if not cache:
         env["RAG_ANSWER_CACHE"] = "0"
     with open(log_path, "w") as log:

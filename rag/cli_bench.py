@@ -1,4 +1,4 @@
-"""``rag bench``: KorQuAD 1.0 open-domain, the speed benchmark against LangChain, and uncached ask latency."""
+"""``rag bench``: KorQuAD 1.0 open-domain, the speed benchmark against LangChain, uncached ask latency, and scale."""
 
 from __future__ import annotations
 
@@ -142,6 +142,25 @@ def bench_latency(
     over the dev sets' distinct questions (bench/latency.py); the answerer is RAG_READER's."""
     extra = (["--corpus", *map(str, corpus)] if corpus else []) + (["--json", str(json_out)] if json_out else [])
     _run_benchmark("latency", ["--index-dir", str(index_dir), *extra], "install it with pip install -e .")
+
+
+@bench_app.command("scale")
+def bench_scale(
+    statutes: Path = typer.Option(Path("../shared/data/statutes-kr/statutes-all.tar.xz"), "--statutes",
+                                  help="The statutes-kr archive: every current Korean statute."),
+    corpus: Optional[list[Path]] = typer.Option(None, "--corpus", help="Ingested first, its vectors real (repeat it; default: corpus/civic-laws)."),
+    dsn: Optional[str] = typer.Option(None, "--dsn", help="Also measure PostgreSQL at this DSN (an empty database)."),
+    postgres: bool = typer.Option(False, "--postgres", help="Also measure PostgreSQL on a throwaway server (scripts/postgres-dev.sh)."),
+    load_seconds: float = typer.Option(30.0, "--load-seconds", help="Seconds per HTTP load phase (0: none)."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures to this file."),
+) -> None:
+    """Ingest rate, size, search p50/p99 per mode, one-document writes and two serving processes'
+    requests/s at about 3k, 20k and all ~180k chunks of Korean statutes, in the embedded store and
+    in PostgreSQL (bench/scale.py; the statutes' vectors are synthetic, so speed only)."""
+    extra = ((["--corpus", *map(str, corpus)] if corpus else []) + (["--dsn", dsn] if dsn else [])
+             + ["--postgres"] * postgres + (["--json", str(json_out)] if json_out else []))
+    _run_benchmark("scale", ["--statutes", str(statutes), "--load-seconds", str(load_seconds), *extra],
+                   "install it with pip install -e '.[postgres]'")
 
 
 def _run_benchmark(name: str, args: list[str], install: str) -> None:

@@ -1,6 +1,6 @@
 """Start the programs built on top of ``rag``: the HTTP API and the benchmarks of ``bench/``.
 
-``rag serve``, ``rag bench speed`` and ``rag bench latency`` are commands of ``rag``, but what
+``rag serve`` and ``rag bench speed|latency|scale`` are commands of ``rag``, but what
 they run sits above it (``api/`` and ``bench/`` import ``rag``, never the reverse), so ``rag``
 starts them as programs instead of importing them: the process *becomes* ``python -m api`` or
 ``python -m bench.speed`` (:func:`os.execve`).

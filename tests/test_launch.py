@@ -1,4 +1,4 @@
-"""``rag serve``, ``rag bench speed`` and ``rag bench latency`` start the API and the benchmarks
+"""``rag serve`` and ``rag bench speed|latency|scale`` start the API and the benchmarks
 as programs of their own.
 
 ``rag`` must not import ``api`` or ``bench`` (tests/test_architecture.py), so these
@@ -70,6 +70,14 @@ def test_bench_latency_becomes_python_m_bench_latency_with_its_options(execs):
     assert execs == [("bench.latency", ["--index-dir", "idx", "--corpus", "a", "b", "--json", "out.json"], ROOT)]
     assert CliRunner().invoke(app, ["bench", "latency"]).exit_code == 2  # the index is not optional
     assert len(execs) == 1
+
+
+def test_bench_scale_becomes_python_m_bench_scale_with_its_options(execs):
+    result = CliRunner().invoke(app, ["bench", "scale", "--statutes", "all.tar.xz", "--corpus", "a", "--postgres",
+                                      "--load-seconds", "5", "--json", "out.json"])
+    assert result.exit_code == 0, result.output
+    assert execs == [("bench.scale", ["--statutes", "all.tar.xz", "--load-seconds", "5.0", "--corpus", "a",
+                                      "--postgres", "--json", "out.json"], ROOT)]
 
 
 def test_the_command_runs_this_interpreter_safe_path_checkout_first(monkeypatch):

@@ -472,6 +472,18 @@ def test_markdown_statute_layout_and_metadata(tmp_path: Path) -> None:
     assert "제목" not in document.metadata and "출처" not in document.metadata
 
 
+def test_markdown_statute_compatibility_ideographs_are_normalised(tmp_path: Path) -> None:
+    # Older statutes write hanja in 조 titles with CJK compatibility ideographs (U+F900…), which
+    # NFC maps to the unified ones: the heading and the 조's text must be read in that form too.
+    compat = "\uf90a"  # CJK COMPATIBILITY IDEOGRAPH-F90A, NFC: 金 (U+91D1)
+    source = MD_STATUTE.replace("##### 제1조 (목적)", f"##### 제1조 (株{compat}의 목적)")
+    assert f"株{compat}" in source
+    document = load_file(_write(tmp_path, "compat.md", source))
+    assert document.text == normalize_text(document.text)
+    assert "제1조(株金의 목적)" in document.text
+    assert [s.title for s in document.sections if s.label == "제1조"] == ["株金의 목적"]
+
+
 def test_markdown_statute_front_matter_id_wins(tmp_path: Path) -> None:
     source = MD_STATUTE.replace("제목: 시험 운영 조례", "id: exam-ordinance\n자치법규명: 시험 운영 조례")
     document = load_file(_write(tmp_path, "본문.md", source))

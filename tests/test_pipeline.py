@@ -180,6 +180,18 @@ def test_ingest_stores_each_documents_analysis_and_drops_removed_ones(pipeline):
     assert not pipeline.analyses.has(a) and pipeline.analyses.has(b)
 
 
+def test_ingest_reports_each_stage_in_order_and_tokenising_to_the_last_chunk(pipeline):
+    reports = []
+    pipeline.add_documents([_doc("a", "재단은 2016년 설립되었다."), _doc("b", "위원회를 둔다.")],
+                           progress=lambda stage, done, total: reports.append((stage, done, total)))
+    stages = list(dict.fromkeys(stage for stage, _, _ in reports))
+    assert [stage for stage in stages if stage in ("chunking", "embedding", "tokenising")] == [
+        "chunking", "embedding", "tokenising"]
+    assert "analysing" in stages
+    tokenising = [(done, total) for stage, done, total in reports if stage == "tokenising"]
+    assert tokenising[-1][0] == tokenising[-1][1] == len(pipeline.index.chunks)
+
+
 def test_an_ingest_with_nothing_new_fills_in_missing_analyses(pipeline):
     a = _doc("a", "재단은 2016년 설립되었다.")
     pipeline.add_documents([a])

@@ -8,6 +8,7 @@ other file is prose, its Markdown marks removed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ def parse_markdown(source: Source) -> Document:
     except Exception as error:  # the YAML library raises many unrelated types
         raise source.fail(f"invalid YAML front matter ({error})") from None
     meta = json_safe(dict(post.metadata))
-    lines = post.content.split("\n")
+    # NFC first: headings become 조 titles verbatim, and older statutes write their hanja with
+    # CJK compatibility ideographs, which the document's normalised text would not match.
+    lines = unicodedata.normalize("NFC", post.content).split("\n")
     if any(_article_heading(line) for line in lines):
         return _markdown_statute(source, meta, lines)
     return _markdown_prose(source, meta, lines)
