@@ -192,6 +192,16 @@ def test_ingest_reports_each_stage_in_order_and_tokenising_to_the_last_chunk(pip
     assert tokenising[-1][0] == tokenising[-1][1] == len(pipeline.index.chunks)
 
 
+def test_a_served_index_is_frozen_out_of_the_garbage_collectors_walks(pipeline):
+    import gc
+
+    pipeline.add_documents([_doc("a", "재단은 2016년 설립되었다."), _doc("b", "위원회를 둔다.")])
+    chunk = pipeline.index.chunks[0]
+    # frozen objects are in no generation, so a full collection does not walk them
+    assert not any(chunk is obj for obj in gc.get_objects())
+    assert gc.get_freeze_count() > 0
+
+
 def test_an_ingest_with_nothing_new_fills_in_missing_analyses(pipeline):
     a = _doc("a", "재단은 2016년 설립되었다.")
     pipeline.add_documents([a])
