@@ -57,7 +57,7 @@ from bench.processes import ProcessTree  # noqa: E402
 from bench.questions import QuestionPool, eval_questions  # noqa: E402
 from bench.writes import write_rounds  # noqa: E402
 from rag.documents import Document  # noqa: E402
-from rag.loaders import load_bytes, load_path  # noqa: E402
+from rag.loaders import load_path  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -92,11 +92,11 @@ class SyntheticPassages:
 
 
 def statute_documents(archive: Path, folder: Path) -> list[Document]:
-    """Every ``kr/<법령명>/법률.md`` of the statutes archive, extracted into ``folder``, by name;
-    the id is the slug of the statute's name (every file is called 법률.md)."""
+    """Every ``kr/<법령명>/법률.md`` of the statutes archive, extracted into ``folder``, in the
+    order of their names; each one's id is its statute's name (:func:`rag.loaders.load_file`)."""
     with tarfile.open(archive) as tar:
         tar.extractall(folder, filter="data")
-    return [load_bytes(path.read_bytes(), f"{path.parent.name}.md") for path in sorted(folder.glob("kr/*/법률.md"))]
+    return load_path(folder / "kr")
 
 
 def stages(documents: list[Document], pipeline: Pipeline, first: int, sizes: Sequence[int]) -> list[list[Document]]:

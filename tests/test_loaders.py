@@ -484,6 +484,20 @@ def test_markdown_statute_compatibility_ideographs_are_normalised(tmp_path: Path
     assert [s.title for s in document.sections if s.label == "제1조"] == ["株金의 목적"]
 
 
+def test_statute_layout_files_take_their_ids_from_their_folders(tmp_path: Path) -> None:
+    # legalize-kr: kr/<법령명>/법률.md and …/시행령.md; every file name repeats across statutes.
+    for folder, kind in (("주택임대차보호법", "법률"), ("주택임대차보호법", "시행령"), ("상가건물임대차보호법", "법률")):
+        (tmp_path / "kr" / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "kr" / folder / f"{kind}.md").write_text(MD_STATUTE, encoding="utf-8")
+    documents = load_path(tmp_path / "kr")
+    assert sorted(d.doc_id for d in documents) == ["상가건물임대차보호법", "주택임대차보호법", "주택임대차보호법-시행령"]
+    # a front-matter id still wins; an upload has no folder, so its own name counts
+    (tmp_path / "kr" / "상가건물임대차보호법" / "법률.md").write_text(
+        MD_STATUTE.replace("제목: 시험 운영 조례", "id: lease-act\n제목: 시험 운영 조례"), encoding="utf-8")
+    assert load_file(tmp_path / "kr" / "상가건물임대차보호법" / "법률.md").doc_id == "lease-act"
+    assert load_bytes(MD_STATUTE.encode(), "법률.md").doc_id == "법률"
+
+
 def test_markdown_statute_front_matter_id_wins(tmp_path: Path) -> None:
     source = MD_STATUTE.replace("제목: 시험 운영 조례", "id: exam-ordinance\n자치법규명: 시험 운영 조례")
     document = load_file(_write(tmp_path, "본문.md", source))

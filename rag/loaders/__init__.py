@@ -17,6 +17,7 @@ files, picks the parser by extension and hands it a :class:`~rag.loaders.source.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path, PureWindowsPath
 from typing import Callable, Iterable
 
@@ -72,10 +73,27 @@ def load_path(path: Path | str) -> list[Document]:
 
 
 def load_file(path: Path | str) -> Document:
-    """Load one file; its id is the front-matter ``id`` if any, else the slug of its name."""
+    """Load one file; its id is the front-matter ``id`` if any, else the slug of its name
+    (for a file of the statute layout :data:`STATUTE_FILE_KINDS`, of its folder's name)."""
     path = Path(path)
     _check_extension(path.name)
-    return load_bytes(path.read_bytes(), path.name)
+    return load_bytes(path.read_bytes(), _document_name(path))
+
+
+#: legalize-kr, the layout of the statutes in ``corpus/`` and of the full statute collection,
+#: names a statute's files after their kind inside a folder named after the statute
+#: (``kr/개인정보보호법/법률.md``, ``kr/개인정보보호법/시행령.md``): every file name repeats.
+STATUTE_FILE_KINDS = frozenset({"법률", "시행령", "시행규칙"})
+
+
+def _document_name(path: Path) -> str:
+    """The name a file's id is made from: its own, or for a statute-layout file its folder's
+    (``개인정보보호법.md``; ``개인정보보호법 시행령.md`` for the decree)."""
+    stem = unicodedata.normalize("NFC", path.stem)
+    folder = path.resolve().parent.name
+    if stem not in STATUTE_FILE_KINDS or not folder:
+        return path.name
+    return (folder if stem == "법률" else f"{folder} {stem}") + path.suffix
 
 
 def load_bytes(data: bytes, filename: str, doc_id: str | None = None) -> Document:
