@@ -34,7 +34,7 @@ def test_stages_end_near_each_size_and_the_last_takes_the_rest(tmp_path, fake_em
     pipeline = Pipeline(Settings(index_dir=tmp_path / "index"), fake_embedder)
     documents = [Document(f"d{n}", "가", "위원회는 위원장 1명을 둔다. " * 60) for n in range(12)]
     chunks = len(pipeline.chunker.split(documents[0]))
-    batches = stages(documents, pipeline, 2, [3 * chunks + 1, 8 * chunks])
+    batches = stages(documents, pipeline.chunker, 2, [3 * chunks + 1, 8 * chunks])
     # the corpus first; then up to the first stage that reaches each size; then the rest
     assert [len(b) for b in batches] == [2, 2, 4, 4]
     assert [d for b in batches for d in b] == documents
