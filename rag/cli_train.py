@@ -10,12 +10,21 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
+import enum
+
 import typer
 
 from rag.settings import Settings
 from rag.terminal import console, errors, fail, friendly_errors, ingest_with_progress, load_pipeline, progress_bar
 
 train_app = typer.Typer(help="Train the learned parts of the answerer (not run in CI: slow).", no_args_is_help=True)
+
+class Precision(str, enum.Enum):
+    """How the reader trains: under bfloat16 autocast, or all in float32 (:mod:`rag.reader.train`)."""
+
+    bf16 = "bf16"
+    fp32 = "fp32"
+
 
 #: Where the KorQuAD 1.0 dev file sits in a checkout beside ../shared.
 KORQUAD_DEFAULT = Path("../shared/data/korquad/KorQuAD_v1.0_dev.json")
@@ -43,6 +52,9 @@ def train_reader(
     epochs: float = typer.Option(1.25, "--epochs", min=0.01, help="Passes over the training windows."),
     max_length: int = typer.Option(256, "--max-length", min=64, max=512, help="Tokens per window."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions (smoke runs)."),
+    precision: Precision = typer.Option(Precision.fp32, "--precision",
+                                        help="fp32: no autocast (the shipped weights); bf16: matrix products under "
+                                             "bfloat16 autocast, about twice as fast on a CPU with AVX-512 BF16."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint",
                                               help="Resumable checkpoint (default: in the user cache)."),
 ) -> None:
@@ -60,7 +72,8 @@ def train_reader(
 
     if not korquad.is_file():
         fail(f"KorQuAD data not found at {korquad}; pass --korquad pointing at KorQuAD_v1.0_dev.json", 2)
-    config = ReaderTrainConfig(seed=seed, epochs=epochs, max_length=max_length, stride=max_length // 2, limit=limit)
+    config = ReaderTrainConfig(seed=seed, epochs=epochs, max_length=max_length, stride=max_length // 2, limit=limit,
+                               precision=precision.value)
     base = ensure_bundled_model()
     checkpoint = checkpoint or default_cache_dir().parent / "train" / f"reader-seed{seed}.pt"
     errors.print(f"preparing windows of {korquad} (articles 0–69); checkpoint {checkpoint}", highlight=False)
@@ -74,7 +87,8 @@ def train_reader(
 
         model, stats = run(korquad, base, checkpoint, config, progress=on_step)
     command = "rag train reader " + shlex.join(["--seed", str(seed), "--epochs", str(epochs),
-                                                 "--max-length", str(max_length)] + (["--limit", str(limit)] if limit else []))
+                                                 "--max-length", str(max_length), "--precision", precision.value]
+                                                + (["--limit", str(limit)] if limit else []))
     path = save_delta(model, out or WEIGHTS_DIR, config, stats, read_marker(base)["source_sha256"], command)
     console.print(f"wrote {path} ({stats['steps']} steps, {stats['train_seconds']} s, loss {stats['final_loss_ema']})")
 

@@ -169,14 +169,15 @@ def test_training_windows_label_the_answer_tokens():
 
 
 @pytest.mark.slow
-def test_training_is_reproducible_and_resumes(tmp_path):
+@pytest.mark.parametrize("precision", ["bf16", "fp32"])
+def test_training_is_reproducible_and_resumes(tmp_path, precision):
     import torch
 
     from rag.embedding.cache import ensure_bundled_model
     from rag.reader.train import ReaderTrainConfig, train_reader
 
     config = ReaderTrainConfig(seed=3, epochs=1.0, max_length=128, stride=64, batch_size=4, limit=6,
-                               checkpoint_every=2)
+                               checkpoint_every=2, precision=precision)
     base = ensure_bundled_model()
     first, stats = train_reader(_korquad(), base, tmp_path / "a.pt", config)
     second, _ = train_reader(_korquad(), base, tmp_path / "b.pt", config)
@@ -406,3 +407,15 @@ def test_an_asking_read_in_two_steps_adds_both_readings_sharing_its_weight():
     assert out.labels == [0, 1, 0, 1] and out.asks == [0, 1, 1, 2]
     assert out.weights == [0.5, 0.5, 0.5, 1.0] and out.unanswerable_asks == {0, 1}
     assert (out.answerable, out.unanswerable, out.readings) == (1, 1, 3)
+
+
+def test_train_reader_takes_fp32_or_bf16_and_refuses_other_precisions():
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    result = CliRunner().invoke(app, ["train", "reader", "--precision", "fp16"])
+    assert result.exit_code == 2 and "fp16" in result.output
+    for precision in ("fp32", "bf16"):
+        result = CliRunner().invoke(app, ["train", "reader", "--precision", precision, "--korquad", "/nonexistent.json"])
+        assert result.exit_code == 2 and "KorQuAD data not found" in result.output
