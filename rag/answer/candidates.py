@@ -22,6 +22,13 @@ from rag.sentences import Morpheme, SentenceSpan
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _BOUND = r"(?:\s?(?:이내|이상|이하|미만|초과|가량|정도|남짓|안팎|내외|여))?"
+#: The end of a word, or a particle after it (3년 전의, 두 곳이; not 전국, 개인).
+_WORD_END = r"(?=[^가-힣]|$|[의에은는이가을를도와과로만])"
+#: A round multiplier between a number and its unit (3천년, 250만 평방 킬로미터).
+_MULTIPLIER = r"(?:\s?(?:억|천만|백만|십만|만|천|백))?"
+#: Units of a measured quantity, spelled in symbols or in words; longer spellings first.
+_UNIT = (r"(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|(?:(?:제곱|평방)\s?)?(?:킬로미터|센티미터|밀리미터|미터)|킬로그램|그램"
+         r"|헥타르|마일|피트|인치|광년|km²|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)")
 _MONEY = rf"{_NUM}\s?(?:조|억|천만|백만|십만|만|천|백)?\s?(?:{_NUM}\s?(?:억|천만|백만|만|천)\s?)*(?:원(?!칙|장)|달러|유로|파운드|위안)"
 _LAW_ONE = r"제\d+조(?:의\d+)?(?:\s?제\d+항)?(?:\s?제\d+호(?:의\d+)?)?(?:[가-하]목)?"
 #: A statute's dated note on its own history: <개정 2016.1.6, 2020.6.9>, <신설 2023.3.14>, an
@@ -39,6 +46,7 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)(?:\d{1,4}\s?년\s?)?\d{1,2}\s?월")),
     ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)\d{1,4}\s?년(?!간|\s?동안|\s?이내|\s?마다)")),
     ("date", re.compile(r"(?<!\d)\d{1,4}\s?년대(?:\s?(?:초|중반|후반|말))?")),
+    ("date", re.compile(r"(?<!\d)\d{1,2}\s?세기(?:\s?(?:초|중반|중엽|후반|말))?")),
     ("date", re.compile(r"(?:\S+\s)?후\s\d+\s?(?:년|개월|주|일)이?\s경과한\s날")),
     ("time", re.compile(
         r"(?:(?:오전|오후|새벽|아침|저녁|밤|낮)\s?)?(?<![\d.])\d{1,2}\s?시(?!간|대|작|행|점|기|설|장|민|청|도)(?:\s?\d{1,2}\s?분)?(?:\s?\d{1,2}\s?초)?")),
@@ -47,13 +55,17 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("money", re.compile(rf"{_MONEY}{_BOUND}")),
     ("money", re.compile(_MONEY)),
     ("number", re.compile(
-        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?(?:개국|명|개|가지|대|곳|건|회|차례|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루){_BOUND}")),
+        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?(?:개국|명|개|가지|대|곳|건|회|차례|번째|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루){_BOUND}")),
     ("number", re.compile(
-        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?(?:개국|명|개|가지|대|곳|건|회|차례|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루)")),
+        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?(?:개국|명|개|가지|대|곳|건|회|차례|번째|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루)")),
     ("quantity", re.compile(
-        rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)(?:\s?반)?(?:\s?(?:간|마다|동안|이내|이상|이하|미만|초과|가량|정도|째|여))?")),
-    ("quantity", re.compile(
-        rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)")),
+        rf"(?<!제)(?<![\d,.]){_NUM}{_MULTIPLIER}\s?{_UNIT}(?:\s?반)?(?:\s?(?:간|마다|동안|이내|이상|이하|미만|초과|가량|정도|째|여|전|후){_WORD_END})?")),
+    ("quantity", re.compile(rf"(?<!제)(?<![\d,.]){_NUM}{_MULTIPLIER}\s?{_UNIT}")),
+    # A round number without a counter (870만(±120만)종, 인구 1000만).
+    ("number", re.compile(rf"(?<!제)(?<![\d,.]){_NUM}\s?(?:억|천만|백만|만)(?=[\s(,.)]|$)")),
+    # Native numerals with a counter (두 칸, 세 번, 첫 번째).
+    ("number", re.compile(r"(?<![가-힣])(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|첫)\s?"
+                          rf"(?:번째|번|칸|개|명|가지|차례|곳|권|마리|살|층|단계){_WORD_END}")),
     # Shares that are no measured number: 과반수, 3분의 2 이상, with whose share it is (출석위원 과반수).
     ("quantity", re.compile(r"(?:[가-힣]+\s)?(?:과반수|\d+\s?분의\s?\d+)(?:\s?(?:이상|이하|미만|초과))?")),
     ("quantity", re.compile(r"(?:과반수|\d+\s?분의\s?\d+)(?:\s?(?:이상|이하|미만|초과))?")),
@@ -306,6 +318,7 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
             if text:
                 start = sentence.start + match.start() + match.group().index(text)
                 found.setdefault((start, start + len(text)), set()).add(answer_type)
+    _widen_measures(sentence, found)
     for candidate in _counts(sentence):
         # A span the patterns typed already (21일, 3년) is a date or a duration instead.
         found.setdefault((candidate.start, candidate.end), set(candidate.types))
@@ -344,6 +357,34 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
         for (start, end), types in sorted(found.items())
         if not any(start < note_end and note_start < end for note_start, note_end in notes)
     ]
+
+
+#: What may stand before a measure and belong to it: the low end of a range (3-4천년, 45~46cm,
+#: 1.25배에서 1.3배, 2016년부터 2020년) …
+_RANGE_START = re.compile(rf"(?<![\d,.]){_NUM}\s?[^\s\d]{{0,4}}?\s?(?:[-~∼〜–]|에서\s|부터\s|내지\s)\s?$")
+#: … and an approximation (약 250만 평방 킬로미터, 대략 30명), not the end of a word (조약 3개).
+_APPROXIMATELY = re.compile(r"(?<![가-힣])(?:약|대략)\s?$")
+
+
+def _widen_measures(sentence: SentenceSpan, found: dict[tuple[int, int], set[str]]) -> None:
+    """Add each measure the patterns found once more with the range it ends and with the
+    approximation before it: the answer may be the whole expression, and which span
+    answers is the ranker's call."""
+    for (start, end), types in list(found.items()):
+        kinds = types & _MEASURES
+        if not kinds:
+            continue
+        before = sentence.text[:start - sentence.start]
+        starts = [start]
+        ranged = _RANGE_START.search(before)
+        if ranged:
+            starts.append(sentence.start + ranged.start())
+        for left in list(starts):
+            approximate = _APPROXIMATELY.search(sentence.text[:left - sentence.start])
+            if approximate:
+                starts.append(sentence.start + approximate.start())
+        for left in starts[1:]:
+            found.setdefault((left, end), set()).update(kinds)
 
 
 def _is_gloss(sentence: SentenceSpan, start: int, end: int) -> bool:

@@ -15,6 +15,10 @@ from rag.answer.candidates import QUOTED, Candidate
 from rag.answer.phrases import NAME, is_titled
 from rag.answer.question import QuestionAnalysis
 
+#: An ordinal count (3번째, 네번째, 첫 번째) and a question asking for one (몇 번째, 몇째).
+_ORDINAL = re.compile(r"째$|^첫")
+_ASKS_ORDINAL = re.compile(r"몇\s?(?:번\s?)?째")
+
 #: Types a candidate of another type may still stand in for, with reduced credit.
 COMPATIBLE: dict[str, frozenset[str]] = {
     "number": frozenset({"quantity"}),
@@ -84,6 +88,9 @@ def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) 
     """
     expected = analysis.answer_type
     if analysis.units and not any(unit in candidate.text for unit in analysis.units):
+        return None
+    if analysis.units and bool(_ORDINAL.search(candidate.text)) != bool(_ASKS_ORDINAL.search(analysis.text)):
+        # 네번째 (a place in a row) answers "몇 번째", never "몇 번" (how often), and 3번 the reverse.
         return None
     if expected in ("other", "title"):
         if QUOTED in candidate.types or (expected == "other" and "title" in candidate.types):

@@ -84,6 +84,27 @@ def test_a_count_in_another_unit_is_no_answer():
     assert answer.abstained
 
 
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        ("위원회는 1년에 몇 번 정기회의를 하나?", "2회"),
+        ("시장은 앞줄 왼쪽에서 몇 번째에 섰나?", "네번째"),
+        ("그는 몇 번째 시도에서 성공했나?", "세 번째"),
+    ],
+)
+def test_an_ordinal_answers_only_a_question_asking_for_a_place_in_a_row(question, gold):
+    doc = Document("n", "소식", "시장(앞줄 왼쪽에서 네번째)이 기념촬영을 했다. 위원회는 정기회의를 연 2회 연다. "
+                                "그는 세 번째 시도에서 성공했다.")
+    answer = Answerer.with_threshold(0.0).answer(question, [_hit(doc, 0, len(doc.text))], {"n": doc})
+    assert answer.answer == gold
+
+
+def test_no_ordinal_answers_how_often():
+    doc = Document("n", "소식", "시장(앞줄 왼쪽에서 네번째)이 기념촬영을 했다.")
+    answer = Answerer.with_threshold(0.0).answer("위원회는 1년에 몇 번 회의를 하나?", [_hit(doc, 0, len(doc.text))], {"n": doc})
+    assert answer.answer is None
+
+
 def test_no_hits_means_abstention():
     answer = Answerer().answer("재단은 몇 년에 설립되었나?", [], {})
     assert answer.abstained and answer.answer is None and answer.citations == []

@@ -142,6 +142,38 @@ def test_counts_in_any_counter_and_amounts_in_any_currency(text, span):
     assert span in candidates(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "span", "answer_type"),
+    [
+        ("종분화는 3-4천년 이내에 이루어져야 한다.", "3-4천년", "quantity"),
+        ("1규빗은 약 45~46cm이다.", "약 45~46cm", "quantity"),
+        ("1규빗은 약 45~46cm이다.", "45~46cm", "quantity"),
+        ("그 경계는 19-20세기에 형성되었다.", "19-20세기", "date"),
+        ("고원의 면적은 약 250만 평방 킬로미터이다.", "약 250만 평방 킬로미터", "quantity"),
+        ("금강산의 총 면적은 530제곱킬로미터이다.", "530제곱킬로미터", "quantity"),
+        ("폰이 8번째 랭크에 이르면 승격한다.", "8번째", "number"),
+        ("지름의 1.25배에서 1.3배 정도가 알맞다.", "1.25배에서 1.3배", "quantity"),
+        ("1 태양년은 약 365.2422일이다.", "약 365.2422일", "quantity"),
+        ("목재는 5000년 전의 것이다.", "5000년 전", "quantity"),
+        ("생물은 대략 870만(±120만)종에 달한다.", "870만", "number"),
+        ("폰이 두칸 전진했을 때 잡을 수 있다.", "두칸", "number"),
+        ("한국에는 두 곳이 있다.", "두 곳", "number"),
+    ],
+)
+def test_measures_keep_their_range_approximation_unit_and_ordinal(text, span, answer_type):
+    assert answer_type in candidates(text).get(span, set())
+
+
+def test_no_range_or_approximation_without_one():
+    # 조약 ends in 약 without meaning "about"; 서울에서 is no low end of a range.
+    assert not [span for span in candidates("조약 3개가 체결되었다.") if span.endswith("3개") and span != "3개"]
+    assert not [span for span in candidates("서울에서 3명이 왔다.") if span.endswith("3명") and span != "3명"]
+    # A native numeral only counts with its counter, which ends the word (개인 is no 개).
+    found = candidates("두 개인이 만났다. 세계 각국이 모였다.")
+    assert not [span for span, types in found.items() if span.startswith(("두", "세")) and "number" in types]
+    assert "10년 전" not in candidates("10년 전국 대회가 열렸다.")
+
+
 def test_a_reference_number_is_no_count():
     found = candidates("제3항에 따른 신고를 한다.")
     assert "3항" not in found
