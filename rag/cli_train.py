@@ -5,12 +5,11 @@ analysis, learned from the dev sets' ``tune`` halves and KorQuAD's questions; no
 
 from __future__ import annotations
 
+import enum
 import random
 import tempfile
 from pathlib import Path
 from typing import Optional
-
-import enum
 
 import typer
 
@@ -18,6 +17,7 @@ from rag.settings import Settings
 from rag.terminal import console, errors, fail, friendly_errors, ingest_with_progress, load_pipeline, progress_bar
 
 train_app = typer.Typer(help="Train the learned parts of the answerer (not run in CI: slow).", no_args_is_help=True)
+
 
 class Precision(str, enum.Enum):
     """How the reader trains: under bfloat16 autocast, or all in float32 (:mod:`rag.reader.train`)."""

@@ -22,6 +22,8 @@ from rag.sentences import Morpheme, SentenceSpan
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _BOUND = r"(?:\s?(?:이내|이상|이하|미만|초과|가량|정도|남짓|안팎|내외|여))?"
+#: Counters after a number (300여명, 7대, 8번째); 번째 before 번, or 8번째 would stop at 8번.
+_COUNTER = r"(?:개국|명|개|가지|대|곳|건|회|차례|번째|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루)"
 #: The end of a word, or a particle after it (3년 전의, 두 곳이; not 전국, 개인).
 _WORD_END = r"(?=[^가-힣]|$|[의에은는이가을를도와과로만])"
 #: A round multiplier between a number and its unit (3천년, 250만 평방 킬로미터).
@@ -55,9 +57,9 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("money", re.compile(rf"{_MONEY}{_BOUND}")),
     ("money", re.compile(_MONEY)),
     ("number", re.compile(
-        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?(?:개국|명|개|가지|대|곳|건|회|차례|번째|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루){_BOUND}")),
+        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?{_COUNTER}{_BOUND}")),
     ("number", re.compile(
-        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?(?:개국|명|개|가지|대|곳|건|회|차례|번째|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루)")),
+        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?{_COUNTER}")),
     ("quantity", re.compile(
         rf"(?<!제)(?<![\d,.]){_NUM}{_MULTIPLIER}\s?{_UNIT}(?:\s?반)?(?:\s?(?:간|마다|동안|이내|이상|이하|미만|초과|가량|정도|째|여|전|후){_WORD_END})?")),
     ("quantity", re.compile(rf"(?<!제)(?<![\d,.]){_NUM}{_MULTIPLIER}\s?{_UNIT}")),

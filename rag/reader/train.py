@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal
 
 import numpy as np
 
@@ -63,7 +63,7 @@ class ReaderTrainConfig:
     threads: int = 2
     #: ``"fp32"``: no autocast (the shipped weights); ``"bf16"``: matrix products under bfloat16
     #: autocast (see the module docstring).
-    precision: str = "fp32"
+    precision: Literal["fp32", "bf16"] = "fp32"
     checkpoint_every: int = 100
     #: Only the first N questions (tests and smoke runs); ``None`` for all.
     limit: int | None = None
@@ -193,7 +193,7 @@ def _card(meta: dict) -> str:
 - Trained: {meta['trained_on']}; seed {cfg['seed']}; {stats['steps']} steps of {cfg['batch_size']} windows
   ({stats['windows']} windows of {cfg['max_length']} tokens, stride {cfg['stride']}, {cfg['epochs']} epochs); AdamW lr
   {cfg['learning_rate']}, weight decay {cfg['weight_decay']}, warm-up {cfg['warmup']}, linear decay;
-  {cfg.get('precision', 'fp32')} autocast; final loss (EMA) {stats['final_loss_ema']}; {stats['train_seconds']} s on
+  {'bfloat16 autocast' if cfg['precision'] == 'bf16' else 'float32'}; final loss (EMA) {stats['final_loss_ema']}; {stats['train_seconds']} s on
   {cfg['threads']} CPU threads.
 - Stored: every trained parameter in fp16 (`{DELTA_FILE}`); `rag.reader.model` assembles the full model and
   exports it to int8 ONNX in the user cache on first use.
