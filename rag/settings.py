@@ -58,8 +58,9 @@ class Settings(BaseSettings):
         None, description="The rule answerer's ranker weights (JSON, see rag/answer/weights.json); "
         "unset: the package's own.",
     )
-    # Rules by default: on the article set's report half the neural answerer is still behind
-    # (EM 0.792 against 0.875; level on the statute set at 0.767; bench/results, 2026-12-04).
+    # Rules by default: on the report halves the neural answerer is level with them on the article set
+    # (EM 0.875) and ahead on the statute set (0.800 against 0.767), but abstains on 3 of the article set's
+    # 6 unanswerable questions where the rules abstain on all, in about three times the answer time.
     reader: Literal["auto", "neural", "rules"] = Field(
         "rules",
         description="What answers: 'rules' the rule answerer alone; 'neural' the trained reader and the rule "
@@ -72,10 +73,11 @@ class Settings(BaseSettings):
     reader_windows: int = Field(3, ge=1, le=64, description="Windows of the retrieved chunks the reader reads.")
     reader_window_tokens: int = Field(128, ge=32, le=240, description="Word pieces per reader window.")
     # Chosen on the first 600 questions of KorQuAD articles 0–69 (open-domain) and the dev sets' tune
-    # questions: at 0.6 the reader stopped after one window for 84 % and 61 % of them and answered as well as
-    # after all three (bench/results, "The reader reads in two steps").
+    # questions: with the chooser of eleven features, 0.45, 0.5 and 0.6 answered them alike, and at 0.6 the
+    # reader p50 on the civic index was 22–24 ms against 16.6 at 0.5 (bench/results, "The chooser without
+    # the features that say things twice"), which keeps a margin over the abstention threshold (0.45).
     reader_stop_confidence: float = Field(
-        0.6, ge=0, le=1, description="The reader reads the window sharing most of the question first, and its "
+        0.5, ge=0, le=1, description="The reader reads the window sharing most of the question first, and its "
         "other windows only when the answer chosen then has a confidence under this; 0 reads that window alone, "
         "1 every window at once.")
     embed_batch_size: int = Field(16, ge=1, le=512, description="Passages embedded per batch.")

@@ -50,7 +50,7 @@ class ReaderAnswerConfig:
     hits: int = 5
     windows: int = 3
     window_tokens: int = 128
-    stop_confidence: float = 0.6  # see rag.settings.Settings.reader_stop_confidence
+    stop_confidence: float = 0.5  # see rag.settings.Settings.reader_stop_confidence
     threshold: float | None = None  # None: the chooser's learned threshold
     reader_spans: int = 5
 
@@ -230,7 +230,7 @@ class _Proposing:
         rules_proposal = self.rules_proposal
         candidates = ([reader_spans[0][0]] if reader_spans else []) + ([rules_proposal] if rules_proposal else [])
         rows = [features(proposal, reader_spans, rules_proposal, self.rules_confidence, self.typed,
-                         (doc := self.documents[proposal.doc_id]).kind == "statute", len(doc.text))
+                         len(self.documents[proposal.doc_id].text))
                 for proposal in candidates]
         proposals = list(zip(candidates, rows, chooser.probabilities(rows)))
         if not proposals:
