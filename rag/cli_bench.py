@@ -144,6 +144,23 @@ def bench_latency(
     _run_benchmark("latency", ["--index-dir", str(index_dir), *extra], "install it with pip install -e .")
 
 
+@bench_app.command("definitions")
+def bench_definitions(
+    index_dir: Path = typer.Option(..., "--index-dir", help="The index to ask over (built there from --corpus first)."),
+    corpus: Optional[list[Path]] = typer.Option(None, "--corpus", help="A document file or folder to ingest first (repeat it); unchanged files are skipped."),
+    form: Optional[list[str]] = typer.Option(None, "--form", help="A question template, {t} the term (repeat it; default: five everyday forms)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only this many terms, drawn with --seed."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the terms drawn with --limit."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures to this file."),
+) -> None:
+    """Every term the indexed statutes define, asked as people ask what a word means: the share
+    answered by that term's defining clause, per question form (bench/definitions.py)."""
+    extra = ((["--corpus", *map(str, corpus)] if corpus else []) + [a for f in form or () for a in ("--form", f)]
+             + (["--limit", str(limit)] if limit else []) + (["--json", str(json_out)] if json_out else []))
+    _run_benchmark("definitions", ["--index-dir", str(index_dir), "--seed", str(seed), *extra],
+                   "install it with pip install -e .")
+
+
 @bench_app.command("scale")
 def bench_scale(
     statutes: Path = typer.Option(Path("../shared/data/statutes-kr/statutes-all.tar.xz"), "--statutes",

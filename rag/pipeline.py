@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from rag.answer.answerer import Answerer
+from rag.answer.definitions import defined_terms
 from rag.answer.models import Answer, Timings
 from rag.answerers import answerer_mode, build_answerer
 from rag.articles import ArticleHit
@@ -214,8 +215,11 @@ class Pipeline:
         return sorted(units, key=lambda unit: unit.doc_id not in mentions.doc_ids)[:k]
 
     def warm_up(self) -> None:
-        """Load what the first question would otherwise wait seconds for: Kiwi, the query encoder and the reader."""
+        """Load what the first question would otherwise wait seconds for: Kiwi, the query encoder, the reader
+        and the terms the statutes define (:mod:`rag.answer.definitions`: one pass over each statute's text)."""
         self.ask("무엇인가?")
+        for document in self.index.documents.values():
+            defined_terms(document)
 
     def documents(self) -> list[Document]:
         """All indexed documents, by id."""

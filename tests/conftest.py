@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,12 @@ pytest_plugins = ["database"]
 ROOT = Path(__file__).resolve().parents[1]
 #: The bundled news article: the small corpus most tests index (the statutes beside it are large).
 NEWS = ROOT / "corpus" / "news"
+
+
+def run_rag(*args: str, timeout: float, **env: str) -> subprocess.CompletedProcess:
+    """The installed ``rag`` command run from the checkout with ``args`` (and more environment)."""
+    return subprocess.run([str(Path(sys.executable).with_name("rag")), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **env})
 
 
 def shared_dir() -> Path:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_rag
 from rag.dialogue_eval import questions_of
 
 
@@ -18,10 +14,8 @@ from rag.dialogue_eval import questions_of
 @pytest.mark.timeout(600)
 def test_a_run_times_every_stage_and_the_reader_over_the_distinct_dev_questions(tmp_path):
     out = tmp_path / "latency.json"
-    completed = subprocess.run(
-        [str(Path(sys.executable).with_name("rag")), "bench", "latency", "--index-dir", str(tmp_path / "index"),
-         "--corpus", str(ROOT / "corpus" / "news"), "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "RAG_READER": "neural"})
+    completed = run_rag("bench", "latency", "--index-dir", str(tmp_path / "index"), "--corpus", str(ROOT / "corpus" / "news"),
+                        "--json", str(out), timeout=600, RAG_READER="neural")
     assert completed.returncode == 0, completed.stderr[-3000:]
     figures = json.loads(out.read_text())
     assert json.loads(completed.stdout) == figures

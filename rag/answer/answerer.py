@@ -26,16 +26,18 @@ from typing import Iterator, Mapping
 from rag.answer.analysis import AnalysisStore
 from rag.answer.assemble import Ranked, assemble, assemble_passage, citations, passage_citations
 from rag.answer.candidates import Candidate
+from rag.answer.definitions import asking_what_a_defined_term_is, defining_documents
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.features import Features, FeatureShape, candidate_features
 from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.matching import Matching
 from rag.answer.models import Answer
-from rag.answer.passage_features import PassageFeatures, heading_articles, passage_features
+from rag.answer.passage_features import PassageFeatures, definition_names, heading_articles, passage_features
 from rag.answer.passage_ranker import PassageRanker, PassageWeights, default_passage_weights
 from rag.answer.passages import Passage, passages
 from rag.answer.question import QuestionAnalysis, analyze_question
 from rag.answer.ranker import Ranker, Weights, default_weights
+from rag.answer.terms import named_terms
 from rag.documents import Chunk, Document
 from rag.mentions import Mentions
 from rag.retrieval import SearchHit
@@ -151,9 +153,9 @@ class Answerer:
     def _read(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
               hits_read: int | None, mentions: Mentions) -> tuple[QuestionAnalysis, list[Sentence], Matching]:
         """The first stages: the question's analysis, the evidence sentences and where its words are."""
-        analysis = analyze_question(question)
+        analysis = asking_what_a_defined_term_is(analyze_question(question), documents)
         hits = hits[: hits_read or self.config.hits]
-        extra = self._heading_hits(analysis, hits, documents)
+        extra = self._heading_hits(analysis, hits, documents, mentions.doc_ids)
         sentences = self._evidence.sentences(hits + [hit for hit, _ in extra], documents,
                                              list(range(len(hits))) + [rank for _, rank in extra])
         matching = Matching.build(analysis, sentences, mentions.doc_ids, self._evidence.context,
@@ -161,22 +163,28 @@ class Answerer:
         return analysis, sentences, matching
 
     @staticmethod
-    def _heading_hits(analysis: QuestionAnalysis, hits: list[SearchHit],
-                      documents: Mapping[str, Document]) -> list[tuple[SearchHit, int]]:
+    def _heading_hits(analysis: QuestionAnalysis, hits: list[SearchHit], documents: Mapping[str, Document],
+                      named: frozenset[str]) -> list[tuple[SearchHit, int]]:
         """The articles where statutes say what the question asks (제2조(정의) for a
-        definition) of the first documents among ``hits``, as hits ranked as their
-        document's best hit."""
+        definition) of the documents it names and the first ones among ``hits``, and for a
+        definition the articles defining the very term it names
+        (:mod:`rag.answer.definitions`), as hits ranked as their document's best hit (the
+        named ones first, the others after every hit)."""
         if analysis.answer_kind not in PASSAGE_KINDS:
             return []
-        first_rank: dict[str, int] = {}
+        first_rank: dict[str, int] = {doc_id: 0 for doc_id in sorted(named) if doc_id in documents}
         for rank, hit in enumerate(hits):
             first_rank.setdefault(hit.chunk.doc_id, rank)
+        read = list(first_rank)[:_HEADING_DOCUMENTS]
+        spans = [(doc_id, span) for doc_id in read for span in heading_articles(analysis.answer_kind, documents[doc_id])]
+        if analysis.answer_kind == "definition":
+            terms = named_terms(analysis.text, analysis.noun_phrases, definition_names())
+            spans += defining_documents(terms, documents, first=read)[:_HEADING_DOCUMENTS]
         extra = []
-        for doc_id in list(first_rank)[:_HEADING_DOCUMENTS]:
-            doc = documents.get(doc_id)
-            for start, end in heading_articles(analysis.answer_kind, doc) if doc is not None else ():
-                extra.append((SearchHit(chunk=Chunk(doc_id, start, end, doc.text[start:end]), title=doc.title,
-                                        score=0.0, dense_score=None, bm25_score=None), first_rank[doc_id]))
+        for doc_id, (start, end) in dict.fromkeys(spans):
+            doc = documents[doc_id]
+            extra.append((SearchHit(chunk=Chunk(doc_id, start, end, doc.text[start:end]), title=doc.title,
+                                    score=0.0, dense_score=None, bm25_score=None), first_rank.get(doc_id, len(hits))))
         return extra
 
     def _scored(self, analysis: QuestionAnalysis, sentences: list[Sentence],

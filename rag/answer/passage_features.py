@@ -38,19 +38,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from rag.answer.definitions import DEFINING, term_key
 from rag.answer.matching import Matching, share
 from rag.answer.passages import MAX_CHARS, Passage
 from rag.answer.question import QuestionAnalysis
 from rag.answer.terms import asked_share
 from rag.documents import Document
-from rag.mentions import compact_name
 
 _FORMS_FILE = Path(__file__).with_name("passage_forms.toml")
-#: A defining clause: '"X"란 …' or, in older acts, '"X"은/는 …을 말한다'.
-_DEFINED = re.compile(r'^(?:["“]([^"”]{1,40})["”]\s?(?:이란|란|은|는)|([^\s"”]{1,40}?)(?:이)?란)\s')
+#: A defining clause at a sentence's start in the older forms: '"X"은/는 …을 말한다', 'X란 …'
+#: (the quoted '"X"란' anywhere is :data:`rag.answer.definitions.DEFINING`).
+_DEFINED_AT_START = re.compile(r'^(?:["“]([^"”]{1,40})["”]\s?(?:은|는)|([^\s"”]{1,40}?)(?:이)?란)\s')
 _SHORT = 25
-#: A Hanja or foreign gloss after a term: 상용(商用)소프트웨어.
-_GLOSS = re.compile(r"\([^)]*\)")
 
 
 class PassageFeatures(NamedTuple):
@@ -92,6 +91,15 @@ def _forms() -> dict[str, _Forms]:
             for kind, entry in table.items()}
 
 
+def _defined_term(text: str) -> str:
+    """The term a passage defines (:func:`rag.answer.definitions.term_key`), or ""."""
+    quoted = DEFINING.search(text)
+    if quoted:
+        return term_key(quoted.group(1))
+    at_start = _DEFINED_AT_START.match(text)
+    return term_key(at_start.group(1) or at_start.group(2)) if at_start else ""
+
+
 def heading_articles(kind: str, doc: Document) -> list[tuple[int, int]]:
     """The spans of ``doc``'s articles a passage of ``kind`` stands in, when the kind is
     read there (``read`` in ``passage_forms.toml``: 제1조(목적), 제2조(정의))."""
@@ -107,6 +115,11 @@ def heading_articles(kind: str, doc: Document) -> list[tuple[int, int]]:
     return list(spans.values())
 
 
+def definition_names() -> tuple[str, ...]:
+    """The words a question calls a definition by (정의, 뜻 …: ``names`` in ``passage_forms.toml``)."""
+    return _forms()["definition"].names
+
+
 def passage_features(analysis: QuestionAnalysis, passage: Passage, matching: Matching) -> PassageFeatures:
     """The features of ``passage`` for the question of ``analysis`` (see the module's table)."""
     sentence = passage.sentence
@@ -114,8 +127,7 @@ def passage_features(analysis: QuestionAnalysis, passage: Passage, matching: Mat
     text = passage.text
     heading = sentence.doc.section_at(sentence.span.start)
     title = heading.title if heading and heading.title else ""
-    defined = _DEFINED.match(text) if analysis.answer_kind == "definition" else None
-    term = compact_name(_GLOSS.sub("", defined.group(1) or defined.group(2))) if defined else ""
+    term = _defined_term(text) if analysis.answer_kind == "definition" else ""
     asked = asked_share(term, analysis.text, analysis.noun_phrases, forms.names) if term else 0.0
     matches = matching.matches[id(sentence)]
     return PassageFeatures(

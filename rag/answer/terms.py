@@ -78,6 +78,13 @@ def asked_share(term: str, question: str, runs: tuple[str, ...], names: tuple[st
     return max((len(term) / len(run) for run in compact if run.endswith(term)), default=0.0)
 
 
+def named_terms(question: str, runs: tuple[str, ...], names: tuple[str, ...] = ()) -> list[str]:
+    """The terms ``question`` names whole, compacted as names are: those it quotes, and each of
+    its noun ``runs`` without a word of ``names`` at its end (those :func:`asked_share` gives 1)."""
+    return [*(compact_name(quoted) for quoted in _QUOTED.findall(question)),
+            *(_without_name(compact_name(run), names) for run in runs)]
+
+
 def _without_name(run: str, names: tuple[str, ...]) -> str:
     """``run`` without a word of ``names`` at its end, unless that word is all of it."""
     name = next((name for name in names if run.endswith(name) and run != name), "")

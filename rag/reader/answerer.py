@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Mapping
 
 from rag.answer.answerer import Answerer
+from rag.answer.definitions import asking_what_a_defined_term_is
 from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.models import Answer, Citation, Timings
 from rag.answer.question import QuestionAnalysis, analyze_question
@@ -141,7 +142,7 @@ class ReaderAnswerer:
         reader-only evaluation on a given paragraph) instead of the best few short ones;
         ``analysis`` is the question's, when the caller has it already; ``both_steps`` reads
         the later windows whatever the first one's confidence (to learn from both readings)."""
-        analysis = analysis or analyze_question(question)
+        analysis = analysis or asking_what_a_defined_term_is(analyze_question(question), documents)
         passages, doc_ids, ranks = self.passages(hits, documents)
         config = self.config
         if whole:
@@ -171,7 +172,7 @@ class ReaderAnswerer:
         trained for short spans, and reading costs time such an answer does not need.
         """
         started = time.perf_counter()
-        analysis = analyze_question(question)
+        analysis = asking_what_a_defined_term_is(analyze_question(question), documents)
         if analysis.answer_kind in PASSAGE_KINDS:
             return self.rules.answer(question, hits, documents, question_id=question_id, hits_read=hits_read,
                                      mentions=mentions, threshold=threshold)

@@ -10,6 +10,7 @@ from rag.answer.answerer import Answerer
 from rag.answer.models import Answer
 from rag.documents import Chunk, Document, Section
 from rag.loaders import load_path
+from rag.mentions import Mentions
 from rag.retrieval import SearchHit
 from rag.scoring import normalize_answer
 from tests.conftest import ROOT
@@ -411,6 +412,34 @@ TIERED = _statute("t", "마을 지원법", [
 def test_a_definition_answers_the_term_the_question_names_whole(question, term):
     answer = _ask_passage(question, TIERED)
     assert answer.answer_kind == "definition" and answer.answer.startswith(f'"{term}"이란')
+
+
+CREDIT = _statute("c", "마을 신용법", [
+    ("제2조", "정의", '이 법에서 사용하는 용어의 뜻은 다음과 같다.\n  1. "마을신용정보주체"란 신용정보로 알아볼 수 있는 주민을 말한다.\n'
+     '  2. 제1호의 "마을신용정보주체의 신용을 판단할 수 있는 정보"란 다음 각 목의 정보를 말한다.\n    가. 대출 정보'),
+])
+PRIVACY = _statute("p", "마을 정보법", [
+    ("제1조", "목적", "이 법은 주민의 정보를 보호함을 목적으로 한다."),
+    ("제2조", "정의", '이 법에서 사용하는 용어의 뜻은 다음과 같다.\n  1. "정보주체"란 정보로 알아볼 수 있는 사람을 말한다.'),
+])
+
+
+def test_a_definition_is_read_where_the_asked_term_is_defined_though_search_found_only_longer_terms():
+    # Search found only the act whose longer terms hold the words; the act defining the term itself is read too.
+    documents = {"c": CREDIT, "p": PRIVACY}
+    answer = Answerer().answer("정보주체가 무엇을 말하나요?", [_hit(CREDIT, 0, len(CREDIT.text))], documents, threshold=0.0)
+    _check_invariants(answer, documents)
+    assert answer.answer_kind == "definition" and answer.answer.startswith('"정보주체"란')
+    assert answer.citations[0].doc_id == "p" and answer.citations[0].section == "제2조"
+
+
+def test_the_purpose_of_a_named_statute_is_read_though_search_missed_it():
+    documents = {"c": CREDIT, "p": PRIVACY}
+    answer = Answerer().answer("마을 정보법은 왜 만들어졌어?", [_hit(CREDIT, 0, len(CREDIT.text))], documents,
+                               mentions=Mentions(frozenset({"p"})), threshold=0.0)
+    _check_invariants(answer, documents)
+    assert answer.answer_kind == "purpose" and answer.answer.endswith("목적으로 한다.")
+    assert answer.citations[0].doc_id == "p" and answer.citations[0].section == "제1조"
 
 
 def test_a_description_is_answered_by_the_term_it_defines():

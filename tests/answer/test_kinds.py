@@ -28,6 +28,11 @@ from rag.answer.question import analyze_question
     ("인공지능사업자란?", "definition"),
     ("시행일이란?", "definition"),
     ("공공데이터 뜻", "definition"),
+    # Spoken forms: 뭔가요 (뭐 + ㄴ가요), "정의해 줘", a bare 목적 with 알려줘.
+    ("클라우드컴퓨팅이 뭔가요?", "definition"),
+    ("공공데이터가 무엇인지 정의해줘", "definition"),
+    ("가명처리 뜻 좀 알려줘", "definition"),
+    ("클라우드컴퓨팅법 목적 알려줘", "purpose"),
     ("윤리원칙에는 어떤 내용이 포함되나?", "list"),
     ("재단은 어떤 일을 하나요?", "list"),
     ("사업자는 뭘 해야 돼?", "duty"),
