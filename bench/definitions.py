@@ -2,9 +2,10 @@
 
 Statutes define their terms in one drafting form ('"X"란 …을 말한다'), so the questions
 and their gold come from the documents themselves: for each defined term, one question
-per ``--forms`` template ("X이란?", "X가 뭐야?", "X 뜻 알려줘" …, with the particle the
-term's last syllable takes). An answer is right when it is the defining clause of that term
-(the term quoted and defined in the answer) in a document that defines it. Delegated
+per ``--form`` template ("X이란?", "X가 뭐야?", "X 뜻 알려줘", "<statute>에서 X란?" …, with the
+particle the term's last syllable takes). An answer is right when it is the defining clause of
+that term (the term quoted and defined in the answer) in a document that defines it, and in
+the statute the question names when it names one. Delegated
 stubs ('"대통령령으로 정하는 자"란') are left out: nobody asks what they mean.
 
 The templates are this benchmark's, not people's: the figure measures how well the
@@ -33,8 +34,9 @@ from rag.loaders import load_path
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 
-#: ``{t}`` the term; ``이/가``, ``은/는``, ``이란`` take the particle its last syllable needs.
-FORMS = ("{t}이란?", "{t}이/가 뭐야?", "{t}의 뜻은?", "{t}은/는 무엇을 말하나요?", "{t} 뜻 알려줘")
+#: ``{t}`` the term; ``이/가``, ``은/는``, ``이란`` take the particle its last syllable needs;
+#: ``{law}`` the title of a statute defining it, whose own clause must then answer.
+FORMS = ("{t}이란?", "{t}이/가 뭐야?", "{t}의 뜻은?", "{t}은/는 무엇을 말하나요?", "{t} 뜻 알려줘", "{law}에서 {t}이란?")
 #: The longest term asked about; longer "terms" are descriptions ("…을 판단할 수 있는 정보").
 MAX_TERM = 15
 _DELEGATED = re.compile(r"령으로 정하|령으로 정한")
@@ -54,14 +56,14 @@ def terms_of(documents: dict[str, Document]) -> dict[str, str]:
     return terms
 
 
-def question(term: str, form: str) -> str:
-    """``form`` filled with ``term`` and the particles its last syllable takes."""
+def question(term: str, form: str, law: str = "") -> str:
+    """``form`` filled with ``term`` (and the particles its last syllable takes) and ``law``."""
     last = term[-1]
     closed = "가" <= last <= "힣" and (ord(last) - 0xAC00) % 28 != 0
     return (form.replace("{t}이/가", term + ("이" if closed else "가"))
             .replace("{t}은/는", term + ("은" if closed else "는"))
             .replace("{t}이란", term + ("이란" if closed else "란"))
-            .replace("{t}", term))
+            .replace("{t}", term).replace("{law}", law))
 
 
 def defines(answer: str | None, key: str) -> bool:
@@ -79,10 +81,13 @@ def run(pipeline: Pipeline, forms: tuple[str, ...], limit: int | None, seed: int
     kinds: Counter[str] = Counter()
     abstained, times = 0, []
     for term, key in terms:
+        # The statute a {law} form names: the first (by id) of those defining the term.
+        named = min(doc_id for doc_id, doc in documents.items() if key in defined_terms(doc))
         for form in forms:
-            answer = pipeline.ask(question(term, form))
+            answer = pipeline.ask(question(term, form, documents[named].title))
             cited = answer.citations[0].doc_id if answer.citations else None
-            ok = defines(answer.answer, key) and cited is not None and key in defined_terms(documents[cited])
+            ok = defines(answer.answer, key) and cited is not None and (
+                cited == named if "{law}" in form else key in defined_terms(documents[cited]))
             right[form].append(int(ok))
             kinds[answer.answer_kind] += 1
             abstained += answer.abstained

@@ -148,7 +148,7 @@ def bench_latency(
 def bench_definitions(
     index_dir: Path = typer.Option(..., "--index-dir", help="The index to ask over (built there from --corpus first)."),
     corpus: Optional[list[Path]] = typer.Option(None, "--corpus", help="A document file or folder to ingest first (repeat it); unchanged files are skipped."),
-    form: Optional[list[str]] = typer.Option(None, "--form", help="A question template, {t} the term (repeat it; default: five everyday forms)."),
+    form: Optional[list[str]] = typer.Option(None, "--form", help="A question template, {t} the term, {law} a statute defining it (repeat it; default: six everyday forms)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only this many terms, drawn with --seed."),
     seed: int = typer.Option(0, "--seed", help="Seed of the terms drawn with --limit."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures to this file."),

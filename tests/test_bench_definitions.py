@@ -23,6 +23,7 @@ def test_each_form_takes_the_particle_the_terms_last_syllable_needs():
     assert question("마을기업", "{t}이/가 뭐야?") == "마을기업이 뭐야?"
     assert question("데이터", "{t}이/가 뭐야?") == "데이터가 뭐야?"
     assert question("데이터", "{t}이란?") == "데이터란?" and question("정보", "{t}은/는 무엇을 말하나요?") == "정보는 무엇을 말하나요?"
+    assert question("정보", "{law}에서 {t}이란?", "마을 지원법") == "마을 지원법에서 정보란?"
     assert all("{t}" in form for form in FORMS)
 
 

@@ -37,7 +37,7 @@ from rag.answer.passage_ranker import PassageRanker, PassageWeights, default_pas
 from rag.answer.passages import Passage, passages
 from rag.answer.question import QuestionAnalysis, analyze_question
 from rag.answer.ranker import Ranker, Weights, default_weights
-from rag.answer.terms import named_terms
+from rag.answer.terms import named_terms, unnamed_runs
 from rag.documents import Chunk, Document
 from rag.mentions import Mentions
 from rag.retrieval import SearchHit
@@ -153,7 +153,12 @@ class Answerer:
     def _read(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
               hits_read: int | None, mentions: Mentions) -> tuple[QuestionAnalysis, list[Sentence], Matching]:
         """The first stages: the question's analysis, the evidence sentences and where its words are."""
-        analysis = asking_what_a_defined_term_is(analyze_question(question), documents)
+        analysis = analyze_question(question)
+        if mentions.spans:
+            # The words of a document's name say where to look, not which term is asked.
+            analysis = dataclasses.replace(analysis, noun_phrases=unnamed_runs(analysis.noun_phrases,
+                                                                               mentions.without_names(question)))
+        analysis = asking_what_a_defined_term_is(analysis, documents)
         hits = hits[: hits_read or self.config.hits]
         extra = self._heading_hits(analysis, hits, documents, mentions.doc_ids)
         sentences = self._evidence.sentences(hits + [hit for hit, _ in extra], documents,

@@ -85,6 +85,14 @@ def named_terms(question: str, runs: tuple[str, ...], names: tuple[str, ...] = (
             *(_without_name(compact_name(run), names) for run in runs)]
 
 
+def unnamed_runs(runs: tuple[str, ...], unnamed_question: str) -> tuple[str, ...]:
+    """The noun ``runs`` the question still says once the names of the documents it names are
+    blanked out (``unnamed_question``, :meth:`rag.mentions.Mentions.without_names`): in
+    "공공기관의 정보공개에 관한 법률에서 정보란?" the title's 공공기관 is where to look, 정보 what is asked."""
+    rest = compact_name(unnamed_question)
+    return tuple(run for run in runs if compact_name(run) in rest)
+
+
 def _without_name(run: str, names: tuple[str, ...]) -> str:
     """``run`` without a word of ``names`` at its end, unless that word is all of it."""
     name = next((name for name in names if run.endswith(name) and run != name), "")

@@ -442,6 +442,19 @@ def test_the_purpose_of_a_named_statute_is_read_though_search_missed_it():
     assert answer.citations[0].doc_id == "p" and answer.citations[0].section == "제1조"
 
 
+def test_a_term_inside_the_named_statutes_title_is_not_the_term_asked():
+    act = _statute("i", "마을기업의 정보공개에 관한 법률", [
+        ("제2조", "정의", '이 법에서 사용하는 용어의 뜻은 다음과 같다.\n  1. "마을기업"이란 정보를 공개하는 주민의 기업을 말한다.\n'
+         '  2. "정보"란 주민이 만든 문서를 말한다.'),
+    ])
+    question = "마을기업의 정보공개에 관한 법률에서 정보란?"
+    name = (question.index("마을기업"), question.index("에서"))
+    answer = Answerer().answer(question, [_hit(act, 0, len(act.text))], {"i": act},
+                               mentions=Mentions(frozenset({"i"}), (name,)), threshold=0.0)
+    _check_invariants(answer, {"i": act})
+    assert answer.answer_kind == "definition" and answer.answer.startswith('"정보"란')
+
+
 def test_a_description_is_answered_by_the_term_it_defines():
     assert _ask_one("마을기업을 돕는 기관을 이 법은 무엇이라 부르나?", DEFINITIONS).answer == "지원기관"
 

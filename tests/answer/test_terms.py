@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.question import analyze_question
-from rag.answer.terms import asked_share
+from rag.answer.terms import asked_share, unnamed_runs
 
 
 def share(term: str, question: str, names: tuple[str, ...] = ("정의", "뜻")) -> float:
@@ -25,3 +25,12 @@ def share(term: str, question: str, names: tuple[str, ...] = ("정의", "뜻")) 
 ])
 def test_how_much_of_what_a_question_names_a_term_is(term, question, expected):
     assert share(term, question) == pytest.approx(expected)
+
+
+def test_the_words_of_a_named_documents_title_are_no_term_asked():
+    question = "공공기관의 정보공개에 관한 법률에서 정보란?"
+    runs = analyze_question(question).noun_phrases
+    assert "공공기관" in runs and "정보" in runs
+    unnamed = question.replace("공공기관의 정보공개에 관한 법률", " " * len("공공기관의 정보공개에 관한 법률"))
+    assert unnamed_runs(runs, unnamed) == ("정보",)
+    assert unnamed_runs(runs, question) == runs
