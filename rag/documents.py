@@ -99,6 +99,17 @@ class Document:
         short = self.metadata.get("short_title") or self.metadata.get("법령명약칭")
         return (self.title, short) if isinstance(short, str) and short.strip() else (self.title,)
 
+    @cached_property
+    def articles(self) -> dict[str, tuple[int, int]]:
+        """Each 조 by its label (``제7조``, ``제17조의2``) with its span, from its first section's
+        start to its last one's end; the 부칙's are left out (they restart their numbering)."""
+        spans: dict[str, tuple[int, int]] = {}
+        for section in self.sections:
+            if not section.label.startswith("부칙"):
+                start, end = spans.get(section.article, (section.start, section.end))
+                spans[section.article] = (min(start, section.start), max(end, section.end))
+        return spans
+
     def section_at(self, offset: int) -> Section | None:
         """The innermost (shortest; the first listed of equals) section covering ``offset``,
         if the document has sections."""

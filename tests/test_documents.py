@@ -111,6 +111,16 @@ def test_section_at_is_the_shortest_covering_section_at_every_offset() -> None:
             assert document.section_at(offset) is expected, (sections, offset)
 
 
+def test_articles_span_their_sections_and_leave_the_supplement_out() -> None:
+    law = _statute()
+    text = law.text + "\n\n부칙\n제1조(시행일) 공포한 날부터 시행한다."
+    supplement = text.index("부칙")
+    law = Document(doc_id="law", title="법", text=text, kind="statute", sections=law.sections + (
+        Section(supplement, len(text), "부칙", "부칙", None),
+        Section(text.index("제1조(시행일)"), len(text), "부칙제1조", "제1조", "시행일")))
+    assert law.articles == {"제1조": (0, law.text.index("\n")), "제2조": (law.text.index("제2조"), supplement - 2)}
+
+
 def test_document_dict_round_trip() -> None:
     document = _statute()
     restored = Document.from_dict(document.to_dict())

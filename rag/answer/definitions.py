@@ -54,16 +54,11 @@ def defined_terms(doc: Document) -> dict[str, tuple[int, int]]:
 
 
 def _scan(doc: Document) -> dict[str, tuple[int, int]]:
-    articles: dict[str, tuple[int, int]] = {}
-    for section in doc.sections:
-        if not section.label.startswith("부칙"):
-            start, end = articles.get(section.article, (section.start, section.end))
-            articles[section.article] = (min(start, section.start), max(end, section.end))
     spans: dict[str, tuple[int, int]] = {}
     for match in DEFINING.finditer(doc.text):
         section = doc.section_at(match.start())
         if section is not None and not section.label.startswith("부칙"):
-            spans.setdefault(term_key(match.group(1)), articles[section.article])
+            spans.setdefault(term_key(match.group(1)), doc.articles[section.article])
     return spans
 
 

@@ -106,13 +106,9 @@ def heading_articles(kind: str, doc: Document) -> list[tuple[int, int]]:
     forms = _forms().get(kind)
     if forms is None or not forms.read:
         return []
-    spans: dict[str, tuple[int, int]] = {}
-    for section in doc.sections:
-        if section.title and any(word in section.title for word in forms.headings) \
-                and not section.label.startswith("부칙"):
-            start, end = spans.get(section.article, (section.start, section.end))
-            spans[section.article] = (min(start, section.start), max(end, section.end))
-    return list(spans.values())
+    titled = {section.article for section in doc.sections
+              if section.title and any(word in section.title for word in forms.headings)}
+    return [span for article, span in doc.articles.items() if article in titled]
 
 
 def definition_names() -> tuple[str, ...]:
