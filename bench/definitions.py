@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.definitions import DEFINING, defined_terms, term_key
+from rag.answer.definitions import DEFINING, defined_terms, term_key, written_term
 from rag.documents import Document
 from rag.loaders import load_path
 from rag.pipeline import Pipeline
@@ -40,7 +40,6 @@ FORMS = ("{t}이란?", "{t}이/가 뭐야?", "{t}의 뜻은?", "{t}은/는 무�
 #: The longest term asked about; longer "terms" are descriptions ("…을 판단할 수 있는 정보").
 MAX_TERM = 15
 _DELEGATED = re.compile(r"령으로 정하|령으로 정한")
-_GLOSS = re.compile(r"\([^)]*\)")
 
 
 def terms_of(documents: dict[str, Document]) -> dict[str, str]:
@@ -49,7 +48,7 @@ def terms_of(documents: dict[str, Document]) -> dict[str, str]:
     for doc in documents.values():
         keys = defined_terms(doc)
         for match in DEFINING.finditer(doc.text):
-            written = _GLOSS.sub("", match.group(1)).strip()
+            written = written_term(match.group(1))
             key = term_key(written)
             if key in keys and len(written) <= MAX_TERM and not _DELEGATED.search(written):
                 terms.setdefault(written, key)

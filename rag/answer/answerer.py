@@ -26,7 +26,7 @@ from typing import Iterator, Mapping
 from rag.answer.analysis import AnalysisStore
 from rag.answer.assemble import Ranked, assemble, assemble_passage, citations, passage_citations
 from rag.answer.candidates import Candidate
-from rag.answer.definitions import asking_what_a_defined_term_is, defining_documents
+from rag.answer.definitions import defining_documents, read_question
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.features import Features, FeatureShape, candidate_features
 from rag.answer.kinds import PASSAGE_KINDS
@@ -35,9 +35,9 @@ from rag.answer.models import Answer
 from rag.answer.passage_features import PassageFeatures, definition_names, heading_articles, passage_features
 from rag.answer.passage_ranker import PassageRanker, PassageWeights, default_passage_weights
 from rag.answer.passages import Passage, passages
-from rag.answer.question import QuestionAnalysis, analyze_question
+from rag.answer.question import QuestionAnalysis
 from rag.answer.ranker import Ranker, Weights, default_weights
-from rag.answer.terms import named_terms, unnamed_runs
+from rag.answer.terms import named_terms
 from rag.documents import Chunk, Document
 from rag.mentions import Mentions
 from rag.retrieval import SearchHit
@@ -153,12 +153,7 @@ class Answerer:
     def _read(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
               hits_read: int | None, mentions: Mentions) -> tuple[QuestionAnalysis, list[Sentence], Matching]:
         """The first stages: the question's analysis, the evidence sentences and where its words are."""
-        analysis = analyze_question(question)
-        if mentions.spans:
-            # The words of a document's name say where to look, not which term is asked.
-            analysis = dataclasses.replace(analysis, noun_phrases=unnamed_runs(analysis.noun_phrases,
-                                                                               mentions.without_names(question)))
-        analysis = asking_what_a_defined_term_is(analysis, documents)
+        analysis = read_question(question, documents, mentions)
         hits = hits[: hits_read or self.config.hits]
         extra = self._heading_hits(analysis, hits, documents, mentions.doc_ids)
         sentences = self._evidence.sentences(hits + [hit for hit, _ in extra], documents,

@@ -16,9 +16,10 @@ import dataclasses
 import re
 from typing import Iterable, Mapping
 
-from rag.answer.question import QuestionAnalysis
+from rag.answer.question import QuestionAnalysis, analyze_question
+from rag.answer.terms import unnamed_runs
 from rag.documents import Document
-from rag.mentions import compact_name
+from rag.mentions import Mentions, compact_name
 
 #: A defined term: quoted (a gloss may follow the quote: "클라우드컴퓨팅"(Cloud Computing)이란),
 #: then 란/이란 or (이)라 함은. Anywhere in a sentence, since an item may define a term of
@@ -30,10 +31,15 @@ _BARE_DEFINITION = "bare_definition"
 _GLOSS = re.compile(r"\([^)]*\)")
 
 
+def written_term(quoted: str) -> str:
+    """A quoted term as written, without its gloss: 상용(商用)소프트웨어 → 상용소프트웨어."""
+    return _GLOSS.sub("", quoted).strip()
+
+
 def term_key(term: str) -> str:
     """A defined term as questions name it: no gloss, compacted as names are
     (:func:`rag.mentions.compact_name`)."""
-    return compact_name(_GLOSS.sub("", term))
+    return compact_name(written_term(term))
 
 
 #: Each document version's terms, by id and content hash: a document is immutable (a new
@@ -78,6 +84,17 @@ def defining_documents(terms: Iterable[str], documents: Mapping[str, Document],
                 found.append((doc_id, spans[term]))
                 break
     return sorted(found, key=lambda pair: (order.get(pair[0], len(order)), pair[0]))
+
+
+def read_question(question: str, documents: Mapping[str, Document], mentions: Mentions = Mentions()) -> QuestionAnalysis:
+    """The question's analysis as both answerers read it over ``documents``: the noun runs inside
+    the names of the documents it names dropped (they say where to look, not which term is asked:
+    "공공기관의 정보공개에 관한 법률에서 정보란?"), then :func:`asking_what_a_defined_term_is`."""
+    analysis = analyze_question(question)
+    if mentions.spans:
+        analysis = dataclasses.replace(analysis, noun_phrases=unnamed_runs(analysis.noun_phrases,
+                                                                           mentions.without_names(question)))
+    return asking_what_a_defined_term_is(analysis, documents)
 
 
 def asking_what_a_defined_term_is(analysis: QuestionAnalysis, documents: Mapping[str, Document]) -> QuestionAnalysis:

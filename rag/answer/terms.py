@@ -72,17 +72,25 @@ def asked_share(term: str, question: str, runs: tuple[str, ...], names: tuple[st
     (:func:`rag.mentions.compact_name`: "고영향 AI" is 고영향인공지능). A word of ``names``
     that ends a run ("인공지능 정의는?") is no part of the term.
     """
-    if any(compact_name(quoted) == term for quoted in _QUOTED.findall(question)):
+    if term in _quoted(question):
         return 1.0
-    compact = [_without_name(compact_name(run), names) for run in runs]
-    return max((len(term) / len(run) for run in compact if run.endswith(term)), default=0.0)
+    return max((len(term) / len(run) for run in _compact_runs(runs, names) if run.endswith(term)), default=0.0)
 
 
 def named_terms(question: str, runs: tuple[str, ...], names: tuple[str, ...] = ()) -> list[str]:
     """The terms ``question`` names whole, compacted as names are: those it quotes, and each of
     its noun ``runs`` without a word of ``names`` at its end (those :func:`asked_share` gives 1)."""
-    return [*(compact_name(quoted) for quoted in _QUOTED.findall(question)),
-            *(_without_name(compact_name(run), names) for run in runs)]
+    return [*_quoted(question), *_compact_runs(runs, names)]
+
+
+def _quoted(question: str) -> list[str]:
+    """The terms ``question`` quotes, compacted as names are."""
+    return [compact_name(quoted) for quoted in _QUOTED.findall(question)]
+
+
+def _compact_runs(runs: tuple[str, ...], names: tuple[str, ...]) -> list[str]:
+    """``runs`` compacted as names are, each without a word of ``names`` at its end."""
+    return [_without_name(compact_name(run), names) for run in runs]
 
 
 def unnamed_runs(runs: tuple[str, ...], unnamed_question: str) -> tuple[str, ...]:

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Mapping
 
 from rag.answer.answerer import Answerer
-from rag.answer.definitions import asking_what_a_defined_term_is
+from rag.answer.definitions import read_question
 from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.models import Answer, Citation, Timings
-from rag.answer.question import QuestionAnalysis, analyze_question
+from rag.answer.question import QuestionAnalysis
 from rag.documents import Document
 from rag.mentions import Mentions
 from rag.reader.chooser import Chooser, Proposal, features
@@ -142,7 +142,7 @@ class ReaderAnswerer:
         reader-only evaluation on a given paragraph) instead of the best few short ones;
         ``analysis`` is the question's, when the caller has it already; ``both_steps`` reads
         the later windows whatever the first one's confidence (to learn from both readings)."""
-        analysis = analysis or asking_what_a_defined_term_is(analyze_question(question), documents)
+        analysis = analysis or read_question(question, documents, mentions)
         passages, doc_ids, ranks = self.passages(hits, documents)
         config = self.config
         if whole:
@@ -172,7 +172,7 @@ class ReaderAnswerer:
         trained for short spans, and reading costs time such an answer does not need.
         """
         started = time.perf_counter()
-        analysis = asking_what_a_defined_term_is(analyze_question(question), documents)
+        analysis = read_question(question, documents, mentions)
         if analysis.answer_kind in PASSAGE_KINDS:
             return self.rules.answer(question, hits, documents, question_id=question_id, hits_read=hits_read,
                                      mentions=mentions, threshold=threshold)
