@@ -273,10 +273,11 @@ def train_passages(
     civic_laws: Path = _CIVIC_LAWS,
     index_dir: Optional[Path] = _STATUTE_INDEX_DIR,
 ) -> None:
-    """Learn the passage ranker and its confidence from the tune half of the civic set."""
+    """Learn the passage ranker and its confidence from the tune half of the civic set and the
+    civic training questions (eval/train/civic_passages.jsonl)."""
     import time
     from rag.answer.answerer import Answerer, AnswererConfig
-    from rag.answer.passage_learn import collect, learn, passage_questions
+    from rag.answer.passage_learn import TRAINING_SET, collect, learn, passage_questions
     from rag.answer.passage_ranker import PASSAGE_WEIGHTS_FILE, PassageWeights
     from rag.terminal import read_documents
 
@@ -285,7 +286,7 @@ def train_passages(
     folders = _statute_folders(laws, civic_laws)
     # Not the inquiry set: its gold is an article, not the passage that answers, and learning
     # from it too lowered the civic set's cross-validated best-passage accuracy from 0.63 to 0.45.
-    sets = [Path("eval/civic_dev.jsonl")]
+    sets = [Path("eval/civic_dev.jsonl"), TRAINING_SET]
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-passages-") as tmp:
         pipeline = load_pipeline(Settings(store="embedded", index_dir=index_dir or Path(tmp), reader="rules"))
         questions = passage_questions(sets, folders)
@@ -293,7 +294,8 @@ def train_passages(
         with progress_bar() as progress:
             ingest_with_progress(pipeline, read_documents(folders, progress), True, progress)
             task = progress.add_task("questions", total=len(questions))
-            asked = collect(pipeline.retrieve, answerer, questions, lambda n: progress.update(task, completed=n))
+            asked = collect(lambda text, k: pipeline.retrieve(text, k, answering=True), answerer, questions,
+                            lambda n: progress.update(task, completed=n))
         weights = learn(asked, seed, {
             "data": [f"{path} part tune" for path in sets],
             "index": [str(folder) for folder in folders],

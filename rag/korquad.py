@@ -261,7 +261,7 @@ def answer_questions(pipeline: Pipeline, questions: list[KorQuADQuestion],
     recall = CandidateRecall()
     records = []
     for n, q in enumerate(questions, start=1):
-        retrieval = pipeline.retrieve(q.question)
+        retrieval = pipeline.retrieve(q.question, answering=True)
         given = paragraphs.get(q.doc_id, [])
         for setting, hits, mentions in (("open", retrieval.hits, retrieval.mentions), ("reader", given, Mentions())):
             # Reader-only reads the whole gold paragraph; open-domain reads as served.

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from rag.answer.answerer import Answerer
-from rag.answer.definitions import defined_terms
+from rag.answer.definitions import defined_terms, read_question
+from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.models import Answer, Timings
 from rag.answerers import answerer_mode, build_answerer
 from rag.articles import ArticleHit
@@ -146,7 +147,7 @@ class Pipeline:
 
     def _answer(self, question: str, k: int | None, doc_ids: Iterable[str] | None, question_id: str | None) -> Answer:
         started = time.perf_counter()
-        retrieval = self.retrieve(question, k, doc_ids)
+        retrieval = self.retrieve(question, k, doc_ids, answering=True)
         retrieve_ms = (time.perf_counter() - started) * 1000
         answer = self.answerer.answer(question, retrieval.hits, retrieval.documents, question_id=question_id,
                                       hits_read=len(retrieval.hits), mentions=retrieval.mentions)
@@ -178,19 +179,21 @@ class Pipeline:
                 None if doc_ids is None else tuple(sorted(set(doc_ids))), tuple(history))
 
     def retrieve(self, question: str, k: int | None = None, doc_ids: Iterable[str] | None = None,
-                 mode: Mode = "hybrid") -> Retrieval:
+                 mode: Mode = "hybrid", answering: bool = False) -> Retrieval:
         """The chunks :meth:`ask` reads for ``question``, best first, from one index generation.
 
         Documents the question names (:mod:`rag.mentions`) are read first; ``doc_ids``
-        keeps only those documents.
+        keeps only those documents. ``answering``: the chunks are for the answerer, which
+        reads a question asking for a passage from the best article units unless
+        ``settings.article_units`` says otherwise (:meth:`_by_articles`).
         """
         k = k or self.settings.answer_hits
         retriever = self._retriever  # one generation for the whole question, even if a write swaps it
         mentions = retriever.index.names.mentions(question)
         named, query = mentions.doc_ids, mentions.search_text(question)
         # Article units rank both retrievers' chunks themselves: they stand in for hybrid fusion only.
-        search = retriever.search_by_articles if self.settings.article_units and mode == "hybrid" else (
-            lambda text, n: retriever.search(text, n, mode))
+        by_articles = mode == "hybrid" and self._by_articles(question, mentions, retriever.index.documents, answering)
+        search = retriever.search_by_articles if by_articles else (lambda text, n: retriever.search(text, n, mode))
         if doc_ids is None and not named:
             hits = search(query, k)
         else:
@@ -202,6 +205,17 @@ class Pipeline:
             # A stable sort keeps the ranking within the named and the other documents.
             hits = sorted(hits, key=lambda h: h.chunk.doc_id not in named)[:k]
         return Retrieval(hits, mentions, retriever.index.documents)
+
+    def _by_articles(self, question: str, mentions: Mentions, documents: Mapping[str, Document],
+                     answering: bool) -> bool:
+        """Whether ``question``'s chunks come from the best article units: as the setting
+        says, or when unset, for the answerer when the question asks for a passage. A
+        statute answers those by an article, and units found the gold article first more
+        often than the fused chunks on the civic and inquiry sets; short facts keep the fused
+        chunks, which ranked the news article's prose better (README)."""
+        if self.settings.article_units is not None:
+            return self.settings.article_units
+        return answering and read_question(question, documents, mentions).answer_kind in PASSAGE_KINDS
 
     def search_articles(self, query: str, k: int | None = None) -> list[ArticleHit]:
         """Rank article units (:mod:`rag.articles`) for ``query``; those of the documents it names first."""

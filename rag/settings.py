@@ -43,9 +43,12 @@ class Settings(BaseSettings):
     # the stronger single retriever there, and a small constant trusts each top rank.
     rrf_k: int = Field(5, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
     bm25_weight: float = Field(2.0, ge=0, le=10, description="BM25's weight against dense (1.0) in the fusion.")
-    article_units: bool = Field(
-        False, description="Hybrid search (and so the answerer) takes the chunks of the best article units "
-        "(rag.articles, learned weights) instead of the fused chunk ranking.")
+    # Unset: units for the questions asking for a passage, which statutes answer by an article,
+    # and the fused chunks for short facts, where prose news ranked better by chunk (README).
+    article_units: bool | None = Field(
+        None, description="true: hybrid search and the answerer take the chunks of the best article units "
+        "(rag.articles, learned weights) instead of the fused chunk ranking; false: never; unset: the answerer "
+        "does for a question asking for a passage (a definition, a duty, a list ...).")
     answer_hits: int = Field(5, ge=1, le=20, description="Retrieved chunks the answerer reads.")
     # Calibrated on the dev sets (`rag eval --calibrate`): answerable against unanswerable.
     answer_threshold: float = Field(

@@ -121,3 +121,18 @@ def test_answers_may_read_the_chunks_of_the_best_article_units(tmp_path, fake_em
     assert hits[0].chunk.section.startswith("제3조")
     # Only hybrid search is replaced: a single retriever's ranking stays its own.
     assert pipeline.search(question, k=3, mode="bm25") == pipeline.retriever.search(question, 3, "bm25")
+
+
+def test_by_default_the_answerer_reads_article_units_for_passage_questions_only(tmp_path, fake_embedder):
+    pipeline, _ = indexed_statute(tmp_path, fake_embedder, STATUTE)
+    assert pipeline.settings.article_units is None
+    retriever = pipeline.retriever
+    passage, short = "이 법의 목적은 무엇인가요?", "응시료는 얼마인가요?"
+    for question in (passage, short):
+        # The two rankings differ for both questions, so which one was taken shows.
+        assert retriever.search_by_articles(question, 5) != retriever.search(question, 5, "hybrid")
+    assert pipeline.retrieve(passage, k=5, answering=True).hits == retriever.search_by_articles(passage, 5)
+    assert pipeline.retrieve(short, k=5, answering=True).hits == retriever.search(short, 5, "hybrid")
+    # A search, or a retrieval not for the answerer, keeps the fused chunks.
+    assert pipeline.retrieve(passage, k=5).hits == retriever.search(passage, 5, "hybrid")
+    assert pipeline.search(passage, k=5) == retriever.search(passage, 5, "hybrid")

@@ -1,13 +1,16 @@
-"""eval/civic_dev.jsonl: civic questions over the AI statutes and the civic-laws corpus.
+"""eval/civic_dev.jsonl: civic questions over the AI statutes and the civic-laws corpus, and
+eval/train/civic_passages.jsonl, questions in its form to learn from only.
 
-Checked here: the file parses, the mix of answer kinds meets its floors, every gold
+Checked here: both files parse, the mix of answer kinds meets its floors, every gold
 phrase and short answer is verbatim inside the gold section of its document (loaded
-through the project's loader from ../shared), and the recorded halves follow rag.splits
-with the gold section as each answerable question's group key.
+through the project's loader from corpus/), the recorded halves follow rag.splits
+with the gold section as each answerable question's group key, and no training question
+shares a gold section with a question of the report half.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections import Counter
 
@@ -20,13 +23,14 @@ from rag.splits import mismatches
 from conftest import ROOT
 
 SET = ROOT / "eval" / "civic_dev.jsonl"
+TRAINING = ROOT / "eval" / "train" / "civic_passages.jsonl"
 PASSAGE_KINDS = ("definition", "purpose", "list", "duty", "reason", "passage")
 KINDS = (*PASSAGE_KINDS, "short", "unanswerable")
 CORPORA = ("laws", "civic-laws")
 
 
-def _rows():
-    return [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _rows(path=SET):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +39,10 @@ def documents():
     return {document.doc_id: document for folder in folders for document in load_path(folder)}
 
 
-def test_set_parses_with_unique_ids_and_well_formed_rows():
-    rows = _rows()
-    assert len(load_eval_set(SET)) == len(rows)
+@pytest.mark.parametrize("path", [SET, TRAINING], ids=["dev", "training"])
+def test_set_parses_with_unique_ids_and_well_formed_rows(path):
+    rows = _rows(path)
+    assert len(load_eval_set(path)) == len(rows)
     ids = [row["id"] for row in rows]
     assert len(set(ids)) == len(ids), [i for i, n in Counter(ids).items() if n > 1]
     for row in rows:
@@ -74,9 +79,10 @@ def test_questions_spread_over_most_documents():
     assert max(docs.values()) <= 0.15 * sum(docs.values()), docs
 
 
-def test_gold_phrases_and_answers_lie_inside_the_gold_section(documents):
+@pytest.mark.parametrize("path", [SET, TRAINING], ids=["dev", "training"])
+def test_gold_phrases_and_answers_lie_inside_the_gold_section(documents, path):
     problems = []
-    for row in _rows():
+    for row in _rows(path):
         if not row["answerable"]:
             continue
         gold = row["gold"]
@@ -116,3 +122,30 @@ def test_both_halves_hold_every_kind():
         half = sum(n for (p, _), n in counts.items() if p == part)
         assert sum(counts[part, k] for k in ("unanswerable",)) >= 4, part
         assert half >= 0.4 * sum(counts.values()), part
+
+
+def test_training_questions_are_all_tune_and_apart_from_the_report_half():
+    training = _rows(TRAINING)
+    assert len(training) >= 100
+    assert {row["part"] for row in training} == {"tune"}
+    assert not {row["id"] for row in training} & {row["id"] for row in _rows()}
+    # A question answered by the same section teaches the ranker about the report question.
+    reported = {(row["gold"]["doc_id"], row["gold"]["section"]) for row in _rows() if row["part"] == "report"
+                and row["answerable"]}
+    shared = [row["id"] for row in training if (row["gold"]["doc_id"], row["gold"]["section"]) in reported]
+    assert shared == []
+
+
+def test_no_training_question_is_a_near_copy_of_a_report_question():
+    """Against every report half under eval/ (turns of conversations included): a character
+    similarity of 0.6 or more (difflib, whitespace removed) kept a question out of the file."""
+    reported = []
+    for path in sorted((ROOT / "eval").glob("*.jsonl")):
+        for row in _rows(path):
+            if row.get("part") == "report":
+                reported += [turn["question"] for turn in row["turns"]] if "turns" in row else [row["question"]]
+    reported = ["".join(question.split()) for question in reported]
+    near = [row["id"] for row in _rows(TRAINING)
+            if any(difflib.SequenceMatcher(None, "".join(row["question"].split()), question).ratio() >= 0.6
+                   for question in reported)]
+    assert near == []

@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
+import numpy as np
+
 from rag.answer.analysis import AnalysisStore
 from rag.answer.assemble import Ranked, assemble, assemble_passage, citations, passage_citations
 from rag.answer.candidates import Candidate
@@ -140,11 +142,12 @@ class Answerer:
                         question_id: str | None, threshold: float | None, started: float) -> Answer:
         """The best-scoring passage (the first of equals) as the answer, unless its confidence
         is under the threshold."""
-        scored = [(self.passage_ranker.score(f), p) for p, f in self._weighed(analysis, sentences, matching)]
-        best = max(scored, key=lambda pair: pair[0], default=None)
-        probability = 0.0 if best is None else self.passage_ranker.confidence(best[0])
+        weighed = list(self._weighed(analysis, sentences, matching))
+        scores = self.passage_ranker.scores([f for _, f in weighed], analysis.answer_kind)
+        best = int(np.argmax(scores)) if len(scores) else None  # argmax: the first of equal scores
+        probability = 0.0 if best is None else self.passage_ranker.confidence(float(scores[best]))
         limit = self.passage_ranker.weights.threshold if threshold is None else threshold
-        answer = best[1] if best is not None and probability >= limit else None
+        answer = weighed[best][0] if best is not None and probability >= limit else None
         cited = [] if answer is None else passage_citations(answer, probability, sentences, matching,
                                                             self.config.max_citations)
         elapsed = (time.perf_counter() - started) * 1000
