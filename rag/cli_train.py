@@ -363,16 +363,16 @@ def train_articles(
     civic_laws: Path = _CIVIC_LAWS,
     index_dir: Optional[Path] = _STATUTE_INDEX_DIR,
 ) -> None:
-    """Learn the article ranker from the tune halves of the inquiry and civic sets."""
+    """Learn the article ranker from the inquiry and civic tune halves and the civic training questions."""
     import time
     from rag import article_learn
-    from rag.answer.passage_learn import passage_questions
+    from rag.answer.passage_learn import TRAINING_SET, passage_questions
     from rag.articles import ARTICLE_WEIGHTS_FILE
     from rag.terminal import read_documents
 
     started = time.perf_counter()
     folders = _statute_folders(laws, civic_laws)
-    sets = [Path("eval/inquiry_dev.jsonl"), Path("eval/civic_dev.jsonl")]
+    sets = [Path("eval/inquiry_dev.jsonl"), Path("eval/civic_dev.jsonl"), TRAINING_SET]
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-articles-") as tmp:
         pipeline = load_pipeline(Settings(store="embedded", index_dir=index_dir or Path(tmp), reader="rules"))
         questions = [(q.id, q.text, q.articles) for q in passage_questions(sets, folders)
