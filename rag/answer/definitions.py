@@ -25,6 +25,11 @@ from rag.mentions import Mentions, compact_name
 #: then 란/이란 or (이)라 함은. Anywhere in a sentence, since an item may define a term of
 #: another item ('제1호다목의 "…정보"란'), and such terms run to 60 characters.
 DEFINING = re.compile(r'["“]([^"”]{1,60})["”](?:\([^)]{1,40}\))?\s?(?:이란|란|(?:이)?라\s?함은)\s')
+#: A term a sentence gives to what it has just described, as statutes introduce most of their
+#: terms outside a 정의 article: '…시스템(이하 "통합제공시스템"이라 한다)'.
+INTRODUCED = re.compile(r'이하\s?["“]([^"”]{1,40})["”]\s?(?:이)?라\s?한다')
+#: A term glossed in the parentheses right after it: '정보파일(행정정보를 … 것을 말한다. 이하 같다)'.
+GLOSSED = re.compile(r'([^\s()"“”]{2,40})\([^()]{1,300}?말한다')
 #: The cue group of a question that may ask what a thing is ("X가 뭐야?").
 _BARE_DEFINITION = "bare_definition"
 #: A Hanja or foreign gloss in a term: 상용(商用)소프트웨어, 클라우드컴퓨팅(Cloud Computing).

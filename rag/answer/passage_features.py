@@ -13,12 +13,14 @@ feature                what it measures
 ``rank``               1 / (1 + rank of the best hit the sentence was read from)
 ``fits_kind``          the passage has a form of the asked kind ("목적으로 한다" for a purpose)
 ``heading_fits``       its 조 title has a word of the asked kind (제1조(목적), 제2조(정의))
-``defines_asked``      it defines a term ('"X"란') that a definition question names (the term
-                       without its Hanja gloss: "상용(商用)소프트웨어"): 1 when the question quotes
-                       it or names it alone, the term's share of the question's noun run when
-                       the run ends with it ("고영향 인공지능" names 고영향 인공지능 whole and
-                       인공지능 only in part), 0 otherwise
-``defines_other``      it defines a term a definition question does not name
+``defines_asked``      it defines a term ('"X"란'), or its sentence introduces one ('…(이하 "X"이라
+                       한다)') or glosses one ('X(…을 말한다)'), that a definition question names
+                       (the term without its Hanja gloss: "상용(商用)소프트웨어"): 1 when the
+                       question quotes it or names it alone, the term's share of the question's
+                       noun run when the run ends with it ("고영향 인공지능" names 고영향 인공지능
+                       whole and 인공지능 only in part), 0 otherwise
+``defines_other``      it defines, introduces or glosses terms, none of which a definition
+                       question names
 ``has_items``          it is a list lead with its 호/목 items
 ``is_item``            it is one item of a list
 ``unasked_document``   its document is one the question does not mean (it names another)
@@ -38,7 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from rag.answer.definitions import DEFINING, term_key
+from rag.answer.definitions import DEFINING, GLOSSED, INTRODUCED, term_key
 from rag.answer.matching import Matching, share
 from rag.answer.passages import MAX_CHARS, Passage
 from rag.answer.question import QuestionAnalysis
@@ -91,13 +93,16 @@ def _forms() -> dict[str, _Forms]:
             for kind, entry in table.items()}
 
 
-def _defined_term(text: str) -> str:
-    """The term a passage defines (:func:`rag.answer.definitions.term_key`), or ""."""
+def _defined_terms(text: str, sentence: str) -> list[str]:
+    """The terms a passage defines (:func:`rag.answer.definitions.term_key`): the one of its
+    defining clause, or those its own sentence (not its items) introduces or glosses."""
     quoted = DEFINING.search(text)
     if quoted:
-        return term_key(quoted.group(1))
+        return [term_key(quoted.group(1))]
     at_start = _DEFINED_AT_START.match(text)
-    return term_key(at_start.group(1) or at_start.group(2)) if at_start else ""
+    if at_start:
+        return [term_key(at_start.group(1) or at_start.group(2))]
+    return [term_key(m.group(1)) for form in (INTRODUCED, GLOSSED) for m in form.finditer(sentence)]
 
 
 def heading_articles(kind: str, doc: Document) -> list[tuple[int, int]]:
@@ -123,8 +128,8 @@ def passage_features(analysis: QuestionAnalysis, passage: Passage, matching: Mat
     text = passage.text
     heading = sentence.doc.section_at(sentence.span.start)
     title = heading.title if heading and heading.title else ""
-    term = _defined_term(text) if analysis.answer_kind == "definition" else ""
-    asked = asked_share(term, analysis.text, analysis.noun_phrases, forms.names) if term else 0.0
+    terms = _defined_terms(text, sentence.span.text) if analysis.answer_kind == "definition" else []
+    asked = max((asked_share(term, analysis.text, analysis.noun_phrases, forms.names) for term in terms), default=0.0)
     matches = matching.matches[id(sentence)]
     return PassageFeatures(
         overlap=matching.overlap(sentence),
@@ -134,7 +139,7 @@ def passage_features(analysis: QuestionAnalysis, passage: Passage, matching: Mat
         fits_kind=float(bool(forms.fits and forms.fits.search(text))),
         heading_fits=float(any(word in title for word in forms.headings)),
         defines_asked=asked,
-        defines_other=float(bool(term) and not asked),
+        defines_other=float(bool(terms) and not asked),
         has_items=float(bool(passage.items)),
         is_item=float(passage.start > sentence.span.start),
         unasked_document=float(sentence.doc.doc_id in matching.unasked),

@@ -79,3 +79,24 @@ def test_a_word_glossed_in_brackets_is_no_definition_form():
     fits = {p.text[:12]: passage_features(question, p, matching).fits_kind for p in passages(sentences)}
     assert fits['"게시판"이란 글을 올'] == 1.0
     assert fits["누리집에 게시판(「마을"] == 0.0
+
+
+def test_a_term_introduced_or_glossed_in_a_sentence_is_a_term_it_defines():
+    act = _act("h", '  1. "마을"이란 주민이 함께 사는 곳을 말한다.\n\n'
+                    '제3조(지원) ① 군수는 주민이 함께 세운 기업(이하 "마을기업"이라 한다)을 지원한다.\n'
+                    '② 군수는 장부(마을기업의 수입과 지출을 적은 문서를 말한다. 이하 같다)를 둔다.')
+    evidence = Evidence()
+    sentences = evidence.sentences([SearchHit(chunk=Chunk("h", 0, len(act.text), act.text), title=act.title,
+                                              score=1.0, dense_score=None, bm25_score=None)], {"h": act})
+
+    def features(question: str) -> dict[str, tuple[float, float]]:
+        analysis = analyze_question(question)
+        matching = Matching.build(analysis, sentences, frozenset(), evidence.context, 0.5)
+        return {p.text[:5]: (f.defines_asked, f.defines_other)
+                for p in passages(sentences) for f in [passage_features(analysis, p, matching)]}
+
+    introduced = features("마을기업이 뭐야?")
+    assert introduced["제3조(지"] == (1.0, 0.0) and introduced["② 군수는"] == (0.0, 1.0)
+    glossed = features("장부란?")
+    assert glossed["② 군수는"] == (1.0, 0.0) and glossed["제3조(지"] == (0.0, 1.0)
+    assert glossed['"마을"이'] == (0.0, 1.0)
