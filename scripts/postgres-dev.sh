@@ -42,6 +42,12 @@ install_pgvector() {
     share=$("$BIN/pg_config" --sharedir)
     [ -f "$share/extension/vector.control" ] && return
     need_root "pgvector"
+    # A machine may have the server without its headers (postgresql-15 alone): pgvector needs them.
+    if [ ! -f "$("$BIN/pg_config" --includedir-server)/postgres.h" ]; then
+        say "installing postgresql-server-dev-$PG_MAJOR to build pgvector"
+        apt-get update -q >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "postgresql-server-dev-$PG_MAJOR" build-essential dpkg-dev >&2
+    fi
     say "building pgvector from Debian's source package (trixie)"
     local work
     work=$(mktemp -d)
