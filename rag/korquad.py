@@ -266,6 +266,7 @@ def answer_questions(pipeline: Pipeline, questions: list[KorQuADQuestion],
         for setting, hits, mentions in (("open", retrieval.hits, retrieval.mentions), ("reader", given, Mentions())):
             # Reader-only reads the whole gold paragraph; open-domain reads as served.
             answer = answerer.answer(q.question, hits, documents, hits_read=len(hits), mentions=mentions,
+                                     analysis=retrieval.analysis if setting == "open" else None,
                                      threshold=0.0, whole=setting == "reader")
             abstained = answer.answer is None or answer.confidence < threshold
             served = "" if abstained else answer.answer

@@ -15,6 +15,7 @@ from rag.answer.answerer import Answerer
 from rag.answer.definitions import defined_terms, read_question
 from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.models import Answer, Timings
+from rag.answer.question import QuestionAnalysis
 from rag.answerers import answerer_mode, build_answerer
 from rag.articles import ArticleHit
 from rag.cache import LRUCache
@@ -36,12 +37,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """What an answer is read from: the hits, the documents the question names, and the
-    documents of the index generation the hits come from."""
+    """What an answer is read from: the hits, the documents the question names, the
+    documents of the index generation the hits come from, and the question's analysis when
+    retrieval read it (:meth:`Pipeline.retrieve`), so that the answerer need not again."""
 
     hits: list[SearchHit]
     mentions: Mentions
     documents: Mapping[str, Document]
+    analysis: QuestionAnalysis | None = None
 
 
 class Pipeline:
@@ -150,7 +153,8 @@ class Pipeline:
         retrieval = self.retrieve(question, k, doc_ids, answering=True)
         retrieve_ms = (time.perf_counter() - started) * 1000
         answer = self.answerer.answer(question, retrieval.hits, retrieval.documents, question_id=question_id,
-                                      hits_read=len(retrieval.hits), mentions=retrieval.mentions)
+                                      hits_read=len(retrieval.hits), mentions=retrieval.mentions,
+                                      analysis=retrieval.analysis)
         return answer.with_retrieval_time(round(retrieve_ms, 3))
 
     def cached_answer(
@@ -185,14 +189,22 @@ class Pipeline:
         Documents the question names (:mod:`rag.mentions`) are read first; ``doc_ids``
         keeps only those documents. ``answering``: the chunks are for the answerer, which
         reads a question asking for a passage from the best article units unless
-        ``settings.article_units`` says otherwise (:meth:`_by_articles`).
+        ``settings.article_units`` says otherwise. A statute answers those by an article, and
+        units found the gold article first more often than the fused chunks on the civic and
+        inquiry sets; short facts keep the fused chunks, which ranked the news article's prose
+        better (README).
         """
         k = k or self.settings.answer_hits
         retriever = self._retriever  # one generation for the whole question, even if a write swaps it
+        documents = retriever.index.documents
         mentions = retriever.index.names.mentions(question)
         named, query = mentions.doc_ids, mentions.search_text(question)
+        # What the question asks decides, for the answerer, when the setting leaves it open.
+        analysis = read_question(question, documents, mentions) \
+            if answering and self.settings.article_units is None else None
+        units = bool(self.settings.article_units) if analysis is None else analysis.answer_kind in PASSAGE_KINDS
         # Article units rank both retrievers' chunks themselves: they stand in for hybrid fusion only.
-        by_articles = mode == "hybrid" and self._by_articles(question, mentions, retriever.index.documents, answering)
+        by_articles = units and mode == "hybrid"
         search = retriever.search_by_articles if by_articles else (lambda text, n: retriever.search(text, n, mode))
         if doc_ids is None and not named:
             hits = search(query, k)
@@ -204,18 +216,7 @@ class Pipeline:
                 hits = [h for h in hits if h.chunk.doc_id in allowed]
             # A stable sort keeps the ranking within the named and the other documents.
             hits = sorted(hits, key=lambda h: h.chunk.doc_id not in named)[:k]
-        return Retrieval(hits, mentions, retriever.index.documents)
-
-    def _by_articles(self, question: str, mentions: Mentions, documents: Mapping[str, Document],
-                     answering: bool) -> bool:
-        """Whether ``question``'s chunks come from the best article units: as the setting
-        says, or when unset, for the answerer when the question asks for a passage. A
-        statute answers those by an article, and units found the gold article first more
-        often than the fused chunks on the civic and inquiry sets; short facts keep the fused
-        chunks, which ranked the news article's prose better (README)."""
-        if self.settings.article_units is not None:
-            return self.settings.article_units
-        return answering and read_question(question, documents, mentions).answer_kind in PASSAGE_KINDS
+        return Retrieval(hits, mentions, documents, analysis)
 
     def search_articles(self, query: str, k: int | None = None) -> list[ArticleHit]:
         """Rank article units (:mod:`rag.articles`) for ``query``; those of the documents it names first."""

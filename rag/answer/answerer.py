@@ -94,7 +94,8 @@ class Answerer:
 
     def answer(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
                question_id: str | None = None, hits_read: int | None = None,
-               mentions: Mentions = Mentions(), threshold: float | None = None, whole: bool = True) -> Answer:
+               mentions: Mentions = Mentions(), threshold: float | None = None, whole: bool = True,
+               analysis: QuestionAnalysis | None = None) -> Answer:
         """Answer ``question`` from ``hits`` (best first); abstain when the evidence is weak.
 
         The first ``hits_read`` hits are read (default ``config.hits``), always whole
@@ -102,9 +103,11 @@ class Answerer:
         are the documents the question calls by name (:mod:`rag.mentions`): sentences of
         other documents count less, and the names are no words to match. ``threshold``
         overrides ``config.threshold`` (or the passage ranker's) for this call (0 never abstains).
+        ``analysis`` is the question's as :func:`rag.answer.definitions.read_question` reads it
+        over ``documents`` and ``mentions``, when the caller has it already.
         """
         started = time.perf_counter()
-        analysis, sentences, matching = self._read(question, hits, documents, hits_read, mentions)
+        analysis, sentences, matching = self._read(question, hits, documents, hits_read, mentions, analysis)
         if analysis.answer_kind in PASSAGE_KINDS:
             return self._answer_passage(analysis, sentences, matching, question_id, threshold, started)
         best, rivals = self._rank(analysis, sentences, matching)
@@ -154,9 +157,11 @@ class Answerer:
         return assemble_passage(analysis, question_id, answer, probability, cited, elapsed)
 
     def _read(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
-              hits_read: int | None, mentions: Mentions) -> tuple[QuestionAnalysis, list[Sentence], Matching]:
-        """The first stages: the question's analysis, the evidence sentences and where its words are."""
-        analysis = read_question(question, documents, mentions)
+              hits_read: int | None, mentions: Mentions, analysis: QuestionAnalysis | None = None,
+              ) -> tuple[QuestionAnalysis, list[Sentence], Matching]:
+        """The first stages: the question's analysis (unless given), the evidence sentences and
+        where its words are."""
+        analysis = analysis or read_question(question, documents, mentions)
         hits = hits[: hits_read or self.config.hits]
         extra = self._heading_hits(analysis, hits, documents, mentions.doc_ids)
         sentences = self._evidence.sentences(hits + [hit for hit, _ in extra], documents,

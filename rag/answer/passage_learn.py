@@ -9,8 +9,8 @@ questions) or one of its answers (short facts).
 
 Two logistic models (scikit-learn's ``LogisticRegression``: a well-kept, deterministic
 solver; a hundred inputs and ten thousand rows need nothing more): the *ranker* over
-passages (is this passage right?, over the inputs of :func:`rag.answer.passage_ranker.design`), then the *calibrator* over each question's best
-passage, one feature, its out-of-fold ranker score (is the best passage right?). The
+passages (is this passage right?, over the inputs of :func:`rag.answer.passage_ranker.design`),
+then the *calibrator* over each question's best passage, one feature, its out-of-fold ranker score (is the best passage right?). The
 threshold is the confidence under which at most 5 % of the right best passages fall out
 of fold.
 

@@ -5,7 +5,8 @@ question; the best-scoring passage is the answer. Its inputs ``x`` (:func:`desig
 each feature, how far the passage falls below the question's best passage on it (a
 sentence sharing 40 % of the question's words is a strong candidate among weak ones and
 a weak one among strong ones), and each feature again for the kind asked (a list lead's
-items weigh otherwise for a list than for a definition): 14 × 8 inputs, learned together. Its *confidence* is
+items weigh otherwise for a list than for a definition): 14 × 8 inputs, learned together.
+Its *confidence* is
 ``1 / (1 + exp(-(slope * score + offset)))``, calibrated on whether the best passage of a
 question was right (a passage being right among fifty is another probability than the
 best of fifty being right); under ``threshold`` the answerer abstains. The weights are learned
@@ -42,14 +43,13 @@ def design(features: np.ndarray, kind: str) -> np.ndarray:
     """The ranker's inputs for one question's passages (rows of ``features``, in
     :data:`PASSAGE_FEATURES` order) when it asks for ``kind``: the features, each minus its
     best value among the rows, and the features in the block of ``kind`` (zeros in the
-    other kinds' blocks; a kind outside :data:`KINDS` has none)."""
+    other kinds' blocks; a kind outside :data:`KINDS` has none). At least one row."""
     rows, width = features.shape
     by_kind = np.zeros((rows, width * len(KINDS)))
     if kind in KINDS:
         at = KINDS.index(kind) * width
         by_kind[:, at:at + width] = features
-    best = features.max(axis=0, keepdims=True) if rows else np.zeros((1, width))
-    return np.hstack([features, features - best, by_kind])
+    return np.hstack([features, features - features.max(axis=0, keepdims=True), by_kind])
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,7 @@ class ReaderAnswerer:
                                     limit=config.windows)
         steps = not whole and len(plan.windows) > 1 and (both_steps or config.stop_confidence < 1)
         spans, read_ms = _timed(self.reader.read_windows, plan, 0, 1 if steps else None, config.reader_spans)
-        rule = self.rules.answer(question, hits, documents, hits_read=len(hits), mentions=mentions)
+        rule = self.rules.answer(question, hits, documents, hits_read=len(hits), mentions=mentions, analysis=analysis)
         proposing = _Proposing.of(rule, passages, doc_ids, ranks, len(hits), documents, analysis.answer_type != "other")
         choice = proposing.choice(self.chooser, spans, read_ms)
         if steps and (both_steps or choice.confidence < config.stop_confidence):
@@ -164,18 +164,20 @@ class ReaderAnswerer:
 
     def answer(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
                question_id: str | None = None, hits_read: int | None = None, mentions: Mentions = Mentions(),
-               threshold: float | None = None, whole: bool = False) -> Answer:
+               threshold: float | None = None, whole: bool = False,
+               analysis: QuestionAnalysis | None = None) -> Answer:
         """Answer ``question`` from the first ``hits_read`` hits, or abstain under ``threshold``.
 
         A question asking for a passage (a definition, a purpose, a list …:
         :mod:`rag.answer.kinds`) gets the rule answerer's cited passage: the reader was
         trained for short spans, and reading costs time such an answer does not need.
+        ``analysis`` is the question's, when the caller has it already.
         """
         started = time.perf_counter()
-        analysis = read_question(question, documents, mentions)
+        analysis = analysis or read_question(question, documents, mentions)
         if analysis.answer_kind in PASSAGE_KINDS:
             return self.rules.answer(question, hits, documents, question_id=question_id, hits_read=hits_read,
-                                     mentions=mentions, threshold=threshold)
+                                     mentions=mentions, threshold=threshold, analysis=analysis)
         hits = hits[: hits_read or self.config.hits]
         choice, rule = self.choose(question, hits, documents, mentions, whole, analysis)
         threshold = self.config.threshold if threshold is None else threshold
