@@ -1,8 +1,10 @@
 """Learning the article ranker (:mod:`rag.articles`) from dev sets' ``tune`` halves (``rag train articles``).
 
 The questions are the answerable ``tune`` questions of the sets whose gold is an article:
-the citizens' inquiries (``eval/inquiry_dev.jsonl``) and the civic set
-(``eval/civic_dev.jsonl``: the 조 of each gold section). Each is searched over an index of
+the citizens' inquiries (``eval/inquiry_dev.jsonl``), the civic set
+(``eval/civic_dev.jsonl``: the 조 of each gold section), and the questions written in their
+forms to learn from only (:data:`INQUIRY_TRAINING_SET` and the civic
+:data:`~rag.answer.passage_learn.TRAINING_SET`). Each is searched over an index of
 the bundled corpus and statutes; every article unit among the candidates is a row,
 labelled by whether it is a gold article. The ``report`` halves measure the result and are
 never read here.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -27,6 +30,9 @@ from sklearn.preprocessing import StandardScaler
 
 from rag.articles import ArticleFeatures, ArticleWeights
 
+#: Inquiries written in the inquiry set's form to learn from only (every row ``tune``; none is
+#: governed by an article of a report question of the inquiry or civic set).
+INQUIRY_TRAINING_SET = Path("eval/train/inquiries.jsonl")
 #: Cross-validation folds (grouped by question).
 FOLDS = 5
 #: Inverse regularisation strength: scikit-learn's default.

@@ -24,7 +24,15 @@ feature                what it measures for one article unit
 ``document_reciprocal`` ``1 / rank`` of its document by that share
 ``chunks``             ``log(1 + n)``, ``n`` its chunks among the hits
 ``general``            it is 제1조 or 제2조 (purpose, definitions: near every question)
+``adapted_reciprocal`` ``1 / (5 + r)`` in the dense list of the adapted query vector
+                       (:mod:`rag.query_adapter`; 0 without an adapter)
+``adapted_log_rank``   ``log r`` in that list (``depth + 1`` when absent or without an adapter)
+``adapted_gap``        the adapted vector's cosine to its best chunk minus its best cosine to
+                       any chunk (0 without an adapter)
 =====================  ===========================================================
+
+The adapted list adds the units only it found; the document shares count the dense and BM25
+lists alone, as before it.
 """
 
 from __future__ import annotations
@@ -64,6 +72,9 @@ class ArticleFeatures(NamedTuple):
     document_reciprocal: float
     chunks: float
     general: float
+    adapted_reciprocal: float
+    adapted_log_rank: float
+    adapted_gap: float
 
 
 ARTICLE_FEATURES: tuple[str, ...] = ArticleFeatures._fields
@@ -83,12 +94,15 @@ def unit_of(chunk: Chunk) -> tuple[str, str]:
 @dataclass(frozen=True)
 class Candidates:
     """What both retrievers returned for one query: chunk rows with their scores, best
-    first, the depth asked for, and the cosine of every row either list holds."""
+    first, the depth asked for, and the cosine of every row either list holds; with a query
+    adapter, the adapted vector's dense list and its cosine to every row of the three lists."""
 
     dense: list[tuple[int, float]]
     bm25: list[tuple[int, float]]
     depth: int
     cosine: dict[int, float]
+    adapted: list[tuple[int, float]] = field(default_factory=list)
+    adapted_cosine: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,37 +134,47 @@ def describe(candidates: Candidates, chunk_of: Callable[[int], Chunk]
     best_bm25: dict[tuple[str, str], float] = {}
     best_cosine: dict[tuple[str, str], float] = {}
     rows: dict[tuple[str, str], list[int]] = {}
+    adapted_rank: dict[tuple[str, str], int] = {}
+    best_adapted: dict[tuple[str, str], float] = {}
     document_votes: dict[str, float] = {}
-    for listing, ranks, weight in ((candidates.dense, dense_rank, 1.0), (candidates.bm25, bm25_rank, 2.0)):
+    lists = ((candidates.dense, dense_rank, 1.0), (candidates.bm25, bm25_rank, 2.0), (candidates.adapted, adapted_rank, 0.0))
+    for listing, ranks, weight in lists:
         for rank, (row, score) in enumerate(listing, start=1):
             unit = unit_of(chunk_of(row))
             ranks.setdefault(unit, rank)
             if listing is candidates.bm25:
                 best_bm25[unit] = max(best_bm25.get(unit, 0.0), score)
             best_cosine[unit] = max(best_cosine.get(unit, -1.0), candidates.cosine[row])
+            if candidates.adapted:
+                best_adapted[unit] = max(best_adapted.get(unit, -1.0), candidates.adapted_cosine[row])
             if row not in rows.setdefault(unit, []):
                 rows[unit].append(row)
             # BM25 counts twice, as in the served fusion (rag.retrieval.FusionConfig).
-            document_votes[unit[0]] = document_votes.get(unit[0], 0.0) + weight / (RANK_K + rank)
+            if weight:
+                document_votes[unit[0]] = document_votes.get(unit[0], 0.0) + weight / (RANK_K + rank)
     total = sum(document_votes.values()) or 1.0
     document_order = {doc: n for n, (doc, _) in enumerate(sorted(document_votes.items(), key=lambda p: -p[1]), 1)}
     top_cosine = max(candidates.cosine.values(), default=0.0)
+    top_adapted = max(candidates.adapted_cosine.values(), default=0.0)
     top_bm25 = max((score for _, score in candidates.bm25), default=0.0) or 1.0
     absent = candidates.depth + 1
     units = list(rows)
     features = []
     for unit in units:
-        d, b = dense_rank.get(unit, absent), bm25_rank.get(unit, absent)
+        d, b, a = dense_rank.get(unit, absent), bm25_rank.get(unit, absent), adapted_rank.get(unit, absent)
         features.append(ArticleFeatures(
             dense_reciprocal=1.0 / (RANK_K + d) if unit in dense_rank else 0.0,
             bm25_reciprocal=1.0 / (RANK_K + b) if unit in bm25_rank else 0.0,
             dense_log_rank=math.log(d), bm25_log_rank=math.log(b),
             similarity_gap=best_cosine[unit] - top_cosine,
             bm25_share=best_bm25.get(unit, 0.0) / top_bm25,
-            document_share=document_votes[unit[0]] / total,
-            document_reciprocal=1.0 / document_order[unit[0]],
+            document_share=document_votes.get(unit[0], 0.0) / total,
+            document_reciprocal=1.0 / document_order[unit[0]] if unit[0] in document_order else 0.0,
             chunks=math.log1p(len(rows[unit])),
             general=float(unit[1] in _GENERAL),
+            adapted_reciprocal=1.0 / (RANK_K + a) if unit in adapted_rank else 0.0,
+            adapted_log_rank=math.log(a),
+            adapted_gap=best_adapted[unit] - top_adapted if unit in best_adapted else 0.0,
         ))
     return units, features, [rows[unit] for unit in units]
 

@@ -1,7 +1,8 @@
 """``rag train``: the reader, the chooser and the rule answerer's ranker, learned from KorQuAD 1.0
-articles 0–69 (and the ranker also from the dev sets' ``tune`` halves), and the passage ranker,
-learned from the civic and inquiry sets' ``tune`` halves, and the short-or-passage call of question
-analysis, learned from the dev sets' ``tune`` halves and KorQuAD's questions; not run in CI: slow."""
+articles 0–69 (and the ranker also from the dev sets' ``tune`` halves), and the short-or-passage call
+of question analysis, learned from the dev sets' ``tune`` halves and KorQuAD's questions; the commands
+that learn from the civic and inquiry sets over the statutes (the passage ranker, the article ranker
+and the query adapter) are in :mod:`rag.cli_train_statutes`. Not run in CI: slow."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Optional
 
 import typer
 
+from rag.cli_train_statutes import train_adapter, train_articles, train_passages
 from rag.settings import Settings
 from rag.terminal import console, errors, fail, friendly_errors, ingest_with_progress, load_pipeline, progress_bar
 
@@ -28,21 +30,6 @@ class Precision(str, enum.Enum):
 
 #: Where the KorQuAD 1.0 dev file sits in a checkout beside ../shared.
 KORQUAD_DEFAULT = Path("../shared/data/korquad/KorQuAD_v1.0_dev.json")
-#: The options of the commands that learn from the civic and inquiry sets over corpus/ and the statutes.
-_LAWS = typer.Option(Path("corpus/laws"), "--laws", help="The AI statutes.")
-_CIVIC_LAWS = typer.Option(Path("corpus/civic-laws"), "--civic-laws", help="The civic statutes.")
-_STATUTE_INDEX_DIR = typer.Option(
-    None, "--index-dir", help="Keep the index of corpus/ and the statutes here and reuse it (default: a temporary folder).")
-
-
-def _statute_folders(laws: Path, civic_laws: Path) -> list[Path]:
-    """What the civic and inquiry sets are asked over: the article, both statute folders and the lease acts."""
-    missing = [path for path in (laws, civic_laws) if not path.exists()]
-    if missing:
-        fail(f"statutes not found at {', '.join(map(str, missing))}; pass --laws and --civic-laws", 2)
-    return [Path("corpus/news"), laws, civic_laws, Path("eval/inquiry_corpus")]
-
-
 @train_app.command("reader")
 def train_reader(
     korquad: Path = typer.Option(KORQUAD_DEFAULT, "--korquad",
@@ -264,52 +251,6 @@ def train_answerer(
         f"{name} {c['log_loss']} / {c['ece']}" for name, c in cv["calibration"].items()), highlight=False)
 
 
-@train_app.command("passages")
-def train_passages(
-    out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's "
-                                       "rag/answer/passage-weights.json, which the answerer serves)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the cross-validation folds."),
-    laws: Path = _LAWS,
-    civic_laws: Path = _CIVIC_LAWS,
-    index_dir: Optional[Path] = _STATUTE_INDEX_DIR,
-) -> None:
-    """Learn the passage ranker and its confidence from the tune half of the civic set and the
-    civic training questions (eval/train/civic_passages.jsonl)."""
-    import time
-    from rag.answer.answerer import Answerer, AnswererConfig
-    from rag.answer.passage_learn import TRAINING_SET, collect, learn, passage_questions
-    from rag.answer.passage_ranker import PASSAGE_WEIGHTS_FILE, PassageWeights
-    from rag.terminal import read_documents
-
-    out = out or PASSAGE_WEIGHTS_FILE
-    started = time.perf_counter()
-    folders = _statute_folders(laws, civic_laws)
-    # Not the inquiry set: its gold is an article, not the passage that answers, and learning
-    # from it too lowered the civic set's cross-validated best-passage accuracy from 0.63 to 0.45.
-    sets = [Path("eval/civic_dev.jsonl"), TRAINING_SET]
-    with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-passages-") as tmp:
-        pipeline = load_pipeline(Settings(store="embedded", index_dir=index_dir or Path(tmp), reader="rules"))
-        questions = passage_questions(sets, folders)
-        answerer = Answerer(AnswererConfig(hits=pipeline.settings.answer_hits, passage_weights=PassageWeights.untrained()))
-        with progress_bar() as progress:
-            ingest_with_progress(pipeline, read_documents(folders, progress), True, progress)
-            task = progress.add_task("questions", total=len(questions))
-            asked = collect(lambda text, k: pipeline.retrieve(text, k, answering=True), answerer, questions,
-                            lambda n: progress.update(task, completed=n))
-        weights = learn(asked, seed, {
-            "data": [f"{path} part tune" for path in sets],
-            "index": [str(folder) for folder in folders],
-            "command": f"rag train passages --seed {seed}"})
-    weights.meta["seconds"] = round(time.perf_counter() - started, 1)
-    weights.save(out)
-    figures = weights.meta["figures"]
-    console.print(f"wrote {out} in {weights.meta['seconds']} s: {figures['questions']} questions asking for a passage "
-                  f"({figures['with_a_right_passage']} with a right passage retrieved); {figures['cv_folds']}-fold CV: "
-                  f"best passage right {figures['cv_best_right']} ({figures['cv_best_right_when_reachable']} where one "
-                  f"was retrieved), ECE {figures['cv_ece']}, answered {figures['cv_answered']} at threshold "
-                  f"{weights.threshold:.3f}", highlight=False)
-
-
 @train_app.command("kinds")
 def train_kinds(
     out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's "
@@ -354,47 +295,5 @@ def train_kinds(
                   f"(cue rules {scored['cue rules']['kind']})", highlight=False)
 
 
-@train_app.command("articles")
-def train_articles(
-    out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's "
-                                       "rag/article-weights.json, which article search serves)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the cross-validation folds."),
-    laws: Path = _LAWS,
-    civic_laws: Path = _CIVIC_LAWS,
-    index_dir: Optional[Path] = _STATUTE_INDEX_DIR,
-) -> None:
-    """Learn the article ranker from the inquiry and civic tune halves and the civic training questions."""
-    import time
-    from rag import article_learn
-    from rag.answer.passage_learn import TRAINING_SET, passage_questions
-    from rag.articles import ARTICLE_WEIGHTS_FILE
-    from rag.terminal import read_documents
-
-    started = time.perf_counter()
-    folders = _statute_folders(laws, civic_laws)
-    sets = [Path("eval/inquiry_dev.jsonl"), Path("eval/civic_dev.jsonl"), TRAINING_SET]
-    with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-articles-") as tmp:
-        pipeline = load_pipeline(Settings(store="embedded", index_dir=index_dir or Path(tmp), reader="rules"))
-        questions = [(q.id, q.text, q.articles) for q in passage_questions(sets, folders)
-                     if any(article is not None for _, article in q.articles)]
-        with progress_bar() as progress:
-            ingest_with_progress(pipeline, read_documents(folders, progress), True, progress)
-            task = progress.add_task("questions", total=len(questions))
-            every_unit = len(pipeline.index.chunks)  # more units than there can be: all of them, as served
-
-            def units(text: str):
-                found = pipeline.search_articles(text, every_unit)
-                return [hit.unit for hit in found], [hit.features for hit in found]
-
-            asked = article_learn.collect(units, questions, lambda n: progress.update(task, completed=n))
-        weights = article_learn.learn(asked, seed, {
-            "data": [f"{path} part tune" for path in sets],
-            "index": [str(folder) for folder in folders],
-            "command": f"rag train articles --seed {seed}"})
-    weights.meta["seconds"] = round(time.perf_counter() - started, 1)
-    out = out or ARTICLE_WEIGHTS_FILE
-    weights.save(out)
-    figures = weights.meta["figures"]
-    console.print(f"wrote {out} in {weights.meta['seconds']} s: {figures['questions']} questions "
-                  f"({figures['with_a_gold_unit']} with a gold article among the candidates); {figures['cv_folds']}-fold "
-                  f"CV learned {figures['cv_learned']}, fused reciprocal ranks {figures['cv_fused']}", highlight=False)
+for _name, _command in (("passages", train_passages), ("articles", train_articles), ("adapter", train_adapter)):
+    train_app.command(_name)(_command)

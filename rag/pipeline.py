@@ -26,6 +26,7 @@ from rag.index import Index, IndexMismatchError, Manifest
 from rag.inputs import DocumentNotFoundError, checked, validate_doc_id
 from rag.lexical import tokenizer_id
 from rag.mentions import Mentions
+from rag.query_adapter import adapter_for
 from rag.reader.answerer import ReaderAnswerer
 from rag.retrieval import FusionConfig, Mode, Retriever, SearchHit
 from rag.settings import Settings
@@ -357,7 +358,8 @@ class Pipeline:
     def _serve(self, index: Index) -> None:
         """Answer from ``index`` from now on; answers cached from another generation are stale."""
         if self._retriever is None or self._retriever.index is not index:
-            self._retriever = Retriever(index, self.embedder, self.fusion)
+            adapter = adapter_for(self.embedder.model_id, self.embedder.dim) if self.settings.query_adapter else None
+            self._retriever = Retriever(index, self.embedder, self.fusion, adapter=adapter)
             self._generation += 1
             self.answers.clear()
             # An index is a million objects at 170,000 chunks (each chunk's tokens, its line),

@@ -16,6 +16,7 @@ from rag.articles import ArticleHit, ArticleRanker, Candidates
 from rag.documents import Chunk
 from rag.index import Index
 from rag.lexical import expand_query, tokenize
+from rag.query_adapter import QueryAdapter
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -64,11 +65,13 @@ class Retriever:
     """Searches one :class:`Index` generation."""
 
     def __init__(self, index: Index, encoder: QueryEncoder, config: FusionConfig | None = None,
-                 articles: ArticleRanker | None = None):
+                 articles: ArticleRanker | None = None, adapter: QueryAdapter | None = None):
         self.index = index
         self.encoder = encoder
         self.config = config or FusionConfig()
         self._articles = articles
+        #: Moves query vectors for article retrieval only (:mod:`rag.query_adapter`); None: no adapted list.
+        self.adapter = adapter
 
     @property
     def articles(self) -> ArticleRanker:
@@ -78,18 +81,29 @@ class Retriever:
         return self._articles
 
     def candidates(self, query: str, depth: int, query_vector: np.ndarray | None = None) -> Candidates:
-        """The ``depth`` best chunks of dense and of BM25 search, and the cosine of each."""
+        """The ``depth`` best chunks of dense and of BM25 search (and of the adapted query
+        vector's dense search, with an adapter), and the cosine of each to each vector."""
         vector = self.encoder.encode_query(query) if query_vector is None else query_vector
         ids, scores = self.index.dense_search(vector, depth)
         dense = list(zip(ids.tolist(), scores.tolist()))
         ids, scores = self.index.lexical.search(expand_query(tokenize(query)), depth)
         bm25 = list(zip(ids.tolist(), scores.tolist()))
-        cosine = dict(dense)
-        missing = [row for row, _ in bm25 if row not in cosine]
-        # A chunk only BM25 found still has a similarity to the query: the article ranker compares it.
-        for row, value in zip(missing, (self.index.vectors_of(missing) @ np.asarray(vector, dtype=np.float32)).tolist()):
-            cosine[row] = value
-        return Candidates(dense, bm25, depth, cosine)
+        adapted: list[tuple[int, float]] = []
+        if self.adapter is not None:
+            moved = self.adapter.apply(vector)
+            ids, scores = self.index.dense_search(moved, depth)
+            adapted = list(zip(ids.tolist(), scores.tolist()))
+        # A chunk one list missed still has a similarity to each vector: the article ranker compares them.
+        cosine = self._cosines(dict(dense), [row for row, _ in bm25 + adapted], vector)
+        adapted_cosine = self._cosines(dict(adapted), [row for row, _ in dense + bm25], moved) if adapted else {}
+        return Candidates(dense, bm25, depth, cosine, adapted, adapted_cosine)
+
+    def _cosines(self, known: dict[int, float], rows: list[int], vector: np.ndarray) -> dict[int, float]:
+        """``known`` completed with the cosine of ``vector`` to each of ``rows`` it lacks."""
+        missing = list(dict.fromkeys(row for row in rows if row not in known))
+        if missing:
+            known.update(zip(missing, (self.index.vectors_of(missing) @ np.asarray(vector, dtype=np.float32)).tolist()))
+        return known
 
     def search_articles(self, query: str, k: int | None = 10, depth: int = 100) -> list[ArticleHit]:
         """The ``k`` best article units (:mod:`rag.articles`; all of them for ``None``) of both

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
         None, description="true: hybrid search and the answerer take the chunks of the best article units "
         "(rag.articles, learned weights) instead of the fused chunk ranking; false: never; unset: the answerer "
         "does for a question asking for a passage (a definition, a duty, a list ...).")
+    # On: the article ranker learned its weights with the adapted list beside the others (README).
+    query_adapter: bool = Field(
+        True, description="Article units also search with the query vector moved by the learned adapter "
+        "(rag/query-adapter.json, learned for the bundled model; ignored for another model).")
     answer_hits: int = Field(5, ge=1, le=20, description="Retrieved chunks the answerer reads.")
     # Calibrated on the dev sets (`rag eval --calibrate`): answerable against unanswerable.
     answer_threshold: float = Field(

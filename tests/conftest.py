@@ -25,6 +25,24 @@ def run_rag(*args: str, timeout: float, **env: str) -> subprocess.CompletedProce
                           text=True, timeout=timeout, env={**os.environ, **env})
 
 
+def near_report_questions(questions: dict[str, str], ratio: float = 0.6) -> list[str]:
+    """The ids of ``questions`` (id → text) whose wording comes near a question of any ``report``
+    half under eval/ (turns of conversations included): a character similarity of ``ratio`` or
+    more (difflib, whitespace removed)."""
+    import difflib
+    import json
+
+    reported = []
+    for path in sorted((ROOT / "eval").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            if row.get("part") == "report":
+                reported += [turn["question"] for turn in row["turns"]] if "turns" in row else [row["question"]]
+    reported = ["".join(question.split()) for question in reported]
+    return [qid for qid, text in questions.items()
+            if any(difflib.SequenceMatcher(None, "".join(text.split()), other).ratio() >= ratio for other in reported)]
+
+
 def shared_dir() -> Path:
     """``../shared`` beside the project root, or ``$RAG_SHARED_DIR``."""
     return Path(os.environ.get("RAG_SHARED_DIR", ROOT.parent / "shared"))

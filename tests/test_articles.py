@@ -136,3 +136,69 @@ def test_by_default_the_answerer_reads_article_units_for_passage_questions_only(
     # A search, or a retrieval not for the answerer, keeps the fused chunks.
     assert pipeline.retrieve(passage, k=5).hits == retriever.search(passage, 5, "hybrid")
     assert pipeline.search(passage, k=5) == retriever.search(passage, 5, "hybrid")
+
+
+def _adapted_candidates():
+    # The adapted query vector finds 제2조 first (no other list ranks it above 제15조), then 제15조.
+    base = _candidates()
+    return Candidates(base.dense, base.bm25, base.depth, base.cosine, adapted=[(2, 0.7), (0, 0.65)],
+                      adapted_cosine={2: 0.7, 0: 0.65, 3: 0.4, 4: 0.3, 1: 0.6})
+
+
+def test_the_adapted_list_adds_its_ranks_and_similarity_beside_the_others():
+    units, features, _ = describe(_adapted_candidates(), CHUNKS.__getitem__)
+    plain_units, plain, _ = describe(_candidates(), CHUNKS.__getitem__)
+    assert units == plain_units
+    article, before = dict(zip(units, features)), dict(zip(plain_units, plain))
+    second = article[("act", "제2조")]
+    assert second.adapted_reciprocal == pytest.approx(1 / 6) and second.adapted_log_rank == 0.0
+    assert second.adapted_gap == 0.0
+    first = article[("act", "제15조")]
+    assert first.adapted_reciprocal == pytest.approx(1 / 7) and first.adapted_gap == pytest.approx(-0.05)
+    news = article[("news", "@0")]
+    assert news.adapted_reciprocal == 0.0 and news.adapted_log_rank == pytest.approx(math.log(51))
+    assert news.adapted_gap == pytest.approx(-0.3)
+    # The other features and the documents' shares are those of the dense and BM25 lists alone.
+    for unit in units:
+        assert article[unit][:10] == before[unit][:10]
+
+
+def test_without_an_adapter_the_adapted_features_are_the_same_for_every_unit():
+    _, features, _ = describe(_candidates(), CHUNKS.__getitem__)
+    assert {(f.adapted_reciprocal, f.adapted_log_rank, f.adapted_gap) for f in features} == {(0.0, math.log(51), 0.0)}
+
+
+def test_a_unit_only_the_adapted_list_found_joins_the_candidates():
+    base = _candidates()
+    candidates = Candidates(base.dense, base.bm25[:1], base.depth, {0: 0.9, 3: 0.8, 4: 0.5, 2: 0.6},
+                            adapted=[(2, 0.7)], adapted_cosine={2: 0.7, 0: 0.5, 3: 0.4, 4: 0.3})
+    units, features, rows = describe(candidates, CHUNKS.__getitem__)
+    assert units[-1] == ("act", "제2조") and rows[-1] == [2]
+    joined = features[-1]
+    assert joined.dense_reciprocal == 0.0 and joined.bm25_reciprocal == 0.0 and joined.adapted_reciprocal == pytest.approx(1 / 6)
+
+
+def test_the_retriever_searches_again_with_the_adapted_vector(tmp_path, fake_embedder):
+    import numpy as np
+
+    from rag.query_adapter import QueryAdapter
+
+    pipeline, _ = indexed_statute(tmp_path, fake_embedder, STATUTE)
+    retriever = pipeline.retriever
+    question = "응시료는 언제까지 내야 하나요?"
+    # A model other than the bundled one gets no adapter: no adapted list.
+    assert retriever.adapter is None and retriever.candidates(question, 10).adapted == []
+    dim = fake_embedder.dim
+    retriever.adapter = QueryAdapter(np.zeros((dim, 2), np.float32), np.zeros((dim, 2), np.float32), "m")
+    same = retriever.candidates(question, 10)
+    # A zero adapter moves nothing: its list is the dense list, its cosines the plain ones.
+    assert [row for row, _ in same.adapted] == [row for row, _ in same.dense]
+    assert all(same.adapted_cosine[row] == pytest.approx(value, abs=1e-6) for row, value in same.cosine.items())
+    rng = np.random.default_rng(0)
+    retriever.adapter = QueryAdapter(rng.normal(size=(dim, 2)).astype(np.float32),
+                                     rng.normal(size=(dim, 2)).astype(np.float32), "m")
+    moved = retriever.candidates(question, 10)
+    vector = retriever.adapter.apply(fake_embedder.encode_query(question))
+    rows = [row for row, _ in moved.adapted]
+    assert set(moved.adapted_cosine) >= set(rows) | {row for row, _ in moved.dense + moved.bm25}
+    assert moved.adapted_cosine[rows[0]] == pytest.approx(float(pipeline.index.vectors_of([rows[0]])[0] @ vector), abs=1e-5)

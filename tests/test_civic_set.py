@@ -10,7 +10,6 @@ shares a gold section with a question of the report half.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections import Counter
 
@@ -20,7 +19,7 @@ from rag.evaluation import PARTS, load_eval_set
 from rag.loaders import load_path
 from rag.splits import mismatches
 
-from conftest import ROOT
+from conftest import ROOT, near_report_questions
 
 SET = ROOT / "eval" / "civic_dev.jsonl"
 TRAINING = ROOT / "eval" / "train" / "civic_passages.jsonl"
@@ -138,14 +137,5 @@ def test_training_questions_are_all_tune_and_apart_from_the_report_half():
 
 def test_no_training_question_is_a_near_copy_of_a_report_question():
     """Against every report half under eval/ (turns of conversations included): a character
-    similarity of 0.6 or more (difflib, whitespace removed) kept a question out of the file."""
-    reported = []
-    for path in sorted((ROOT / "eval").glob("*.jsonl")):
-        for row in _rows(path):
-            if row.get("part") == "report":
-                reported += [turn["question"] for turn in row["turns"]] if "turns" in row else [row["question"]]
-    reported = ["".join(question.split()) for question in reported]
-    near = [row["id"] for row in _rows(TRAINING)
-            if any(difflib.SequenceMatcher(None, "".join(row["question"].split()), question).ratio() >= 0.6
-                   for question in reported)]
-    assert near == []
+    similarity of 0.6 or more (difflib, whitespace removed) kept it out of the file."""
+    assert near_report_questions({row["id"]: row["question"] for row in _rows(TRAINING)}) == []

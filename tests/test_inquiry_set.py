@@ -1,9 +1,11 @@
-"""eval/inquiry_dev.jsonl: citizens' inquiries with the governing statute articles as gold.
+"""eval/inquiry_dev.jsonl: citizens' inquiries with the governing statute articles as gold, and
+eval/train/inquiries.jsonl, inquiries in its form to learn from only.
 
-Checked here: the file's shape, that every gold article is a real 조 heading of its document
-(the civic statutes from ../shared, the lease acts bundled in eval/inquiry_corpus/), and that
+Checked here: the files' shape, that every gold article is a real 조 heading of its document
+(the civic statutes bundled in corpus/civic-laws/, the lease acts in eval/inquiry_corpus/), that
 the recorded halves follow rag/splits.py, whose joining of questions through shared gold
-articles is tested on its own below.
+articles is tested on its own below, and that no training inquiry is governed by an article of
+a report question or comes near a report question's wording.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, near_report_questions
 
 from rag.evaluation import EvalQuestion, load_eval_set
 from rag.splits import assign_parts, gold_articles, groups, mismatches
 
 SET = ROOT / "eval" / "inquiry_dev.jsonl"
+TRAINING = ROOT / "eval" / "train" / "inquiries.jsonl"
 INQUIRY_CORPUS = ROOT / "eval" / "inquiry_corpus"
 # A gold ``doc`` is relative to one of these roots; its first path part picks the root.
 ROOTS = {"civic-laws": ROOT / "corpus" / "civic-laws", "inquiry_corpus": INQUIRY_CORPUS}
@@ -28,8 +31,16 @@ ARTICLE_LABEL = re.compile(r"^제\d+조(?:의\d+)?$")
 ARTICLE_HEADING = re.compile(r"^#{1,6}\s*(제\d+조(?:의\d+)?)\s*(\(.*\))?\s*$")
 
 
-def _rows() -> list[dict]:
-    return [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _rows(path: Path = SET) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _article_text(path: Path, article: str) -> str:
+    """The text of one 조 of a statute: from its heading to the next heading."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(n for n, line in enumerate(lines) if (m := ARTICLE_HEADING.match(line)) and m.group(1) == article)
+    end = next((n for n in range(start + 1, len(lines)) if lines[n].lstrip().startswith("#")), len(lines))
+    return "\n".join(lines[start:end])
 
 
 @cache
@@ -139,3 +150,46 @@ def test_answer_span_sets_split_as_before(name):
     assert set(gold_articles(path).values()) == {()}
     assert assign_parts(questions, gold_articles(path)) == assign_parts(questions)
     assert mismatches(path) == []
+
+
+def test_training_inquiries_parse_and_cite_real_articles_with_their_evidence():
+    rows = _rows(TRAINING)
+    assert len(rows) >= 150
+    ids = [row["id"] for row in rows]
+    assert len(set(ids)) == len(ids) and not set(ids) & {row["id"] for row in _rows()}
+    for row in rows:
+        assert set(row) == {"id", "question", "gold", "evidence", "answerable", "part"}, row["id"]
+        assert row["part"] == "tune" and row["answerable"] is True and row["gold"], row["id"]
+        assert len(row["question"]) >= 20, row["id"]
+        for gold in row["gold"]:
+            path = ROOTS[gold["doc"].split("/", 1)[0]] / gold["doc"].split("/", 1)[1]
+            assert _articles(path).get(gold["article"]), f"{row['id']}: {gold['doc']} {gold['article']}"
+        first = row["gold"][0]
+        text = _article_text(ROOTS[first["doc"].split("/", 1)[0]] / first["doc"].split("/", 1)[1], first["article"])
+        assert "".join(row["evidence"].split()) in "".join(text.split()), f"{row['id']}: evidence not in its article"
+    assert len(load_eval_set(TRAINING)) == len(rows)
+
+
+def _civic_report_articles() -> set[tuple[str, str]]:
+    """The 조 of each answerable civic report question, keyed as the inquiry gold is (file name, 조)."""
+    out = set()
+    for line in (ROOT / "eval" / "civic_dev.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line) if line.strip() else None
+        if row and row["part"] == "report" and row["answerable"] and (match := re.match(r"제\d+조(?:의\d+)?", row["gold"]["section"] or "")):
+            out.add((row["gold"]["doc_id"].replace("-", "_") + ".md", match.group(0)))
+    return out
+
+
+def test_no_training_inquiry_is_governed_by_an_article_of_a_report_question():
+    # The halves keep an article's questions together; a training inquiry on a report article would teach it.
+    reported = {(gold["doc"].split("/")[-1], gold["article"]) for row in _rows() if row["part"] == "report"
+                for gold in row["gold"]} | _civic_report_articles()
+    shared = [row["id"] for row in _rows(TRAINING)
+              if any((gold["doc"].split("/")[-1], gold["article"]) in reported for gold in row["gold"])]
+    assert shared == []
+
+
+def test_no_training_inquiry_is_a_near_copy_of_a_report_question():
+    """Against every report half under eval/ (turns of conversations included): a character
+    similarity of 0.6 or more (difflib, whitespace removed) kept it out of the file."""
+    assert near_report_questions({row["id"]: row["question"] for row in _rows(TRAINING)}) == []
