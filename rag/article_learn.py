@@ -95,29 +95,39 @@ def _fused(asked: Asked) -> np.ndarray:
     return asked.x[:, names.index("dense_reciprocal")] + 2 * asked.x[:, names.index("bm25_reciprocal")]
 
 
-def learn(asked: Sequence[Asked], seed: int, meta: dict[str, Any]) -> ArticleWeights:
-    """Weights from every row, with ``FOLDS``-fold cross-validated figures in their meta."""
+def learn(asked: Sequence[Asked], seed: int, meta: dict[str, Any],
+          refold: Callable[[Sequence[int]], Sequence[Asked]] | None = None) -> ArticleWeights:
+    """Weights from every row, with ``FOLDS``-fold cross-validated figures in their meta.
+
+    ``refold(held)`` gives every question searched again with what was itself learned without
+    the questions ``held`` (positions in ``asked``): the query adapter learns from these same
+    questions, so features read through it flatter the questions it saw. With it, each fold's
+    ranker learns from and is scored on its own search, as a new question meets the served one.
+    """
     if not asked:
         raise ValueError("no question to learn from")
     order = np.random.default_rng(seed).permutation(len(asked))
     folds = np.array_split(order, min(FOLDS, len(asked)))
-    held_out: dict[int, np.ndarray] = {}
+    held_out: dict[int, tuple[Asked, np.ndarray]] = {}
     for fold in folds:
-        train = [asked[i] for i in order if i not in set(fold.tolist())]
+        held = set(fold.tolist())
+        rows = asked if refold is None else refold(sorted(held))
+        train = [rows[i] for i in order if i not in held]
         if not train:
             continue
         coef, intercept = _fit(np.vstack([a.x for a in train]), np.concatenate([a.y for a in train]))
         for i in fold.tolist():
-            held_out[i] = asked[i].x @ coef + intercept
-    kept = sorted(held_out)
+            held_out[i] = rows[i], rows[i].x @ coef + intercept
+    kept = [held_out[i] for i in sorted(held_out)]
     coef, intercept = _fit(np.vstack([a.x for a in asked]), np.concatenate([a.y for a in asked]))
     figures = {
         "questions": len(asked),
         "with_a_gold_unit": sum(1 for a in asked if a.y.any()),
         "rows": int(sum(len(a.y) for a in asked)),
         "cv_folds": len(folds),
-        "cv_learned": ranking_figures([asked[i] for i in kept], [held_out[i] for i in kept]),
-        "cv_fused": ranking_figures([asked[i] for i in kept], [_fused(asked[i]) for i in kept]),
+        "cv_learned": ranking_figures([a for a, _ in kept], [scores for _, scores in kept]),
+        "cv_fused": ranking_figures([a for a, _ in kept], [_fused(a) for a, _ in kept]),
+        "cv_refolded": refold is not None,
     }
     return ArticleWeights(ArticleFeatures(*coef.tolist()), intercept, "learned",
                           {**meta, "seed": seed, "trained": str(datetime.date.today()), "figures": figures})

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
+import numpy as np
 import typer
 
 from rag.settings import Settings
@@ -56,6 +57,18 @@ def _statute_index(laws: Path, civic_laws: Path, index_dir: Path | None) -> Iter
         with progress_bar() as progress:
             ingest_with_progress(pipeline, read_documents(folders, progress), True, progress)
             yield pipeline, folders, progress
+
+
+def _adapter_inputs(pipeline: Pipeline, questions: list) -> tuple[list, np.ndarray, list[int], np.ndarray, np.ndarray]:
+    """What the query adapter learns from, over the pipeline's index: each chunk's unit, which
+    chunks are gold for each question, the questions with a gold chunk, their vectors, the chunks'."""
+    from rag.articles import unit_of
+
+    units = [unit_of(indexed.chunk) for indexed in pipeline.index.chunks]
+    gold = np.stack([np.fromiter((unit in q.articles for unit in units), dtype=bool, count=len(units)) for q in questions])
+    kept = [i for i in range(len(questions)) if gold[i].any()]
+    queries = pipeline.embedder.encode_queries([questions[i].text for i in kept])
+    return units, gold[kept], kept, queries, pipeline.index.vectors_of(range(len(units)))
 
 
 def _card(sets: list[Path], folders: list[Path], command: str, seed: int) -> dict[str, Any]:
@@ -109,15 +122,16 @@ def train_articles(
     index_dir: Optional[Path] = _STATUTE_INDEX_DIR,
 ) -> None:
     """Learn the article ranker from the inquiry and civic tune halves and both sets' training questions."""
-    from rag import article_learn
+    from rag import adapter_learn, article_learn
     from rag.answer.passage_learn import passage_questions
     from rag.articles import ARTICLE_WEIGHTS_FILE
+    from rag.query_adapter import QueryAdapter
 
     started = time.perf_counter()
     sets = _article_sets()
     with _statute_index(laws, civic_laws, index_dir) as (pipeline, folders, progress):
-        questions = [(q.id, q.text, q.articles) for q in passage_questions(sets, folders)
-                     if any(article is not None for _, article in q.articles)]
+        learnable = [q for q in passage_questions(sets, folders) if any(article is not None for _, article in q.articles)]
+        questions = [(q.id, q.text, q.articles) for q in learnable]
         task = progress.add_task("questions", total=len(questions))
         every_unit = len(pipeline.index.chunks)  # more units than there can be: all of them, as served
 
@@ -126,7 +140,27 @@ def train_articles(
             return [hit.unit for hit in found], [hit.features for hit in found]
 
         asked = article_learn.collect(units, questions, lambda n: progress.update(task, completed=n))
-    weights = article_learn.learn(asked, seed, _card(sets, folders, "articles", seed))
+        served = pipeline.retriever.adapter
+        if served is not None:
+            _, gold, kept, queries, passages = _adapter_inputs(pipeline, learnable)
+            config = adapter_learn.AdapterConfig(**served.meta.get("config", {}))
+            refolds = progress.add_task("folds (the adapter learned again without each)", total=article_learn.FOLDS)
+
+            def without(held):
+                """Every question searched with an adapter learned without the questions ``held``."""
+                held_ids = {asked[n].question_id for n in held}
+                train = [j for j, i in enumerate(kept) if learnable[i].id not in held_ids]
+                a, b = adapter_learn.fit(queries[train], gold[train], passages, config, seed)
+                pipeline.retriever.adapter = QueryAdapter(a, b, served.model)
+                try:
+                    again = article_learn.collect(units, questions)
+                finally:
+                    pipeline.retriever.adapter = served
+                progress.advance(refolds)
+                by_id = {a.question_id: a for a in again}
+                return [by_id[a.question_id] for a in asked]
+        weights = article_learn.learn(asked, seed, _card(sets, folders, "articles", seed),
+                                      without if served is not None else None)
     weights.meta["seconds"] = round(time.perf_counter() - started, 1)
     out = out or ARTICLE_WEIGHTS_FILE
     weights.save(out)
@@ -146,25 +180,17 @@ def train_adapter(
 ) -> None:
     """Learn the query adapter of article search from the questions the article ranker learns from
     (run before `rag train articles`, whose features it changes)."""
-    import numpy as np
-
     from rag import adapter_learn
     from rag.answer.passage_learn import passage_questions
-    from rag.articles import unit_of
     from rag.query_adapter import ADAPTER_FILE
 
     started = time.perf_counter()
     sets = _article_sets()
     with _statute_index(laws, civic_laws, index_dir) as (pipeline, folders, _):
-        index = pipeline.index
-        units = [unit_of(indexed.chunk) for indexed in index.chunks]
         questions = [q for q in passage_questions(sets, folders) if any(a is not None for _, a in q.articles)]
-        gold = [np.fromiter((unit in q.articles for unit in units), dtype=bool, count=len(units)) for q in questions]
-        kept = [i for i, g in enumerate(gold) if g.any()]
-        queries = pipeline.embedder.encode_queries([questions[i].text for i in kept])
-        passages = index.vectors_of(range(len(units)))
+        units, gold, kept, queries, passages = _adapter_inputs(pipeline, questions)
     with console.status(f"fitting and cross-validating over {len(kept)} questions…"):
-        adapter = adapter_learn.learn(queries, np.stack([gold[i] for i in kept]), passages, units,
+        adapter = adapter_learn.learn(queries, gold, passages, units,
                                       [questions[i].articles for i in kept], pipeline.embedder.model_id, seed,
                                       _card(sets, folders, "adapter", seed))
     adapter.meta["seconds"] = round(time.perf_counter() - started, 1)

@@ -63,3 +63,26 @@ def test_ranker_serves_learned_weights_on_candidates():
     hits = ArticleRanker(weights).run(Candidates([(1, 0.9), (0, 0.8)], [(0, 2.0)], 10, {0: 0.8, 1: 0.9}),
                                       chunks.__getitem__, 2)
     assert [h.article for h in hits] == ["제9조", "제1조"]
+
+
+def test_a_refolded_cross_validation_scores_each_fold_on_its_own_search():
+    data = _asked(40)
+    asked = article_learn.collect(lambda text: data[text][:2], [(qid, qid, data[qid][2]) for qid in data])
+    held_sets = []
+    # Searched again without the held questions: here their gold unit loses what told it apart.
+    blurred = [article_learn.Asked(a.question_id, a.units, np.where(a.y[:, None] == 1, a.x - 1.0, a.x), a.y)
+               for a in asked]
+
+    def without(held):
+        held_sets.append(tuple(held))
+        return [blurred[n] if n in held else asked[n] for n in range(len(asked))]
+
+    plain = article_learn.learn(asked, seed=0, meta={})
+    refolded = article_learn.learn(asked, seed=0, meta={}, refold=without)
+    # One search per fold, the folds together every question once.
+    assert len(held_sets) == article_learn.FOLDS
+    assert sorted(n for held in held_sets for n in held) == list(range(len(asked)))
+    # The final weights learn from the served search alone; the figures come from each fold's.
+    assert refolded.coef == plain.coef and refolded.intercept == plain.intercept
+    assert refolded.meta["figures"]["cv_refolded"] and not plain.meta["figures"]["cv_refolded"]
+    assert refolded.meta["figures"]["cv_learned"]["recall@1"] < plain.meta["figures"]["cv_learned"]["recall@1"]
