@@ -22,7 +22,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from rag.article_learn import rank_figures
+from rag.evaluation import EvalQuestion
 from rag.query_adapter import QueryAdapter
+from rag.splits import groups
 
 
 @dataclass(frozen=True)
@@ -91,42 +94,18 @@ def article_ranks(queries: np.ndarray, positives: np.ndarray, passages: np.ndarr
     return ranks
 
 
-def figures(ranks: Sequence[int | None]) -> dict[str, float]:
-    """recall@1, recall@10 and MRR of the first gold unit."""
-    n = len(ranks) or 1
-    return {"recall@1": round(sum(r == 1 for r in ranks) / n, 4),
-            "recall@10": round(sum(r is not None and r <= 10 for r in ranks) / n, 4),
-            "mrr": round(sum(1 / r for r in ranks if r) / n, 4)}
-
-
-def article_groups(golds: Sequence[frozenset]) -> list[int]:
-    """A group per question such that questions sharing a gold article share a group (transitively)."""
-    parent = list(range(len(golds)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[Any, int] = {}
-    for i, gold in enumerate(golds):
-        for unit in sorted(gold, key=str):
-            if unit in first:
-                parent[root(i)] = root(first[unit])
-            else:
-                first[unit] = i
-    return [root(i) for i in range(len(golds))]
-
-
 def cross_validate(queries: np.ndarray, positives: np.ndarray, passages: np.ndarray, units: Sequence[Any],
                    golds: Sequence[frozenset], config: AdapterConfig, seed: int) -> dict[str, Any]:
-    """Dense article ranks out of fold, folds grouped by gold article: without and with the adapter."""
-    groups = article_groups(golds)
-    order = sorted(set(groups))
+    """Dense article ranks out of fold, folds grouped by gold article (questions sharing one, as
+    :func:`rag.splits.groups` joins them, never straddle folds): without and with the adapter."""
+    ids = [str(n) for n in range(len(golds))]
+    joined = groups([EvalQuestion(id=i, question="", answers=(), answerable=True) for i in ids],
+                    {i: sorted(map(str, gold)) for i, gold in zip(ids, golds)})
+    order = list(range(len(joined)))
     np.random.default_rng(seed).shuffle(order)
-    fold_of = {group: n % config.folds for n, group in enumerate(order)}
-    folds = np.asarray([fold_of[g] for g in groups])
+    folds = np.empty(len(golds), dtype=int)
+    for n, members in zip(order, joined):
+        folds[[int(i) for i in members]] = n % config.folds
     adapted: list[int | None] = [None] * len(queries)
     for fold in range(config.folds):
         train, held = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
@@ -137,7 +116,7 @@ def cross_validate(queries: np.ndarray, positives: np.ndarray, passages: np.ndar
         for i, rank in zip(held.tolist(), article_ranks(moved, positives[held], passages, units)):
             adapted[i] = rank
     return {"folds": config.folds, "grouped_by": "gold article",
-            "plain": figures(article_ranks(queries, positives, passages, units)), "adapted": figures(adapted)}
+            "plain": rank_figures(article_ranks(queries, positives, passages, units)), "adapted": rank_figures(adapted)}
 
 
 def learn(queries: np.ndarray, positives: np.ndarray, passages: np.ndarray, units: Sequence[Any],

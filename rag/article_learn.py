@@ -82,7 +82,11 @@ def _first_right(asked: Asked, scores: np.ndarray) -> int | None:
 
 def ranking_figures(asked: Sequence[Asked], scores: Sequence[np.ndarray]) -> dict[str, float]:
     """recall@1, recall@10 and MRR of the first gold unit."""
-    firsts = [_first_right(a, s) for a, s in zip(asked, scores)]
+    return rank_figures([_first_right(a, s) for a, s in zip(asked, scores)])
+
+
+def rank_figures(firsts: Sequence[int | None]) -> dict[str, float]:
+    """recall@1, recall@10 and MRR from each question's rank of its first gold unit (None: not found)."""
     n = len(firsts) or 1
     return {"recall@1": round(sum(1 for r in firsts if r == 1) / n, 4),
             "recall@10": round(sum(1 for r in firsts if r is not None and r <= 10) / n, 4),

@@ -7,6 +7,7 @@ import pytest
 
 from rag import adapter_learn
 from rag.adapter_learn import AdapterConfig
+from rag.article_learn import rank_figures
 from rag.query_adapter import ADAPTER_FILE, QueryAdapter, adapter_for, shipped_adapter
 from rag.settings import BUNDLED_MODEL
 
@@ -72,16 +73,10 @@ def test_fitting_is_reproducible_and_learns_where_the_questions_point():
     a, b = adapter_learn.fit(queries, positives, passages, config, seed=3)
     again = adapter_learn.fit(queries, positives, passages, config, seed=3)
     assert np.array_equal(a, again[0]) and np.array_equal(b, again[1])
-    plain = adapter_learn.figures(adapter_learn.article_ranks(queries, positives, passages, units))
+    plain = rank_figures(adapter_learn.article_ranks(queries, positives, passages, units))
     moved = QueryAdapter(a, b, "m").apply(queries)
-    learned = adapter_learn.figures(adapter_learn.article_ranks(moved, positives, passages, units))
+    learned = rank_figures(adapter_learn.article_ranks(moved, positives, passages, units))
     assert plain["recall@1"] == 0.0 and learned["recall@1"] == 1.0
-
-
-def test_questions_sharing_an_article_share_a_group_transitively():
-    golds = [frozenset({"a"}), frozenset({"b", "a"}), frozenset({"b"}), frozenset({"c"})]
-    groups = adapter_learn.article_groups(golds)
-    assert groups[0] == groups[1] == groups[2] != groups[3]
 
 
 def test_learning_keeps_its_cross_validated_figures_and_data():
