@@ -18,8 +18,6 @@ answer kinds and the answer time.
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import re
 import sys
@@ -28,11 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.definitions import DEFINING, defined_terms, term_key, written_term
-from rag.documents import Document
-from rag.loaders import load_path
-from rag.pipeline import Pipeline
-from rag.settings import Settings
+if __package__ in (None, ""):  # run as a script: bench/ is on the path, the project root is not
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import asking  # noqa: E402
+from bench.asking import closed  # noqa: E402
+from rag.answer.definitions import DEFINING, defined_terms, term_key, written_term  # noqa: E402
+from rag.documents import Document  # noqa: E402
+from rag.pipeline import Pipeline  # noqa: E402
 
 #: ``{t}`` the term; ``이/가``, ``은/는``, ``이란`` take the particle its last syllable needs;
 #: ``{law}`` the title of a statute defining it, whose own clause must then answer.
@@ -57,11 +58,10 @@ def terms_of(documents: dict[str, Document]) -> dict[str, str]:
 
 def question(term: str, form: str, law: str = "") -> str:
     """``form`` filled with ``term`` (and the particles its last syllable takes) and ``law``."""
-    last = term[-1]
-    closed = "가" <= last <= "힣" and (ord(last) - 0xAC00) % 28 != 0
-    return (form.replace("{t}이/가", term + ("이" if closed else "가"))
-            .replace("{t}은/는", term + ("은" if closed else "는"))
-            .replace("{t}이란", term + ("이란" if closed else "란"))
+    final = closed(term)
+    return (form.replace("{t}이/가", term + ("이" if final else "가"))
+            .replace("{t}은/는", term + ("은" if final else "는"))
+            .replace("{t}이란", term + ("이란" if final else "란"))
             .replace("{t}", term).replace("{law}", law))
 
 
@@ -100,23 +100,13 @@ def run(pipeline: Pipeline, forms: tuple[str, ...], limit: int | None, seed: int
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--index-dir", type=Path, required=True, help="The index to ask over.")
-    parser.add_argument("--corpus", type=Path, nargs="*", default=[], help="Documents to ingest first.")
+    parser = asking.parser(__doc__.split("\n\n")[0])
     parser.add_argument("--form", action="append", help="A question template (repeat it; default: FORMS).")
     parser.add_argument("--limit", type=int, help="Only this many terms, drawn with --seed.")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args(argv)
-    pipeline = Pipeline.from_config(Settings(index_dir=args.index_dir, answer_cache=0))
-    for path in args.corpus:
-        pipeline.add_documents(load_path(path))
+    pipeline = asking.open_pipeline(args)
     pipeline.warm_up()
-    figures = run(pipeline, tuple(args.form or FORMS), args.limit, args.seed)
-    text = json.dumps(figures, ensure_ascii=False, indent=1)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    asking.report(run(pipeline, tuple(args.form or FORMS), args.limit, args.seed), args.json)
     return 0
 
 

@@ -161,6 +161,21 @@ def bench_definitions(
                    "install it with pip install -e .")
 
 
+@bench_app.command("unindexed")
+def bench_unindexed(
+    index_dir: Path = typer.Option(..., "--index-dir", help="The index to ask over (built there from --corpus first)."),
+    corpus: Optional[list[Path]] = typer.Option(None, "--corpus", help="A document file or folder to ingest first (repeat it); unchanged files are skipped."),
+    limit: int = typer.Option(100, "--limit", min=1, help="How many statutes the index does not hold to ask about, drawn with --seed."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the statutes drawn."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures to this file."),
+) -> None:
+    """Questions about statutes in force that the index does not hold: the share abstained as served
+    and by the rule answerer alone (bench/unindexed.py)."""
+    extra = (["--corpus", *map(str, corpus)] if corpus else []) + (["--json", str(json_out)] if json_out else [])
+    _run_benchmark("unindexed", ["--index-dir", str(index_dir), "--limit", str(limit), "--seed", str(seed), *extra],
+                   "install it with pip install -e .")
+
+
 @bench_app.command("scale")
 def bench_scale(
     statutes: Path = typer.Option(Path("../shared/data/statutes-kr/statutes-all.tar.xz"), "--statutes",

@@ -7,6 +7,14 @@ source gives (:attr:`rag.documents.Document.names`), compared without spaces or
 brackets, with "AI" read as 인공지능, and the short names people make of a long statute
 title (:func:`short_names`). A short name says where to look and also what about
 (공공데이터법 is about 공공데이터), so its words stay in the question.
+
+A question may also name a statute the index does not hold ("근로기준법상 연차휴가는 며칠?"
+over these civic statutes). Its words are then often in some indexed statute, which would
+answer a question about another law with confidence; the titles of every Korean statute in
+force (``statute_titles.txt``) tell such a question apart, and :attr:`Mentions.unindexed`
+says which it names. The indexed documents may still speak of that statute (an act that
+applies 「민법」's rules to an association): the answerer is told whether the evidence it
+reads names it (:meth:`Mentions.only_unindexed`).
 """
 
 from __future__ import annotations
@@ -14,13 +22,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping
 
 from rag.documents import Document
 
 _IGNORED = "‘’“”「」『』《》〈〉()[]\"'.,·ㆍ"
 #: Shorter names (법, 조례) are words, not the name of one document.
 _MIN_NAME = 4
+#: The titles of every statute in force, one per line (``#`` lines say where they come from).
+STATUTE_TITLES_FILE = Path(__file__).with_name("statute_titles.txt")
 #: A long statute title: "<lead> … <topic>(등)에 관한 법률|기본법" (정보통신망 이용촉진 및 정보보호 등에 관한 법률).
 _LONG_TITLE = re.compile(r"^(?P<lead>\S+?)(?:의)?\s.*?(?P<topic>\S+?)(?:\s등)?에\s관한\s(?P<kind>법률|기본법|특별법)$")
 
@@ -36,6 +48,15 @@ def short_names(title: str) -> set[str]:
         return set()
     suffix = "법" if match["kind"] == "법률" else match["kind"]
     return {word + end for word in (match["lead"], match["topic"]) for end in {"법", suffix}}
+
+
+@lru_cache(maxsize=1)
+def statute_names() -> dict[str, str]:
+    """Every statute in force by its :func:`compact_name`, to its title. Not by the short names
+    :func:`short_names` makes of long titles: of a title no document holds they can be a plain
+    word (제정법 of 노동절 제정에 관한 법률)."""
+    titles = (line.strip() for line in STATUTE_TITLES_FILE.read_text(encoding="utf-8").splitlines())
+    return {compact_name(title): title for title in titles if title and not title.startswith("#")}
 
 
 def compact_name(text: str) -> str:
@@ -64,10 +85,20 @@ def _compact(text: str) -> tuple[str, list[int]]:
 
 @dataclass(frozen=True)
 class Mentions:
-    """The documents a question names (``doc_ids``) and where (``spans`` of the question text)."""
+    """The documents a question names (``doc_ids``) and where (``spans`` of the question text),
+    and the statutes it names that no indexed document is (``unindexed``: titles, as in force)."""
 
     doc_ids: frozenset[str] = frozenset()
     spans: tuple[tuple[int, int], ...] = ()
+    unindexed: tuple[str, ...] = ()
+
+    def only_unindexed(self, evidence: Iterable[str]) -> bool:
+        """The question names statutes, none of them indexed, and no text of ``evidence`` names
+        them either: what it would be answered from is about other laws."""
+        if not self.unindexed or self.doc_ids:
+            return False
+        names = [compact_name(title) for title in self.unindexed]
+        return not any(name in compact_name(text) for text in evidence for name in names)
 
     def without_names(self, question: str) -> str:
         """``question`` with the names blanked out: what it asks, not where."""
@@ -104,6 +135,8 @@ class DocumentNames:
                     extra = compact_name(doc.title[cut:])
                     names[doc.doc_id] |= {n + extra for n in names[shorter]}
         self._names = {doc_id: frozenset(n for n in ns if len(n) >= _MIN_NAME) for doc_id, ns in names.items()}
+        indexed = set().union(*names.values(), *derived.values())
+        self._unindexed = {name: title for name, title in statute_names().items() if name not in indexed}
 
     def mentions(self, question: str) -> Mentions:
         """The documents ``question`` names; of nested matches the longest wins
@@ -124,4 +157,20 @@ class DocumentNames:
             while at >= 0:
                 spans.add((offsets[at], offsets[at + len(name) - 1] + 1))
                 at = compact.find(name, at + len(name))
-        return Mentions(frozenset(named), tuple(sorted(spans)))
+        return Mentions(frozenset(named), tuple(sorted(spans)), self._unindexed_in(question, compact, offsets))
+
+    def _unindexed_in(self, question: str, compact: str, offsets: list[int]) -> tuple[str, ...]:
+        """The titles of the statutes not indexed that ``question`` names at the start of a word
+        (민법상, not the 민법 of 난민법); of nested names the longest."""
+        found: dict[str, tuple[int, str]] = {}
+        for name, title in self._unindexed.items():
+            at = compact.find(name)
+            while at >= 0:
+                start = offsets[at]
+                if start == 0 or not question[start - 1].isalnum():
+                    found[name] = (at, title)
+                    break
+                at = compact.find(name, at + 1)
+        kept = [(at, title) for name, (at, title) in found.items()
+                if not any(name != longer and name in longer for longer in found)]
+        return tuple(dict.fromkeys(title for _, title in sorted(kept)))

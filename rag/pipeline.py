@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from rag.answer.answerer import Answerer
+from rag.answer.assemble import unindexed_abstention
 from rag.answer.definitions import defined_terms, read_question
 from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.models import Answer, Timings
@@ -153,9 +154,14 @@ class Pipeline:
         started = time.perf_counter()
         retrieval = self.retrieve(question, k, doc_ids, answering=True)
         retrieve_ms = (time.perf_counter() - started) * 1000
-        answer = self.answerer.answer(question, retrieval.hits, retrieval.documents, question_id=question_id,
-                                      hits_read=len(retrieval.hits), mentions=retrieval.mentions,
-                                      analysis=retrieval.analysis)
+        mentions = retrieval.mentions
+        if mentions.only_unindexed(hit.chunk.text for hit in retrieval.hits):
+            analysis = retrieval.analysis or read_question(question, retrieval.documents, mentions)
+            answer = unindexed_abstention(analysis, question_id, list(mentions.unindexed))
+        else:
+            answer = self.answerer.answer(question, retrieval.hits, retrieval.documents, question_id=question_id,
+                                          hits_read=len(retrieval.hits), mentions=mentions, analysis=retrieval.analysis)
+            answer = answer.model_copy(update={"unindexed_statutes": list(mentions.unindexed)})
         return answer.with_retrieval_time(round(retrieve_ms, 3))
 
     def cached_answer(

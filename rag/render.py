@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 #: What an abstention says, in the documents' language and in English.
 ABSTAINED = "문서에서 답을 찾지 못했습니다 / the documents do not say"
+#: What follows it when the question names statutes the index does not hold.
+UNINDEXED = "색인된 문서에 없는 법령 / not among the documents: {names}"
 
 _SNIPPET = 160
 
@@ -44,6 +46,9 @@ def answer_view(answer: Answer) -> RenderableType:
         head.append(f"→ {answer.resolved_question}\n", style="dim")
     if answer.answer is None:
         head.append(ABSTAINED, style="bold yellow")
+        if answer.unindexed_statutes:
+            names = ", ".join(f"「{name}」" for name in answer.unindexed_statutes)
+            head.append("\n" + UNINDEXED.format(names=names), style="yellow")
     else:
         section = answer.citations[0].section if answer.answer_kind != "short" and answer.citations else None
         if section:

@@ -25,6 +25,17 @@ def run_rag(*args: str, timeout: float, **env: str) -> subprocess.CompletedProce
                           text=True, timeout=timeout, env={**os.environ, **env})
 
 
+def bench_over_the_ai_laws(name: str, tmp_path: Path, *args: str) -> dict:
+    """The figures ``rag bench <name>`` prints over an index of corpus/laws built in ``tmp_path``."""
+    import json
+
+    out = tmp_path / f"{name}.json"
+    completed = run_rag("bench", name, "--index-dir", str(tmp_path / "index"), "--corpus", str(ROOT / "corpus" / "laws"),
+                        *args, "--json", str(out), timeout=900)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
 def near_report_questions(questions: dict[str, str], ratio: float = 0.6) -> list[str]:
     """The ids of ``questions`` (id → text) whose wording comes near a question of any ``report``
     half under eval/ (turns of conversations included): a character similarity of ``ratio`` or

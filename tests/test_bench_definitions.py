@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from bench.definitions import FORMS, defines, question, terms_of
-from conftest import ROOT, run_rag
+from conftest import bench_over_the_ai_laws
 from rag.documents import Document, Section
 
 
@@ -43,11 +41,7 @@ def test_an_answer_is_right_only_as_the_defining_clause_of_the_asked_term():
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_run_over_the_ai_laws_finds_most_definitions(tmp_path):
-    out = tmp_path / "definitions.json"
-    completed = run_rag("bench", "definitions", "--index-dir", str(tmp_path / "index"), "--corpus",
-                        str(ROOT / "corpus" / "laws"), "--limit", "8", "--json", str(out), timeout=900)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    figures = json.loads(out.read_text())
+    figures = bench_over_the_ai_laws("definitions", tmp_path, "--limit", "8")
     assert figures["terms"] == 8 and figures["questions"] == 8 * len(FORMS)
     assert set(figures["right_per_form"]) == set(FORMS)
     assert figures["right"] >= 0.6, figures

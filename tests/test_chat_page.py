@@ -154,6 +154,15 @@ def test_an_unanswerable_question_gets_the_abstention_bubble(page, api):
     bubble = _ask(page, UNANSWERABLE)
     assert _text(bubble.find_element(By.CSS_SELECTOR, ".said")) == ABSTAINED_KO
     assert not bubble.find_elements(By.CSS_SELECTOR, ".citations")
+    assert not bubble.find_elements(By.CSS_SELECTOR, ".unindexed")
+
+
+def test_a_question_about_a_statute_not_indexed_says_which(page, api):
+    question = "근로기준법상 연차휴가는 며칠인가요?"
+    assert api.post("/v1/ask", json={"question": question}).json()["unindexed_statutes"] == ["근로기준법"]
+    bubble = _ask(page, question)
+    assert _text(bubble.find_element(By.CSS_SELECTOR, ".said")) == ABSTAINED_KO
+    assert _text(bubble.find_element(By.CSS_SELECTOR, ".unindexed")) == "「근로기준법」은(는) 색인된 문서에 없는 법령입니다."
 
 
 def test_a_follow_up_is_answered_through_the_conversation_history(page):

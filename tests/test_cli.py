@@ -142,6 +142,11 @@ def test_ask_prints_the_answer_object_and_a_readable_answer(index_dir):
         assert citation.title in shown and f"{citation.start}–{citation.end}" in shown
 
 
+def test_ask_says_which_statute_a_question_names_that_the_index_does_not_hold(index_dir):
+    shown = rag("ask", "근로기준법상 연차휴가는 며칠인가요?", index_dir=index_dir, COLUMNS="200").stdout
+    assert shown.startswith(ABSTAINED) and "not among the documents: 「근로기준법」" in shown
+
+
 def test_ask_batch_keeps_ids_one_answer_per_line(index_dir, tmp_path):
     questions = [("a", QUESTION), (7, "출범식은 어디서 열렸나?"), ("u", "서울AI재단의 올해 예산은 얼마인가?")]
     batch = tmp_path / "q.jsonl"

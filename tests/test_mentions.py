@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.documents import Document
-from rag.mentions import DocumentNames, compact_name, short_names
+from rag.mentions import DocumentNames, compact_name, short_names, statute_names
 
 ACT = Document(doc_id="act", title="인공지능 발전과 신뢰 기반 조성 등에 관한 기본법", text="…",
                metadata={"법령명약칭": "인공지능기본법"})
@@ -82,3 +82,33 @@ def test_of_two_names_as_long_the_one_said_first_is_blanked_whatever_the_hash_se
         mentions = names.mentions(question)
         assert mentions.doc_ids == {"x"}
         assert [question[a:b] for a, b in mentions.spans] == [first]
+
+
+def test_every_statute_in_force_is_known_by_its_compact_title():
+    names = statute_names()
+    assert len(names) > 1500
+    assert names[compact_name("근로기준법")] == "근로기준법"
+    assert names[compact_name("주택임대차보호법")] == "주택임대차보호법"
+    # titles only: the short names made of long titles can be plain words (제정법)
+    assert compact_name("제정법") not in names
+
+
+def test_a_statute_the_index_does_not_hold_is_named_at_the_start_of_a_word_the_longest_winning():
+    assert NAMES.mentions("근로기준법상 연차휴가는 며칠인가요?").unindexed == ("근로기준법",)
+    assert NAMES.mentions("「민법」 제777조에 따른 친족은?").unindexed == ("민법",)
+    # 난민법 holds 민법, and 이민법 is no statute: only whole names count
+    assert NAMES.mentions("난민법상 난민이란?").unindexed == ("난민법",)
+    assert NAMES.mentions("이민법 개정은 언제?").unindexed == ()
+    # a statute the index holds is a document the question names, not an unindexed one
+    indexed = NAMES.mentions("지능정보화 기본법 제2조는?")
+    assert indexed.doc_ids == {"other"} and indexed.unindexed == ()
+    assert NAMES.mentions("신고 방법은?").unindexed == ()
+
+
+def test_a_question_only_about_unindexed_statutes_is_one_unless_the_evidence_names_them():
+    about_labour = NAMES.mentions("근로기준법상 연차휴가는 며칠인가요?")
+    assert about_labour.only_unindexed(["연차 보고서는 매년 제출한다."])
+    assert not about_labour.only_unindexed(["「근로기준법」 제2조에 따른 근로자를 말한다."])
+    # naming an indexed statute too, the question is about the documents
+    both = NAMES.mentions("지능정보화 기본법과 민법의 관계는?")
+    assert both.unindexed == ("민법",) and not both.only_unindexed(["관계없는 문장"])

@@ -212,3 +212,18 @@ def test_an_ingest_with_nothing_new_fills_in_missing_analyses(pipeline):
     assert pipeline.analyses.has(a)
     assert [p.name for p in pipeline.analyses.root.iterdir()] == [pipeline.analyses.directory.name]
     assert pipeline.ask("재단은 언제 설립되었나?").answer == "2016년"
+
+
+def test_a_question_about_a_statute_the_index_does_not_hold_abstains_and_names_it(pipeline):
+    pipeline.add_documents([
+        _doc("leave", "휴가 안내\n\n직원의 연차휴가는 매년 15일로 한다.", title="재단 복무 규정"),
+        _doc("assoc", "협회\n\n협회에 관하여는 「민법」 중 사단법인에 관한 규정을 준용한다.", title="협회 규정")])
+    unheld = pipeline.ask("근로기준법상 연차휴가는 며칠인가요?")
+    assert unheld.abstained and unheld.answer is None and unheld.citations == []
+    assert unheld.unindexed_statutes == ["근로기준법"]
+    # The same words without the statute's name are answered from the documents.
+    assert pipeline.ask("직원의 연차휴가는 며칠인가요?").unindexed_statutes == []
+    # A statute the documents speak of is read about there: the question goes to the answerer.
+    cited = pipeline.ask("협회에 준용되는 「민법」 규정은 어떤 법인에 관한 것인가?")
+    assert cited.unindexed_statutes == ["민법"]
+    assert cited.answer is not None and "사단법인" in cited.answer

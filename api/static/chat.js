@@ -91,6 +91,11 @@ function showAnswer(asked, answer) {
   }
   if (answer.answer === null) {
     say(bubble.appendChild(make("p", "said")), "abstained");
+    if (answer.unindexed_statutes && answer.unindexed_statutes.length) {
+      say(bubble.appendChild(make("p", "small unindexed")), "unindexed", {
+        names: answer.unindexed_statutes.map((name) => `「${name}」`).join(", "),
+      });
+    }
   } else {
     say(bubble.appendChild(make("p", "small meta")), "meta", {
       kind: t(`kind_${answer.answer_kind}`), confidence: answer.confidence.toFixed(2),

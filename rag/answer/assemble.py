@@ -89,6 +89,13 @@ def assemble(question: str, question_id: str | None, answer_type: AnswerType, be
     return result
 
 
+def unindexed_abstention(analysis: QuestionAnalysis, question_id: str | None, statutes: list[str]) -> Answer:
+    """The abstention for a question about ``statutes`` the index does not hold (:mod:`rag.mentions`):
+    what it would be answered from is about other laws, however well its words match."""
+    return Answer(id=question_id, question=analysis.text, answer=None, answer_type=analysis.answer_type,
+                  answer_kind=analysis.answer_kind, abstained=True, confidence=0.0, unindexed_statutes=statutes)
+
+
 def assemble_passage(analysis: QuestionAnalysis, question_id: str | None, passage: Passage | None,
                      probability: float, cited: list[Citation], elapsed_ms: float) -> Answer:
     """``passage`` as the answer (its text, items and truncation) cited by ``cited``, or an

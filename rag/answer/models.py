@@ -72,6 +72,10 @@ class Answer(BaseModel):
     truncated: bool = Field(False, description="True when a passage went on past 600 characters and was cut.")
     abstained: bool = Field(description="True exactly when the evidence was too weak to answer.")
     confidence: float = Field(ge=0.0, le=1.0, description="Estimated probability that the answer is right.")
+    unindexed_statutes: list[str] = Field(
+        default_factory=list, description="Statutes the question names that no indexed document is, by title "
+        "(근로기준법). When these are all it names and nothing read mentions them, the answer abstains: "
+        "the documents speak of other laws.")
     citations: list[Citation] = Field(
         default_factory=list, description="Supporting sentences; the first one contains the answer."
     )

@@ -121,7 +121,7 @@ def test_the_answer_model_serialises_with_the_documented_fields():
     answer = Answerer().answer("재단 이사장은 누구인가?", [_hit(DOC, 0, len(DOC.text))], {"d": DOC}, question_id="q1")
     data = json.loads(answer.model_dump_json())
     assert set(data) == {"id", "question", "resolved_question", "answer", "answer_type", "answer_kind", "items",
-                         "truncated", "abstained", "confidence", "citations", "timings_ms"}
+                         "truncated", "abstained", "confidence", "unindexed_statutes", "citations", "timings_ms"}
     assert set(data["timings_ms"]) == {"retrieve", "answer", "total", "read"}
     assert data["timings_ms"]["read"] is None  # the rules alone: no reader read
     assert data["id"] == "q1" and data["answer"] == "김만기"
