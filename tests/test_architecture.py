@@ -160,6 +160,27 @@ def test_rag_modules_use_only_each_others_public_names():
     assert not offending, "\n".join(offending)
 
 
+def test_every_data_file_of_the_packages_is_installed_with_them():
+    """A file the code reads beside its module (weights, word lists) is in pyproject's package-data,
+    or an installed package would miss it."""
+    import fnmatch
+    import tomllib
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    missing = []
+    for top in ("rag", "api"):
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts:
+                package = path.parent
+                while not (package / "__init__.py").is_file():
+                    package = package.parent
+                name = ".".join(package.relative_to(ROOT).parts)
+                inside = path.relative_to(package).as_posix()
+                if not any(fnmatch.fnmatch(inside, pattern) for pattern in globs.get(name, [])):
+                    missing.append(str(path.relative_to(ROOT)))
+    assert missing == []
+
+
 def test_rag_modules_stay_small():
     # Long modules hide several concepts; the folder layout should show them instead.
     sizes = {path.relative_to(ROOT).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
