@@ -77,6 +77,14 @@ def _card(sets: list[Path], folders: list[Path], command: str, seed: int) -> dic
             "command": f"rag train {command} --seed {seed}"}
 
 
+def _write(learned: Any, out: Path, started: float) -> str:
+    """Record in ``learned``'s card how long learning took, save it to ``out`` and say so: the start of
+    the line each command prints (``learned`` is any learned file's model with ``meta`` and ``save``)."""
+    learned.meta["seconds"] = round(time.perf_counter() - started, 1)
+    learned.save(out)
+    return f"wrote {out} in {learned.meta['seconds']} s"
+
+
 def train_passages(
     out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's "
                                        "rag/answer/passage-weights.json, which the answerer serves)."),
@@ -103,10 +111,9 @@ def train_passages(
         asked = collect(lambda text, k: pipeline.retrieve(text, k, answering=True), answerer, questions,
                         lambda n: progress.update(task, completed=n))
     weights = learn(asked, seed, _card(sets, folders, "passages", seed))
-    weights.meta["seconds"] = round(time.perf_counter() - started, 1)
-    weights.save(out)
+    wrote = _write(weights, out, started)
     figures = weights.meta["figures"]
-    console.print(f"wrote {out} in {weights.meta['seconds']} s: {figures['questions']} questions asking for a passage "
+    console.print(f"{wrote}: {figures['questions']} questions asking for a passage "
                   f"({figures['with_a_right_passage']} with a right passage retrieved); {figures['cv_folds']}-fold CV: "
                   f"best passage right {figures['cv_best_right']} ({figures['cv_best_right_when_reachable']} where one "
                   f"was retrieved), ECE {figures['cv_ece']}, answered {figures['cv_answered']} at threshold "
@@ -161,11 +168,9 @@ def train_articles(
                 return [by_id[a.question_id] for a in asked]
         weights = article_learn.learn(asked, seed, _card(sets, folders, "articles", seed),
                                       without if served is not None else None)
-    weights.meta["seconds"] = round(time.perf_counter() - started, 1)
-    out = out or ARTICLE_WEIGHTS_FILE
-    weights.save(out)
+    wrote = _write(weights, out or ARTICLE_WEIGHTS_FILE, started)
     figures = weights.meta["figures"]
-    console.print(f"wrote {out} in {weights.meta['seconds']} s: {figures['questions']} questions "
+    console.print(f"{wrote}: {figures['questions']} questions "
                   f"({figures['with_a_gold_unit']} with a gold article among the candidates); {figures['cv_folds']}-fold "
                   f"CV learned {figures['cv_learned']}, fused reciprocal ranks {figures['cv_fused']}", highlight=False)
 
@@ -193,10 +198,8 @@ def train_adapter(
         adapter = adapter_learn.learn(queries, gold, passages, units,
                                       [questions[i].articles for i in kept], pipeline.embedder.model_id, seed,
                                       _card(sets, folders, "adapter", seed))
-    adapter.meta["seconds"] = round(time.perf_counter() - started, 1)
-    out = out or ADAPTER_FILE
-    adapter.save(out)
+    wrote = _write(adapter, out or ADAPTER_FILE, started)
     cv = adapter.meta["cv"]
-    console.print(f"wrote {out} in {adapter.meta['seconds']} s: {len(kept)} questions; dense article ranks, "
+    console.print(f"{wrote}: {len(kept)} questions; dense article ranks, "
                   f"{cv['folds']}-fold CV grouped by gold article: plain {cv['plain']}, adapted {cv['adapted']}",
                   highlight=False)

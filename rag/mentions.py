@@ -98,7 +98,7 @@ class Mentions:
         if not self.unindexed or self.doc_ids:
             return False
         names = [compact_name(title) for title in self.unindexed]
-        return not any(name in compact_name(text) for text in evidence for name in names)
+        return not any(name in compact for compact in map(compact_name, evidence) for name in names)
 
     def without_names(self, question: str) -> str:
         """``question`` with the names blanked out: what it asks, not where."""
@@ -163,6 +163,9 @@ class DocumentNames:
         """The titles of the statutes not indexed that ``question`` names at the start of a word
         (민법상, not the 민법 of 난민법); of nested names the longest."""
         found: dict[str, tuple[int, str]] = {}
+        # Every title in force has 법 or 령 in it (법률, 시행령, 조선산금령): most questions need no scan.
+        if "법" not in compact and "령" not in compact:
+            return ()
         for name, title in self._unindexed.items():
             at = compact.find(name)
             while at >= 0:

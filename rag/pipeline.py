@@ -161,7 +161,8 @@ class Pipeline:
         else:
             answer = self.answerer.answer(question, retrieval.hits, retrieval.documents, question_id=question_id,
                                           hits_read=len(retrieval.hits), mentions=mentions, analysis=retrieval.analysis)
-            answer = answer.model_copy(update={"unindexed_statutes": list(mentions.unindexed)})
+            if mentions.unindexed:
+                answer = answer.model_copy(update={"unindexed_statutes": list(mentions.unindexed)})
         return answer.with_retrieval_time(round(retrieve_ms, 3))
 
     def cached_answer(
