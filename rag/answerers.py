@@ -29,4 +29,4 @@ def build_answerer(settings: Settings, analyses: AnalysisStore | None = None) ->
     return ReaderAnswerer.load(rules, ReaderAnswerConfig(
         hits=settings.answer_hits, windows=settings.reader_windows, window_tokens=settings.reader_window_tokens,
         stop_confidence=settings.reader_stop_confidence,
-        threshold=settings.reader_threshold), threads=settings.threads)
+        threshold=settings.reader_threshold, rules_alone=settings.reader_rules_alone), threads=settings.threads)

@@ -166,6 +166,13 @@ def train_chooser(
     console.print(f"threshold {chosen['chosen']:.2f} (most askings right out of fold: {chosen['correct']}; exact "
                   f"{chosen['exact_match']}, false refusals {chosen['false_refusals']}, abstention recall "
                   f"{chosen['abstention_recall']})", highlight=False)
+    gate = fit["rules_alone"]
+    if chooser.rules_alone is None:
+        console.print("no gate: the rule answers are nowhere trusted enough to skip reading; every short question is read")
+    else:
+        at = gate["levels"][f"{chooser.rules_alone:.2f}"]
+        console.print(f"gate level {chooser.rules_alone:.2f}: {at['unread']} of the askings answered unread, right out of fold "
+                      f"{at['correct']} against {gate['reading']['correct']} reading all", highlight=False)
 
 
 @train_app.command("answerer")

@@ -66,8 +66,8 @@ class Settings(BaseSettings):
         "unset: the package's own.",
     )
     # Rules by default: on the report halves the neural answerer is level with them on the article set
-    # (EM 0.875) and ahead on the statute set (0.800 against 0.767), but abstains on 3 of the article set's
-    # 6 unanswerable questions where the rules abstain on all, in about three times the answer time.
+    # (EM 0.875) and ahead on the statute set (0.800 against 0.767), but abstains on 2 of the article set's
+    # 6 unanswerable questions and 4 of the statute set's 6, where the rules abstain on all (bench/results).
     reader: Literal["auto", "neural", "rules"] = Field(
         "rules",
         description="What answers: 'rules' the rule answerer alone; 'neural' the trained reader and the rule "
@@ -87,6 +87,10 @@ class Settings(BaseSettings):
         0.5, ge=0, le=1, description="The reader reads the window sharing most of the question first, and its "
         "other windows only when the answer chosen then has a confidence under this; 0 reads that window alone, "
         "1 every window at once.")
+    reader_rules_alone: float | None = Field(
+        None, ge=0, le=2, description="With the neural answerer: the rule answer's confidence from which it is given "
+        "without the reader reading; unset: the level learned with the chooser (rag/reader/weights/chooser.json); "
+        "above 1: the reader reads for every short question.")
     embed_batch_size: int = Field(16, ge=1, le=512, description="Passages embedded per batch.")
     # Several serving workers on few cores run faster with one thread each than with every worker
     # sizing its pools by all the CPUs (`rag serve --workers 2`, 16 clients: 112 -> 124 req/s, p99 299 -> 203 ms; bench/results).

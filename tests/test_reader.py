@@ -117,14 +117,81 @@ def test_each_asking_is_decided_on_its_likeliest_exact_proposal_at_the_threshold
     choice = np.array([0.9, 0.8, 0.1, 0.2])
     confidence = np.array([0.9, 0.4, 0.2, 0.6])
     assert decide(examples, choice, confidence, 0.3) == {
-        "correct": 0.75, "exact_match": 1.0, "false_refusals": 0.0, "abstention_recall": 0.5}
+        "correct": 0.75, "exact_match": 1.0, "false_refusals": 0.0, "abstention_recall": 0.5, "unread": 0.0,
+        "by_source": {"q0": 1.0, "q1": 1.0, "q2": 1.0, "q3": 0.0}}
     assert decide(examples, choice, confidence, 0.5)["correct"] == 0.5
     assert decide(examples, choice, confidence, 0.7) == {
-        "correct": 0.75, "exact_match": 0.5, "false_refusals": 0.5, "abstention_recall": 1.0}
+        "correct": 0.75, "exact_match": 0.5, "false_refusals": 0.5, "abstention_recall": 1.0, "unread": 0.0,
+        "by_source": {"q0": 1.0, "q1": 0.0, "q2": 1.0, "q3": 1.0}}
     # Of two proposals of one asking the likelier exact one is decided on.
     two = _examples([[0.0]] * 2, [0, 1])
     two.asks = [0, 0]
     assert decide(two, np.array([0.2, 0.8]), np.array([0.9, 0.1]), 0.5)["false_refusals"] == 1.0
+
+
+def _rules_row(confidence: float, document_chars: int) -> list[float]:
+    """The feature row of a rule answer, as the service sees it before the reader reads."""
+    proposal = Proposal("d", 0, 5, "2016년", False, 0)
+    return features(proposal, [], proposal, confidence, True, document_chars)
+
+
+def _reader_row(document_chars: int) -> list[float]:
+    return features(Proposal("d", 9, 14, "2017년", True, 0), [], None, 0.0, True, document_chars)
+
+
+def test_an_asking_the_gate_trusts_gets_the_rule_answer_unread():
+    from rag.reader.learn import decide
+
+    # Two askings: each proposes the rules' answer and the reader's; the chooser prefers the reader's.
+    rows = [_rules_row(0.9, 50_000), _reader_row(50_000), _rules_row(0.9, 500), _reader_row(500)]
+    examples = _examples(rows, [1, 0, 0, 1])
+    examples.asks, examples.groups = [0, 0, 1, 1], ["statute_dev:law-1"] * 2 + ["korquad:7"] * 2
+    choice, confidence = np.array([0.3, 0.7, 0.3, 0.7]), np.array([0.9, 0.9, 0.9, 0.9])
+    gate = np.array([0.95, 0.0, 0.6, 0.0])  # the gate's probability, on the rules' rows
+    assert decide(examples, choice, confidence, 0.5)["exact_match"] == 0.5  # the reader's: right once
+    assert decide(examples, choice, confidence, 0.5, gate=gate, level=0.9) == {
+        "correct": 1.0, "exact_match": 1.0, "false_refusals": 0.0, "abstention_recall": 0.0, "unread": 0.5,
+        "by_source": {"korquad": 1.0, "statute_dev": 1.0}}
+    assert decide(examples, choice, confidence, 0.5, gate=gate, level=0.5)["exact_match"] == 0.5  # both unread
+
+
+def test_the_gate_learns_where_rule_answers_need_no_reading_and_round_trips(tmp_path):
+    from rag.reader.chooser import GATE_FEATURES, gate_row
+    from rag.reader.learn import fit_chooser
+
+    # Askings over long documents, where the rules' sure answers are right and the reader's
+    # wrong, and over short ones, where the reverse holds: the gate must tell them apart.
+    rng = np.random.default_rng(0)
+    rows, labels, asks = [], [], []
+    for n in range(300):
+        long_document = n % 2 == 0
+        chars = int(rng.integers(20_000, 90_000) if long_document else rng.integers(300, 1_500))
+        rows += [_rules_row(float(rng.uniform(0.8, 1.0)), chars), _reader_row(chars)]
+        labels += [int(long_document), int(not long_document)] if rng.random() < 0.9 else [0, 0]
+        asks += [n, n]
+    chooser = fit_chooser(_with_asks(rows, labels, asks), seed=0)
+    assert chooser.rules_alone is not None and len(gate_row(rows[0])) == len(GATE_FEATURES)
+    assert chooser.gate_probability(_rules_row(0.9, 60_000)) >= chooser.rules_alone
+    assert chooser.gate_probability(_rules_row(0.9, 800)) < 0.2
+    outcome = chooser.meta["fit"]["rules_alone"]
+    assert outcome["levels"][f"{chooser.rules_alone:.2f}"]["correct"] >= outcome["reading"]["correct"]
+    path = tmp_path / "chooser.json"
+    chooser.save(path)
+    again = Chooser.load(path)
+    assert again.rules_alone == chooser.rules_alone
+    assert again.gate_probability(_rules_row(0.9, 60_000)) == pytest.approx(chooser.gate_probability(_rules_row(0.9, 60_000)))
+    # Where the rule answers are never the better ones, there is no gate: every question is read.
+    never = fit_chooser(_with_asks(rows, [i % 2 for i in range(len(rows))], asks), seed=0)
+    assert never.rules_alone is None and never.gate is None and never.gate_probability(rows[0]) is None
+    with pytest.raises(ValueError, match="level"):
+        Chooser(None, gate=chooser.gate)
+
+
+def _with_asks(rows, labels, asks):
+    """Askings of several proposals each: ``asks[i]`` is row i's asking (and its question)."""
+    examples = _examples(rows, labels)
+    examples.asks, examples.groups = asks, [f"q{a}" for a in asks]
+    return examples
 
 
 def test_reader_installed_needs_all_three_files(tmp_path):
@@ -256,6 +323,41 @@ def test_the_answerer_reads_the_other_windows_only_when_the_first_choice_is_unsu
 
 
 @pytest.mark.slow
+def test_a_rule_answer_the_gate_trusts_is_given_without_reading(tmp_path, monkeypatch):
+    import dataclasses
+
+    from rag.loaders import load_path
+    from rag.pipeline import Pipeline
+    from rag.settings import Settings
+
+    pipeline = Pipeline.from_config(Settings(index_dir=tmp_path / "index", reader="neural"))
+    pipeline.add_documents(load_path(NEWS))
+    answerer = pipeline.answerer
+    counting = _CountingSession(answerer.reader._session)
+    monkeypatch.setattr(answerer.reader, "_session", counting)  # the process's shared reader: put back after
+    seen = []
+    monkeypatch.setattr(answerer.chooser, "gate_probability", lambda row: seen.append(row) or 0.93)
+    question = "서울디지털재단은 몇 년에 설립되었나?"
+    retrieval = pipeline.retrieve(question, 5)
+
+    def ask(rules_alone):
+        answerer.config = dataclasses.replace(answerer.config, rules_alone=rules_alone)
+        counting.batches.clear()
+        return answerer.answer(question, retrieval.hits, retrieval.documents), list(counting.batches)
+
+    unread, batches = ask(0.9)
+    assert batches == [] and unread.answer == "2016년" and unread.confidence == 0.93
+    assert unread.answer in unread.citations[0].quote and unread.timings_ms.read is None
+    # The gate saw the rule answer as the chooser sees it: its confidence and its document's length.
+    named = dict(zip(FEATURES, seen[-1]))
+    assert named["from_reader"] == 0 and 0 < named["rules_confidence"] <= 1 and named["log_document_length"] > 5
+    read, batches = ask(0.95)  # the gate is not that sure: the reader reads
+    assert batches and read.timings_ms.read > 0
+    _, batches = ask(2.0)  # above 1: always read
+    assert batches
+
+
+@pytest.mark.slow
 def test_a_plan_read_in_parts_finds_what_reading_it_whole_finds():
     from rag.reader.infer import Passage, Reader, best_spans
     from rag.reader.model import ensure_reader
@@ -321,7 +423,8 @@ def test_the_reader_pipeline_answers_and_keeps_every_invariant(tmp_path):
     from rag.reader.answerer import ReaderAnswerer
     from rag.settings import Settings
 
-    pipeline = Pipeline.from_config(Settings(index_dir=tmp_path / "index", reader="auto"))
+    # Above 1 the gate never spares the reader: this test is about reading.
+    pipeline = Pipeline.from_config(Settings(index_dir=tmp_path / "index", reader="auto", reader_rules_alone=2.0))
     assert isinstance(pipeline.answerer, ReaderAnswerer)  # auto picks it: the package ships its weights
     # The query embedder's idle threads sleep: the reader runs right after it on the same cores.
     assert not pipeline.embedder.spinning

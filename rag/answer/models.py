@@ -48,7 +48,8 @@ class Timings(BaseModel):
     total: float = Field(0.0, ge=0, description="Retrieval plus answer extraction.")
     read: float | None = Field(
         None, ge=0, description="The neural reader's own time within answer extraction; "
-        "null when no reader read: RAG_READER=rules, or a question asking for a passage.",
+        "null when no reader read: RAG_READER=rules, a question asking for a passage, or a rule answer "
+        "given unread because the learned gate trusts it.",
     )
 
 

@@ -45,7 +45,9 @@ class ReaderAnswerConfig:
     fewer, shorter windows answer faster (onnxruntime's time grows with the tokens read).
     The likeliest window is read first, and the others only when the answer chosen from it
     (and the rules' answer) has a confidence under ``stop_confidence``; at 1 or more every
-    window is read at once.
+    window is read at once. Nothing is read when the chooser's gate gives the rule answer a
+    probability of being exact of at least ``rules_alone`` (``None``: the level learned with
+    the gate; above 1: always read).
     """
 
     hits: int = 5
@@ -53,6 +55,7 @@ class ReaderAnswerConfig:
     window_tokens: int = 128
     stop_confidence: float = 0.5  # see rag.settings.Settings.reader_stop_confidence
     threshold: float | None = None  # None: the chooser's learned threshold
+    rules_alone: float | None = None  # None: the chooser's learned level
     reader_spans: int = 5
 
 
@@ -108,9 +111,12 @@ class ReaderAnswerer:
         self.rules = Answerer(dataclasses.replace(rules.config, threshold=0.0), rules.analyses)
         self.reader = reader
         self.chooser = chooser
-        # Without a threshold of its own, the answerer abstains where the chooser learned to.
+        # Without a threshold of its own, the answerer abstains where the chooser learned to,
+        # and answers unread where it learned the rules alone do as well.
         if config.threshold is None:
             config = dataclasses.replace(config, threshold=chooser.threshold)
+        if config.rules_alone is None:
+            config = dataclasses.replace(config, rules_alone=chooser.rules_alone)
         self.config = config
 
     @classmethod
@@ -136,12 +142,14 @@ class ReaderAnswerer:
 
     def choose(self, question: str, hits: list[SearchHit], documents: Mapping[str, Document],
                mentions: Mentions = Mentions(), whole: bool = False,
-               analysis: QuestionAnalysis | None = None, both_steps: bool = False) -> tuple[Choice, Answer]:
+               analysis: QuestionAnalysis | None = None, both_steps: bool = False,
+               rule: Answer | None = None) -> tuple[Choice, Answer]:
         """Both proposals with their features and probabilities, the chosen one, and the
         rule answer. ``whole`` reads every window of the hits at the trained length (a
         reader-only evaluation on a given paragraph) instead of the best few short ones;
         ``analysis`` is the question's, when the caller has it already; ``both_steps`` reads
-        the later windows whatever the first one's confidence (to learn from both readings)."""
+        the later windows whatever the first one's confidence (to learn from both readings);
+        ``rule`` is the rule answer, when the caller has it already."""
         analysis = analysis or read_question(question, documents, mentions)
         passages, doc_ids, ranks = self.passages(hits, documents)
         config = self.config
@@ -152,7 +160,8 @@ class ReaderAnswerer:
                                     limit=config.windows)
         steps = not whole and len(plan.windows) > 1 and (both_steps or config.stop_confidence < 1)
         spans, read_ms = _timed(self.reader.read_windows, plan, 0, 1 if steps else None, config.reader_spans)
-        rule = self.rules.answer(question, hits, documents, hits_read=len(hits), mentions=mentions, analysis=analysis)
+        if rule is None:
+            rule = self.rules.answer(question, hits, documents, hits_read=len(hits), mentions=mentions, analysis=analysis)
         proposing = _Proposing.of(rule, passages, doc_ids, ranks, len(hits), documents, analysis.answer_type != "other")
         choice = proposing.choice(self.chooser, spans, read_ms)
         if steps and (both_steps or choice.confidence < config.stop_confidence):
@@ -170,7 +179,9 @@ class ReaderAnswerer:
 
         A question asking for a passage (a definition, a purpose, a list …:
         :mod:`rag.answer.kinds`) gets the rule answerer's cited passage: the reader was
-        trained for short spans, and reading costs time such an answer does not need.
+        trained for short spans, and reading costs time such an answer does not need. So
+        does a short question whose rule answer the chooser's gate trusts enough
+        (``config.rules_alone``): it is given with the gate's probability as its confidence.
         ``analysis`` is the question's, when the caller has it already.
         """
         started = time.perf_counter()
@@ -179,7 +190,12 @@ class ReaderAnswerer:
             return self.rules.answer(question, hits, documents, question_id=question_id, hits_read=hits_read,
                                      mentions=mentions, threshold=threshold, analysis=analysis)
         hits = hits[: hits_read or self.config.hits]
-        choice, rule = self.choose(question, hits, documents, mentions, whole, analysis)
+        rule = self.rules.answer(question, hits, documents, question_id=question_id, hits_read=len(hits),
+                                 mentions=mentions, analysis=analysis)
+        unread = self._unread(rule, hits, documents, analysis.answer_type != "other")
+        if unread is not None:
+            return unread
+        choice, rule = self.choose(question, hits, documents, mentions, whole, analysis, rule=rule)
         threshold = self.config.threshold if threshold is None else threshold
         answered = choice.best is not None and choice.confidence >= threshold
         citations: list[Citation] = []
@@ -199,6 +215,22 @@ class ReaderAnswerer:
         )
         assert result.answer is None or result.answer in result.citations[0].quote
         return result
+
+
+    def _unread(self, rule: Answer, hits: list[SearchHit], documents: Mapping[str, Document],
+                typed: bool) -> Answer | None:
+        """The rule answer, with the gate's probability that it is exact as its confidence,
+        when that reaches ``config.rules_alone``; ``None`` when the reader is to read."""
+        level = self.config.rules_alone
+        if rule.answer is None or level is None:
+            return None
+        passages, doc_ids, ranks = self.passages(hits, documents)
+        proposal = _Proposing.of(rule, passages, doc_ids, ranks, len(hits), documents, typed).rules_proposal
+        row = features(proposal, [], proposal, rule.confidence, typed, len(documents[proposal.doc_id].text))
+        probability = self.chooser.gate_probability(row)
+        if probability is None or probability < level:
+            return None
+        return rule.model_copy(update={"confidence": round(probability, 4)})
 
 
 @dataclass(frozen=True)
