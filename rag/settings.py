@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     )
     # Rules by default: on the report halves the neural answerer is level with them on the article set
     # (EM 0.875) and ahead on the statute set (0.800 against 0.767), but abstains on 2 of the article set's
-    # 6 unanswerable questions and 4 of the statute set's 6, where the rules abstain on all (bench/results).
+    # 6 unanswerable questions and 4 of the statute set's 6, where the rules abstain on 6 and 5 (bench/results).
     reader: Literal["auto", "neural", "rules"] = Field(
         "rules",
         description="What answers: 'rules' the rule answerer alone; 'neural' the trained reader and the rule "

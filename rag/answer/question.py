@@ -69,6 +69,8 @@ _COUNTER_TYPES: dict[str, AnswerType] = {
 _DATE_PRECISION: dict[str, Precision] = {"연도": "year", "년도": "year", "해": "year", "년": "year", "월": "month"}
 #: Nouns asking for a whole statute article (몇 조 → 제33조, not 제33조제1항).
 _ARTICLE_NOUNS = frozenset({"조", "조문", "조항"})
+#: Nouns naming a day, of which 며칠 asks the date (전자정부의 날은 며칠이야) rather than a count of days.
+_DAY_NOUNS = ("날", "날짜", "일자")
 #: Particles after 몇 년 that make it a point in time (몇 년에 세웠나) rather than a span.
 _POINT_PARTICLES = frozenset({"에", "부터", "까지", "도", "생"})
 #: Focus nouns that name a name: the answer ends with the noun before them, if anything.
@@ -214,7 +216,10 @@ def _type_of(wh: str | None, after: list[str], focus: str | None, text: str) -> 
             return "quantity"
         return _COUNTER_TYPES.get(counter, "number")
     if wh == "며칠":
-        return "date"
+        # A day ("며칠에 열렸나", "X의 날은 며칠이야") or a number of days ("며칠 안에", "며칠 동안",
+        # "약 며칠인가", "며칠까지 할 수 있어"): a date only when located by 에/부터 or said of a day.
+        located = bool(after) and after[0] in ("에", "부터")
+        return "date" if located or (focus or "").endswith(_DAY_NOUNS) else "quantity"
     if wh == "누구":
         return "organization" if focus_type == "organization" else "person"
     if wh == "어디":

@@ -188,6 +188,24 @@ def test_the_named_noun_and_bare_amounts_decide_the_type(question, expected):
 
 
 @pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # 며칠 asks for a day when it is located or said of a day ...
+        ("축제는 며칠부터 열리나?", "date"),
+        ("한글날은 며칠이야?", "date"),
+        ("개통 날짜는 며칠인가?", "date"),
+        # ... and otherwise for a number of days, a span like 몇 개월
+        ("신청하면 며칠 안에 결과가 나와?", "quantity"),
+        ("그는 며칠 동안 머물렀나?", "quantity"),
+        ("한 달은 약 며칠인가?", "quantity"),
+        ("일주일에 며칠까지 쉴 수 있어?", "quantity"),
+    ],
+)
+def test_며칠_asks_for_a_day_or_for_a_number_of_days(question, expected):
+    assert analyze_question(question).answer_type == expected
+
+
+@pytest.mark.parametrize(
     ("question", "expected", "head"),
     [
         ("재단은 스스로를 어떤 유형의 기관으로 소개하나?", "organization", "기관"),
