@@ -353,6 +353,10 @@ def test_a_rule_answer_the_gate_trusts_is_given_without_reading(tmp_path, monkey
     assert named["from_reader"] == 0 and 0 < named["rules_confidence"] <= 1 and named["log_document_length"] > 5
     read, batches = ask(0.95)  # the gate is not that sure: the reader reads
     assert batches and read.timings_ms.read > 0
+    counting.batches.clear()  # nor is it as sure as an abstention threshold above it asks
+    answerer.config = dataclasses.replace(answerer.config, rules_alone=0.9)
+    answerer.answer(question, retrieval.hits, retrieval.documents, threshold=0.95)
+    assert counting.batches
     _, batches = ask(2.0)  # above 1: always read
     assert batches
 

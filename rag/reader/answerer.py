@@ -192,11 +192,11 @@ class ReaderAnswerer:
         hits = hits[: hits_read or self.config.hits]
         rule = self.rules.answer(question, hits, documents, question_id=question_id, hits_read=len(hits),
                                  mentions=mentions, analysis=analysis)
-        unread = self._unread(rule, hits, documents, analysis.answer_type != "other")
+        threshold = self.config.threshold if threshold is None else threshold
+        unread = self._unread(rule, hits, documents, analysis.answer_type != "other", threshold)
         if unread is not None:
             return unread
         choice, rule = self.choose(question, hits, documents, mentions, whole, analysis, rule=rule)
-        threshold = self.config.threshold if threshold is None else threshold
         answered = choice.best is not None and choice.confidence >= threshold
         citations: list[Citation] = []
         if answered:
@@ -216,14 +216,15 @@ class ReaderAnswerer:
         assert result.answer is None or result.answer in result.citations[0].quote
         return result
 
-
     def _unread(self, rule: Answer, hits: list[SearchHit], documents: Mapping[str, Document],
-                typed: bool) -> Answer | None:
+                typed: bool, threshold: float) -> Answer | None:
         """The rule answer, with the gate's probability that it is exact as its confidence,
-        when that reaches ``config.rules_alone``; ``None`` when the reader is to read."""
+        when that reaches ``config.rules_alone`` and the abstention ``threshold``; ``None``
+        when the reader is to read."""
         level = self.config.rules_alone
         if rule.answer is None or level is None:
             return None
+        level = max(level, threshold)  # an answer given unread is never one the threshold refuses
         passages, doc_ids, ranks = self.passages(hits, documents)
         proposal = _Proposing.of(rule, passages, doc_ids, ranks, len(hits), documents, typed).rules_proposal
         row = features(proposal, [], proposal, rule.confidence, typed, len(documents[proposal.doc_id].text))
