@@ -186,9 +186,10 @@ def decide(examples: Examples, choice: np.ndarray, confidence: np.ndarray, thres
             best = rows[np.argmax(choice[rows])]
             answered = confidence[best] >= threshold
         unanswerable = int(ask) in examples.unanswerable_asks
-        right += weights[best] * (labels[best] if answered else unanswerable)
+        outcome = float(labels[best] if answered else unanswerable)
+        right += weights[best] * outcome
         total += weights[best]
-        by_source.setdefault(source_of(examples.groups[best]), []).append(float(labels[best] if answered else unanswerable))
+        by_source.setdefault(source_of(examples.groups[best]), []).append(outcome)
         if unanswerable:
             abstained.append(not answered)
         else:
