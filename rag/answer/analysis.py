@@ -40,6 +40,7 @@ from typing import Iterable
 
 from rag.answer import candidates as _candidates_module
 from rag.answer import phrases as _phrases_module
+from rag.answer import shapes as _shapes_module
 from rag.answer import question as _question_module
 from rag.answer.candidates import Candidate, extract_candidates
 from rag.documents import Document
@@ -64,7 +65,7 @@ def _version() -> str:
 
     digest = hashlib.sha256(kiwipiepy.__version__.encode())
     for module in (_sentences_module, _tokenizer_module, _lexical_module, _candidates_module, _phrases_module,
-                   _question_module):
+                   _shapes_module, _question_module):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 

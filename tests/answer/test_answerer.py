@@ -88,7 +88,7 @@ def test_a_count_in_another_unit_is_no_answer():
 @pytest.mark.parametrize(
     ("question", "gold"),
     [
-        ("위원회는 1년에 몇 번 정기회의를 하나?", "2회"),
+        ("위원회는 1년에 몇 번 정기회의를 하나?", "연 2회"),  # how often, with its period
         ("시장은 앞줄 왼쪽에서 몇 번째에 섰나?", "네번째"),
         ("그는 몇 번째 시도에서 성공했나?", "세 번째"),
     ],

@@ -171,6 +171,41 @@ def test_a_reference_number_is_no_count():
     assert "3항" not in found
 
 
+def test_an_items_number_is_no_count():
+    # Kiwi reads the "1." of a numbered item as one numeral; 개인 after it counts nothing.
+    found = candidates("  1. 개인신용평가업을 하려는 경우: 50억원 이상")
+    assert not [span for span, types in found.items() if span.startswith("1") and "number" in types]
+    assert "money" in found["50억원 이상"]
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("구매수요 정보를 연 2회 이상 제출하여야 한다.", "연 2회 이상"),
+        ("처리 결과를 6개월에 1회 이상 공표하여야 한다.", "6개월에 1회 이상"),
+        ("안전조치 여부를 3년마다 1회 이상 조사한다.", "3년마다 1회 이상"),
+        ("목록을 월 1회 점검한다.", "월 1회"),
+    ],
+)
+def test_how_often_is_a_count_with_its_period(text, span):
+    assert "number" in candidates(text)[span]
+
+
+def test_a_statutes_range_of_sizes_and_the_end_of_a_month():
+    found = candidates("위원장 1명을 포함하여 5명 이상 7명 이하의 위원으로 구성한다.")
+    assert "number" in found["5명 이상 7명 이하"] and "7명 이하" in found
+    assert "date" in candidates("매년 2월 말일까지 제출하여야 한다.")["2월 말일"]
+    assert "date" in candidates("계획을 2월 말까지 통보한다.")["2월 말"]
+    # 말씀 is no end of a month; 3명 이상이 … 2명 is no range.
+    assert "2월 말" not in candidates("2월 말씀을 전했다.")
+    assert not [span for span in candidates("3명 이상이 출석하고 2명이 찬성한다.") if span.startswith("3명") and span.endswith("2명")]
+
+
+def test_a_notice_period_keeps_its_deadline():
+    found = candidates("휴지하려는 날의 30일 전까지 가입자에게 알려야 한다.")
+    assert "30일 전까지" in found and "30일" in found
+
+
 def test_the_year_and_month_of_a_full_date_are_candidates_of_their_own():
     found = candidates("공장은 1987년 4월 12일 문을 열었다.")
     assert {"1987년 4월 12일", "1987년 4월", "1987년"} <= set(found)
