@@ -46,7 +46,8 @@ heading_match       share of the 조 heading's words in the question,     제43�
 clause_overlap      weighted share of the question's words in the span's coordinated clauses share one verb
                     own clause
 counted_near        nearness of the counted noun to a count (3명 이내의  a count answers for the noun it counts
-                    부위원장)
+                    부위원장); 0 for a count that names another noun     (위원장 1명을 포함한 30명 이내의 위원)
+                    right before it
 definition_match    1 + len(term)/100 for the asked term's definition    the longest named term wins (고영향 인공지능)
                     body, 1 for a defined term when one is asked for
 gloss_match         the span's gloss in parentheses is named in a        "AICA의 한글 명칭은" asks for the name AICA glosses
@@ -174,6 +175,8 @@ def candidate_features(analysis: QuestionAnalysis, candidate: Candidate, sentenc
     followed = bool(head) and candidate.next_noun is not None and (
         candidate.next_noun.endswith(head) or head.endswith(candidate.next_noun))
     counted = _counted_near(analysis, candidate, matches, shape.counted_scale)
+    if counted and layout.counts_another(analysis, candidate, sentence):
+        counted = 0.0  # it answers for the noun it names, not for the one asked
     defined = _defines_asked(analysis, candidate)
     left, right = layout.clause_bounds(candidate, sentence)
     lacks = layout.lacks_ordinal(analysis, sentence)

@@ -7,6 +7,7 @@ shape around the candidate and on what the question asks.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 
@@ -59,6 +60,20 @@ def titled(candidate: Candidate, sentence: Sentence, head: str) -> bool:
     """
     following = sentence.span.text[candidate.end - sentence.span.start:].split()[:_APPOSITION_WORDS]
     return any(head in word for word in following)
+
+
+def counts_another(analysis: QuestionAnalysis, candidate: Candidate, sentence: Sentence) -> bool:
+    """Whether a count names what it counts right before it, something other than what the
+    question counts: 위원장 1명을 포함한 30명 이내의 위원 counts 위원장 with its 1명, however near
+    that count sits to the 위원회 a question asks the size of."""
+    if analysis.counted is None or "number" not in candidate.types:
+        return False
+    morphemes = sentence.span.morphemes
+    at = bisect.bisect_left(morphemes, candidate.start, key=lambda m: m.start)
+    if at == 0:
+        return False
+    before = morphemes[at - 1]
+    return before.tag in ("NNG", "NNP") and candidate.start - before.end <= 1 and before.form.lower() != analysis.counted
 
 
 def clause_bounds(candidate: Candidate, sentence: Sentence) -> tuple[int, int]:

@@ -100,6 +100,20 @@ def test_an_ordinal_answers_only_a_question_asking_for_a_place_in_a_row(question
     assert answer.answer == gold
 
 
+@pytest.mark.parametrize(
+    ("text", "question", "gold"),
+    [
+        ("② 심의위원회는 위원장 1명을 포함한 15명 이상 30명 이내의 위원으로 구성한다.",
+         "심의위원회는 몇 명으로 구성되나?", "15명 이상 30명 이내"),
+        ("② 심의위원회는 위원장 1명과 부위원장 2명을 포함한 15명 이상 30명 이내의 위원으로 구성한다.",
+         "심의위원회의 부위원장은 몇 명인가?", "2명"),
+    ],
+)
+def test_a_count_answers_for_the_noun_it_names(text, question, gold):
+    # 위원장 1명 counts the chair, however near it sits to the 위원회 whose size is asked.
+    assert _ask_one(question, Document("n", "법", text)).answer == gold
+
+
 def test_no_ordinal_answers_how_often():
     doc = Document("n", "소식", "시장(앞줄 왼쪽에서 네번째)이 기념촬영을 했다.")
     answer = Answerer.with_threshold(0.0).answer("위원회는 1년에 몇 번 회의를 하나?", [_hit(doc, 0, len(doc.text))], {"n": doc})
