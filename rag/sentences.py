@@ -43,7 +43,15 @@ class SentenceSpan:
 
     def morphemes_from(self, offset: int) -> tuple[Morpheme, ...]:
         """The morphemes that start at or after document offset ``offset``."""
-        return self.morphemes[bisect.bisect_left(self.morphemes, offset, key=lambda m: m.start):]
+        return self.morphemes[self._first_from(offset):]
+
+    def morpheme_before(self, offset: int) -> Morpheme | None:
+        """The last morpheme that starts before document offset ``offset``, if any."""
+        at = self._first_from(offset)
+        return self.morphemes[at - 1] if at else None
+
+    def _first_from(self, offset: int) -> int:
+        return bisect.bisect_left(self.morphemes, offset, key=lambda m: m.start)
 
 
 def _unbalanced(text: str) -> bool:

@@ -304,8 +304,6 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
     ]
 
 
-
-
 def _widen_measures(sentence: SentenceSpan, found: dict[tuple[int, int], set[str]]) -> None:
     """Add each measure the patterns found once more with the range it ends and with the
     approximation before it: the answer may be the whole expression, and which span

@@ -7,7 +7,6 @@ shape around the candidate and on what the question asks.
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 
@@ -68,12 +67,9 @@ def counts_another(analysis: QuestionAnalysis, candidate: Candidate, sentence: S
     that count sits to the 위원회 a question asks the size of."""
     if analysis.counted is None or "number" not in candidate.types:
         return False
-    morphemes = sentence.span.morphemes
-    at = bisect.bisect_left(morphemes, candidate.start, key=lambda m: m.start)
-    if at == 0:
-        return False
-    before = morphemes[at - 1]
-    return before.tag in ("NNG", "NNP") and candidate.start - before.end <= 1 and before.form.lower() != analysis.counted
+    before = sentence.span.morpheme_before(candidate.start)
+    return before is not None and before.tag in ("NNG", "NNP") and candidate.start - before.end <= 1 \
+        and before.form.lower() != analysis.counted
 
 
 def clause_bounds(candidate: Candidate, sentence: Sentence) -> tuple[int, int]:

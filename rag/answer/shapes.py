@@ -17,8 +17,12 @@ _NUM = r"\d+(?:[.,]\d+)*"
 _BOUND = r"(?:\s?(?:이내|이상|이하|미만|초과|가량|정도|남짓|안팎|내외|여))?"
 #: Counters after a number (300여명, 7대, 8번째); 번째 before 번, or 8번째 would stop at 8번.
 _COUNTER = r"(?:개국|명|개|가지|대|곳|건|회|차례|번째|번|종|권|편|척|마리|살|세|위|층|단계|곡|골|표|채|그루)"
+_PARTICLE = r"[의에은는이가을를도와과로만]"
 #: The end of a word, or a particle after it (3년 전의, 두 곳이; not 전국, 개인).
-_WORD_END = r"(?=[^가-힣]|$|[의에은는이가을를도와과로만])"
+_WORD_END = rf"(?=[^가-힣]|$|{_PARTICLE})"
+#: A date said relative to now (지난 3월, 올해 5월), and the year a day or month may carry.
+_RELATIVE = r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?"
+_YEAR = r"(?:\d{1,4}\s?년\s?)?"
 #: A round multiplier between a number and its unit (3천년, 250만 평방 킬로미터).
 _MULTIPLIER = r"(?:\s?(?:억|천만|백만|십만|만|천|백))?"
 #: Units of a measured quantity, spelled in symbols or in words; longer spellings first.
@@ -37,11 +41,11 @@ HISTORY_NOTE = re.compile(r"<(?!제\d)[^<>]*\d{4}\.\s?\d{1,2}\.\s?\d{1,2}[^<>]*>
 PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("date", re.compile(r"(?<!\d)\d{4}\s?\.\s?\d{1,2}\s?\.\s?\d{1,2}(?!\d)")),
     ("date", re.compile(
-        r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)(?:\d{1,4}\s?년\s?)?(?:\d{1,2}\s?월\s?)?\d{1,2}\s?일(?!간|\s?동안|\s?이내|\s?마다)")),
-    ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)(?:\d{1,4}\s?년\s?)?\d{1,2}\s?월")),
+        rf"{_RELATIVE}(?<!\d){_YEAR}(?:\d{{1,2}}\s?월\s?)?\d{{1,2}}\s?일(?!간|\s?동안|\s?이내|\s?마다)")),
+    ("date", re.compile(rf"{_RELATIVE}(?<!\d){_YEAR}\d{{1,2}}\s?월")),
     # The end of a month, a statute's usual deadline (매년 2월 말일까지, 6월 말).
-    ("date", re.compile(r"(?<!\d)(?:\d{1,4}\s?년\s?)?\d{1,2}\s?월\s?말(?:일)?(?=[^가-힣]|$|까지|[의에은는이가을를도와과로만])")),
-    ("date", re.compile(r"(?:(?:지난|오는|올해|내년|작년|지난해)\s)?(?<!\d)\d{1,4}\s?년(?!간|\s?동안|\s?이내|\s?마다)")),
+    ("date", re.compile(rf"(?<!\d){_YEAR}\d{{1,2}}\s?월\s?말(?:일)?(?=[^가-힣]|$|까지|{_PARTICLE})")),
+    ("date", re.compile(rf"{_RELATIVE}(?<!\d)\d{{1,4}}\s?년(?!간|\s?동안|\s?이내|\s?마다)")),
     ("date", re.compile(r"(?<!\d)\d{1,4}\s?년대(?:\s?(?:초|중반|후반|말))?")),
     ("date", re.compile(r"(?<!\d)\d{1,2}\s?세기(?:\s?(?:초|중반|중엽|후반|말))?")),
     ("date", re.compile(r"(?:\S+\s)?후\s\d+\s?(?:년|개월|주|일)이?\s경과한\s날")),
