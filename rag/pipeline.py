@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from rag.answer.answerer import Answerer
-from rag.answer.assemble import unindexed_abstention
+from rag.answer.assemble import unindexed_abstention, with_implementations
 from rag.answer.definitions import defined_terms, read_question
 from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.models import Answer, Timings
@@ -85,8 +85,8 @@ class Pipeline:
         embedder = Embedder.from_name(
             settings.embedding_model, batch_size=settings.embed_batch_size, engine=settings.embed_engine,
             threads=settings.threads,
-            # The query's embedding is followed by the reader's batch on the same cores: spinning
-            # threads would take them (civic index, reader p50 20.1 -> 14.4 ms); the rules gain from it.
+            # The reader's batch follows the query's embedding on the same cores: spinning threads would
+            # take them (civic index, reader p50 20.1 -> 14.4 ms); the rules gain from it.
             spinning=answerer_mode(settings) == "rules",
         )
         return cls(settings, embedder, rebuild)
@@ -125,10 +125,10 @@ class Pipeline:
     ) -> Answer:
         """Answer ``question`` with a span of the indexed text and its citations, or abstain.
 
-        ``k`` is how many retrieved chunks the answerer reads (default ``settings.answer_hits``);
-        ``doc_ids`` restricts the answer to those documents; ``history`` (the conversation's
-        earlier turns, oldest first) says what a follow-up is about (:mod:`rag.conversation`):
-        its readings are answered in turn until one does not abstain.
+        ``k`` is how many retrieved chunks the answerer reads (default ``settings.answer_hits``); ``doc_ids``
+        restricts the answer to those documents; ``history`` (the conversation's earlier turns, oldest first)
+        says what a follow-up is about (:mod:`rag.conversation`): its readings are answered in turn until one
+        does not abstain. Statute citations name the decree articles that implement them (:mod:`rag.references`).
         """
         question = checked(question, "question")
         key = self._answer_key(question, k, doc_ids, history)
@@ -161,6 +161,7 @@ class Pipeline:
         else:
             answer = self.answerer.answer(question, retrieval.hits, retrieval.documents, question_id=question_id,
                                           hits_read=len(retrieval.hits), mentions=mentions, analysis=retrieval.analysis)
+            answer = with_implementations(answer, self._retriever.index.references, retrieval.documents)
             if mentions.unindexed:
                 answer = answer.model_copy(update={"unindexed_statutes": list(mentions.unindexed)})
         return answer.with_retrieval_time(round(retrieve_ms, 3))

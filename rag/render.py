@@ -79,6 +79,9 @@ def answer_view(answer: Answer) -> RenderableType:
         if answer.answer:
             quote.highlight_words([answer.answer], style="bold reverse")
         parts += [where, Padding(quote, (0, 0, 0, 4))]
+        if citation.implemented_in:
+            details = ", ".join(f"{r.title} {r.section}" for r in citation.implemented_in)
+            parts.append(Padding(Text(f"세부 사항: {details}", style="dim"), (0, 0, 0, 4)))
     return Group(*parts)
 
 

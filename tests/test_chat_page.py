@@ -134,6 +134,20 @@ def test_the_citation_link_opens_the_document_at_the_quoted_span(page, server, a
     assert statute["section"] in page.find_element(By.ID, "status").text
 
 
+
+def test_a_statute_citation_links_the_decree_articles_that_implement_it(page, server, api):
+    citation = api.post("/v1/ask", json={"question": COMMITTEE}).json()["citations"][0]
+    [first, *_] = citation["implemented_in"]  # the AI Basic Act's decree sets the committee out
+    links = _ask(page, COMMITTEE).find_elements(By.CSS_SELECTOR, ".citations .implemented a")
+    assert [_text(a) for a in links[:len(citation["implemented_in"])]] == [
+        f"{r['title']} {r['section']}" for r in citation["implemented_in"]]
+    href = links[0].get_dom_attribute("href")
+    assert href == f"/documents/{first['doc_id']}#{first['start']}-{first['end']}"
+    page.get(server.url + href)
+    mark = WebDriverWait(page, WAIT).until(lambda d: d.find_element(By.ID, "cited"))
+    decree = api.get(f"/v1/documents/{first['doc_id']}").json()
+    assert _text(mark) == decree["text"][first["start"]:first["end"]] and _text(mark).startswith(first["section"])
+
 def test_the_document_page_counts_offsets_in_code_points_as_the_api_does(page, server):
     # Each emoji is one code point to the API and two UTF-16 units to JavaScript.
     text = "🙂 한빛시 소식 😀😀\n한빛시는 2031년 AI 센터를 열었다. 센터장은 김한빛이다."

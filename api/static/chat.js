@@ -153,9 +153,24 @@ function citationList(citations, highlight) {
     say(link, "openSource");
     say(link, "openSourceLabel", { source: where }, "aria-label");
     item.append(heading, quote(citation.quote, highlight), link);
+    if (citation.implemented_in && citation.implemented_in.length) item.append(implementations(citation.implemented_in));
     list.append(item);
   }
   return list;
+}
+
+/** The decree articles that set out what the cited article leaves to them, each a link to its span. */
+function implementations(references) {
+  const line = make("p", "small implemented");
+  line.append(say(make("span"), "implementedIn")); // a span of its own: a change of language rewrites only it
+  references.forEach((reference, n) => {
+    const link = make("a", "", `${reference.title} ${reference.section}`);
+    link.href = `/documents/${encodeURIComponent(reference.doc_id)}#${reference.start}-${reference.end}`;
+    link.target = "_blank";
+    link.rel = "noopener";
+    line.append(n ? ", " : "", link);
+  });
+  return line;
 }
 
 /** The quote as text, with the first occurrence of ``highlight`` in a <mark>. */

@@ -8,15 +8,19 @@ when the answerer abstains, and an abstention cites nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from rag.answer.candidates import Candidate
 from rag.answer.evidence import Sentence
 from rag.answer.features import Features
 from rag.answer.matching import Matching
-from rag.answer.models import Answer, Citation, Item, Timings
+from rag.answer.models import Answer, Citation, Item, Reference, Timings
 from rag.answer.passages import Passage
 from rag.answer.question import AnswerType, QuestionAnalysis
 from rag.answer.ranker import Decision
+from rag.articles import article_of
+from rag.documents import Document
+from rag.references import ReferenceGraph
 
 
 @dataclass(frozen=True)
@@ -115,3 +119,20 @@ def assemble_passage(analysis: QuestionAnalysis, question_id: str | None, passag
     )
     assert result.answer is None or result.answer in result.citations[0].quote
     return result
+
+
+def with_implementations(answer: Answer, references: ReferenceGraph, documents: Mapping[str, Document],
+                         most: int = 3) -> Answer:
+    """``answer`` with each statute citation's :attr:`~rag.answer.models.Citation.implemented_in`:
+    the first ``most`` articles of the act's decree or rule that cite the quoted 조, so that a
+    reader of "대통령령으로 정하는 기관" is pointed to where the decree names them."""
+    cited = []
+    for c in answer.citations:
+        unit = (c.doc_id, article_of(c.section))
+        # A generation swapped in since retrieval may lack a document: only what ``documents`` hold.
+        found = [(d, a) for d, a in references.implemented_by.get(unit, ()) if d in documents and a in documents[d].articles]
+        cited.append(c.model_copy(update={"implemented_in": [
+            Reference(doc_id=doc_id, title=documents[doc_id].title, section=article,
+                      start=documents[doc_id].articles[article][0], end=documents[doc_id].articles[article][1])
+            for doc_id, article in found[:most]]}) if found else c)
+    return answer.model_copy(update={"citations": cited}) if cited != answer.citations else answer

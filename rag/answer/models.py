@@ -20,6 +20,16 @@ from rag.answer.question import AnswerType
 _EXAMPLES = json.loads(Path(__file__).with_name("answer_examples.json").read_text(encoding="utf-8"))
 
 
+class Reference(BaseModel):
+    """An article of another document, by its place: ``document.text[start:end]`` is the whole 조."""
+
+    doc_id: str = Field(description="Id of the document.")
+    title: str = Field(description="Title of the document.")
+    section: str = Field(description="The article (조), e.g. 제15조.")
+    start: int = Field(ge=0, description="Offset of the article in the document's normalised text.")
+    end: int = Field(ge=0, description="End offset (exclusive) of the article.")
+
+
 class Citation(BaseModel):
     """One quoted sentence or clause: ``document.text[start:end] == quote``."""
 
@@ -30,6 +40,9 @@ class Citation(BaseModel):
     quote: str = Field(description="The cited sentence or clause, verbatim.")
     section: str | None = Field(None, description="Statute section of the quote, e.g. 제7조제2항.")
     score: float = Field(description="How strongly the sentence supports the answer (higher is better).")
+    implemented_in: list[Reference] = Field(
+        default_factory=list, description="The articles of the act's own decree or rule that cite the quoted "
+        "article (법 제15조에 따라 …): where what it leaves to 대통령령 or 부령 is set out.")
 
 
 class Item(BaseModel):

@@ -15,6 +15,7 @@ from rag.documents import Document
 from rag.index.manifest import FORMAT_VERSION, IndexCorruptError, Manifest
 from rag.index.segment import IndexedChunk, Segment
 from rag.mentions import DocumentNames
+from rag.references import ReferenceGraph
 
 #: More segments than this and a write merges the smaller ones (:meth:`Index.merge_plan`).
 MAX_SEGMENTS = 8
@@ -69,6 +70,12 @@ class Index:
     def names(self) -> DocumentNames:
         """The names questions may call this generation's documents by."""
         return DocumentNames(self.documents)
+
+    @cached_property
+    def references(self) -> ReferenceGraph:
+        """The references between this generation's statute articles (:mod:`rag.references`),
+        parsed on first use."""
+        return ReferenceGraph.build(self.documents.values())
 
     def embeddings(self) -> np.ndarray:
         """All stored chunk embeddings, row ``i`` for chunk ``i``."""
