@@ -14,7 +14,7 @@ from rich.console import Console
 from rag.loaders import load_path
 from rag.inputs import MAX_QUERY_CHARS
 from rag.pipeline import Pipeline
-from rag.answer.models import Answer, Citation, Item
+from rag.answer.models import Answer, Citation, Item, Reference
 from rag.render import ABSTAINED, answer_view
 from rag.repl import HELP, Repl, run
 from rag.settings import Settings
@@ -57,6 +57,19 @@ def test_the_answer_view_highlights_the_answer_and_names_the_section():
     abstention = text(answer_view(Answer(question="?", answer=None, answer_type="other", abstained=True,
                                          confidence=0.1)))
     assert abstention.startswith(ABSTAINED) and "[1]" not in abstention
+
+
+def test_a_citation_names_the_decree_articles_that_implement_it():
+    quote = "위원회는 위원장 1명을 포함한 60명 이내의 위원으로 구성한다."
+    decree = Reference(doc_id="decree", title="인공지능기본법 시행령", section="제4조", start=5, end=90)
+    cited = Citation(doc_id="law", title="인공지능기본법", start=10, end=10 + len(quote), quote=quote, section="제7조제2항",
+                     score=1.0, implemented_in=[decree, decree.model_copy(update={"section": "제6조"})])
+    answer = Answer(question="위원은 몇 명인가?", answer="60명 이내", answer_type="quantity", abstained=False,
+                    confidence=0.91, citations=[cited])
+    shown = text(answer_view(answer))
+    assert shown.rstrip().endswith("세부 사항: 인공지능기본법 시행령 제4조, 인공지능기본법 시행령 제6조")
+    assert "세부 사항" not in text(answer_view(answer.model_copy(update={"citations": [
+        cited.model_copy(update={"implemented_in": []})]})))
 
 
 def test_a_list_answer_shows_its_kind_section_and_items_one_per_line():
