@@ -94,18 +94,25 @@ def article_ranks(queries: np.ndarray, positives: np.ndarray, passages: np.ndarr
     return ranks
 
 
-def cross_validate(queries: np.ndarray, positives: np.ndarray, passages: np.ndarray, units: Sequence[Any],
-                   golds: Sequence[frozenset], config: AdapterConfig, seed: int) -> dict[str, Any]:
-    """Dense article ranks out of fold, folds grouped by gold article (questions sharing one, as
-    :func:`rag.splits.groups` joins them, never straddle folds): without and with the adapter."""
+def article_folds(golds: Sequence[frozenset], folds: int, seed: int) -> np.ndarray:
+    """Each question's fold, questions sharing a gold article (as :func:`rag.splits.groups` joins
+    them) always in the same one: a held-out fold holds no article its training folds saw."""
     ids = [str(n) for n in range(len(golds))]
     joined = groups([EvalQuestion(id=i, question="", answers=(), answerable=True) for i in ids],
                     {i: sorted(map(str, gold)) for i, gold in zip(ids, golds)})
     order = list(range(len(joined)))
     np.random.default_rng(seed).shuffle(order)
-    folds = np.empty(len(golds), dtype=int)
+    out = np.empty(len(golds), dtype=int)
     for n, members in zip(order, joined):
-        folds[[int(i) for i in members]] = n % config.folds
+        out[[int(i) for i in members]] = n % folds
+    return out
+
+
+def cross_validate(queries: np.ndarray, positives: np.ndarray, passages: np.ndarray, units: Sequence[Any],
+                   golds: Sequence[frozenset], config: AdapterConfig, seed: int) -> dict[str, Any]:
+    """Dense article ranks out of fold, folds grouped by gold article (questions sharing one, as
+    :func:`rag.splits.groups` joins them, never straddle folds): without and with the adapter."""
+    folds = article_folds(golds, config.folds, seed)
     adapted: list[int | None] = [None] * len(queries)
     for fold in range(config.folds):
         train, held = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)

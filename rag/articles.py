@@ -24,11 +24,12 @@ feature                what it measures for one article unit
 ``document_reciprocal`` ``1 / rank`` of its document by that share
 ``chunks``             ``log(1 + n)``, ``n`` its chunks among the hits
 ``general``            it is 제1조 or 제2조 (purpose, definitions: near every question)
-``adapted_reciprocal`` ``1 / (5 + r)`` in the dense list of the adapted query vector
-                       (:mod:`rag.query_adapter`; 0 without an adapter)
-``adapted_log_rank``   ``log r`` in that list (``depth + 1`` when absent or without an adapter)
-``adapted_gap``        the adapted vector's cosine to its best chunk minus its best cosine to
-                       any chunk (0 without an adapter)
+``adapted_reciprocal`` ``1 / (5 + r)`` in the dense list of article search's second query vector
+                       (:mod:`rag.article_encoder`: the adapter's, or the plain vector's sum with
+                       the fine-tuned encoder's; 0 without one)
+``adapted_log_rank``   ``log r`` in that list (``depth + 1`` when absent or without one)
+``adapted_gap``        the second vector's cosine to its best chunk minus its best cosine to
+                       any chunk (0 without one)
 =====================  ===========================================================
 
 The adapted list adds the units only it found; the document shares count the dense and BM25
@@ -51,6 +52,8 @@ from rag.documents import Chunk
 
 #: The weights :class:`ArticleRanker` uses unless it is given others.
 ARTICLE_WEIGHTS_FILE = Path(__file__).with_name("article-weights.json")
+#: The weights learned with the article encoder's list as the second one (:mod:`rag.article_encoder`).
+ENCODER_WEIGHTS_FILE = Path(__file__).with_name("article-weights-encoder.json")
 #: The 조 of a section label: 제15조 of 제15조제2항, 제6조의3 of 제6조의3제1항.
 _ARTICLE = re.compile(r"제\d+조(?:의\d+)?")
 #: The reciprocal-rank constant of the rank features and of the document share.
@@ -94,8 +97,8 @@ def unit_of(chunk: Chunk) -> tuple[str, str]:
 @dataclass(frozen=True)
 class Candidates:
     """What both retrievers returned for one query: chunk rows with their scores, best
-    first, the depth asked for, and the cosine of every row either list holds; with a query
-    adapter, the adapted vector's dense list and its cosine to every row of the three lists."""
+    first, the depth asked for, and the cosine of every row either list holds; the second
+    query vector's dense list and its cosine to every row of the three lists."""
 
     dense: list[tuple[int, float]]
     bm25: list[tuple[int, float]]
@@ -218,10 +221,10 @@ class ArticleWeights:
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-@lru_cache(maxsize=1)
-def default_article_weights() -> ArticleWeights:
-    """The shipped weights, ``article-weights.json``."""
-    return ArticleWeights.load(ARTICLE_WEIGHTS_FILE)
+@lru_cache(maxsize=2)
+def default_article_weights(path: Path = ARTICLE_WEIGHTS_FILE) -> ArticleWeights:
+    """Shipped weights, read once: ``article-weights.json``, or those learned with the article encoder."""
+    return ArticleWeights.load(path)
 
 
 class ArticleRanker:

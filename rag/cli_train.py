@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from rag.cli_train_statutes import train_adapter, train_articles, train_passages
+from rag.cli_train_statutes import train_adapter, train_article_encoder, train_articles, train_passages
 from rag.settings import Settings
 from rag.terminal import console, errors, fail, friendly_errors, ingest_with_progress, load_pipeline, progress_bar
 
@@ -302,5 +302,6 @@ def train_kinds(
                   f"(cue rules {scored['cue rules']['kind']})", highlight=False)
 
 
-for _name, _command in (("passages", train_passages), ("articles", train_articles), ("adapter", train_adapter)):
+for _name, _command in (("passages", train_passages), ("articles", train_articles), ("adapter", train_adapter),
+                        ("article-encoder", train_article_encoder)):
     train_app.command(_name)(_command)

@@ -122,7 +122,8 @@ def train_passages(
 
 def train_articles(
     out: Optional[Path] = typer.Option(None, "--out", help="Weights file (default: the package's "
-                                       "rag/article-weights.json, which article search serves)."),
+                                       "rag/article-weights.json, which article search serves; "
+                                       "rag/article-weights-encoder.json with RAG_ARTICLE_ENCODER=true)."),
     seed: int = _SEED,
     laws: Path = _LAWS,
     civic_laws: Path = _CIVIC_LAWS,
@@ -131,7 +132,10 @@ def train_articles(
     """Learn the article ranker from the inquiry and civic tune halves and both sets' training questions."""
     from rag import adapter_learn, article_learn
     from rag.answer.passage_learn import passage_questions
-    from rag.articles import ARTICLE_WEIGHTS_FILE
+    from rag.article_encoder import train as encoder_train
+    from rag.article_encoder.model import ArticleEncoder
+    from rag.articles import ARTICLE_WEIGHTS_FILE, ENCODER_WEIGHTS_FILE
+    from rag.embedding.cache import ensure_bundled_model
     from rag.query_adapter import QueryAdapter
 
     started = time.perf_counter()
@@ -150,15 +154,21 @@ def train_articles(
         served = pipeline.retriever.adapter
         if served is not None:
             _, gold, kept, queries, passages = _adapter_inputs(pipeline, learnable)
-            config = adapter_learn.AdapterConfig(**served.meta.get("config", {}))
-            refolds = progress.add_task("folds (the adapter learned again without each)", total=article_learn.FOLDS)
+            refolds = progress.add_task(f"folds (the {'encoder' if isinstance(served, ArticleEncoder) else 'adapter'} "
+                                        "learned again without each)", total=article_learn.FOLDS)
 
             def without(held):
-                """Every question searched with an adapter learned without the questions ``held``."""
+                """Every question searched with an adapter or encoder learned without the questions ``held``."""
                 held_ids = {asked[n].question_id for n in held}
                 train = [j for j, i in enumerate(kept) if learnable[i].id not in held_ids]
-                a, b = adapter_learn.fit(queries[train], gold[train], passages, config, seed)
-                pipeline.retriever.adapter = QueryAdapter(a, b, served.model)
+                if isinstance(served, ArticleEncoder):
+                    pipeline.retriever.adapter = encoder_train.fine_tune(
+                        ensure_bundled_model(), [learnable[kept[j]].text for j in train], gold[train], passages,
+                        encoder_train.EncoderTrainConfig(), seed)
+                else:
+                    config = adapter_learn.AdapterConfig(**served.meta.get("config", {}))
+                    a, b = adapter_learn.fit(queries[train], gold[train], passages, config, seed)
+                    pipeline.retriever.adapter = QueryAdapter(a, b, served.model)
                 try:
                     again = article_learn.collect(units, questions)
                 finally:
@@ -168,7 +178,8 @@ def train_articles(
                 return [by_id[a.question_id] for a in asked]
         weights = article_learn.learn(asked, seed, _card(sets, folders, "articles", seed),
                                       without if served is not None else None)
-    wrote = _write(weights, out or ARTICLE_WEIGHTS_FILE, started)
+    wrote = _write(weights, out or (ENCODER_WEIGHTS_FILE if isinstance(served, ArticleEncoder) else ARTICLE_WEIGHTS_FILE),
+                   started)
     figures = weights.meta["figures"]
     console.print(f"{wrote}: {figures['questions']} questions "
                   f"({figures['with_a_gold_unit']} with a gold article among the candidates); {figures['cv_folds']}-fold "
@@ -203,3 +214,48 @@ def train_adapter(
     console.print(f"{wrote}: {len(kept)} questions; dense article ranks, "
                   f"{cv['folds']}-fold CV grouped by gold article: plain {cv['plain']}, adapted {cv['adapted']}",
                   highlight=False)
+
+
+def train_article_encoder(
+    out: Optional[Path] = typer.Option(None, "--out", help="Weights folder (default: the package's "
+                                       "rag/article_encoder/weights, which article search serves)."),
+    seed: int = _SEED,
+    laws: Path = _LAWS,
+    civic_laws: Path = _CIVIC_LAWS,
+    index_dir: Optional[Path] = _STATUTE_INDEX_DIR,
+    cross_validate: bool = typer.Option(True, "--cv/--no-cv", help="Also fine-tune once per fold, grouped by "
+                                        "gold article, and record the out-of-fold ranks (five more runs)."),
+) -> None:
+    """Fine-tune the query side of the bundled encoder for article search on the questions the
+    article ranker learns from (run before `rag train articles`, whose features it changes)."""
+    from rag.answer.passage_learn import passage_questions
+    from rag.article_encoder import train
+    from rag.article_encoder.model import WEIGHTS_DIR, base_sha256, save_weights
+    from rag.embedding.cache import ensure_bundled_model
+
+    started = time.perf_counter()
+    sets = _article_sets()
+    config = train.EncoderTrainConfig()
+    base_dir = ensure_bundled_model()
+    with _statute_index(laws, civic_laws, index_dir) as (pipeline, folders, progress):
+        questions = [q for q in passage_questions(sets, folders) if any(a is not None for _, a in q.articles)]
+        units, gold, kept, queries, passages = _adapter_inputs(pipeline, questions)
+        texts, golds = [questions[i].text for i in kept], [questions[i].articles for i in kept]
+        cv = None
+        if cross_validate:
+            folds = progress.add_task("folds (fine-tuned again without each)", total=config.folds)
+            cv = train.cross_validate(base_dir, texts, gold, queries, passages, units, golds, config, seed,
+                                      lambda n: progress.update(folds, completed=n))
+        steps = progress.add_task("fine-tuning", total=None)
+        tuned = train.fine_tune(base_dir, texts, gold, passages, config, seed,
+                                lambda step, total, loss, _: progress.update(steps, completed=step, total=total,
+                                                                             description=f"fine-tuning, loss {loss:.3f}"))
+        card = _card(sets, folders, "article-encoder", seed)
+        meta = train.card_meta(config, seed, len(texts), len(passages), cv, card["command"], base_sha256(base_dir),
+                               card["data"] + [f"index: {', '.join(card['index'])}"])
+        meta["model"] = pipeline.embedder.model_id
+    meta["seconds"] = round(time.perf_counter() - started, 1)
+    written = save_weights(train.delta(tuned), meta, out or WEIGHTS_DIR)
+    console.print(f"wrote {written} in {meta['seconds']} s: {len(texts)} questions"
+                  + (f"; dense article ranks, {cv['folds']}-fold CV grouped by gold article: plain {cv['plain']}, "
+                     f"tuned {cv['tuned']}, summed {cv['summed']}" if cv else ""), highlight=False)

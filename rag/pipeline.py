@@ -18,6 +18,7 @@ from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.models import Answer, Timings
 from rag.answer.question import QuestionAnalysis
 from rag.answerers import answerer_mode, build_answerer
+from rag.article_encoder import article_queries
 from rag.articles import ArticleHit
 from rag.cache import LRUCache
 from rag.chunking import Chunker, ChunkerConfig
@@ -27,7 +28,6 @@ from rag.index import Index, IndexMismatchError, Manifest
 from rag.inputs import DocumentNotFoundError, checked, validate_doc_id
 from rag.lexical import tokenizer_id
 from rag.mentions import Mentions
-from rag.query_adapter import adapter_for
 from rag.reader.answerer import ReaderAnswerer
 from rag.retrieval import FusionConfig, Mode, Retriever, SearchHit
 from rag.settings import Settings
@@ -366,7 +366,7 @@ class Pipeline:
     def _serve(self, index: Index) -> None:
         """Answer from ``index`` from now on; answers cached from another generation are stale."""
         if self._retriever is None or self._retriever.index is not index:
-            adapter = adapter_for(self.embedder.model_id, self.embedder.dim) if self.settings.query_adapter else None
+            adapter = article_queries(self.settings, self.embedder.model_id, self.embedder.dim)
             self._retriever = Retriever(index, self.embedder, self.fusion, adapter=adapter)
             self._generation += 1
             self.answers.clear()

@@ -52,6 +52,10 @@ class QueryAdapter:
         norm = np.linalg.norm(moved, axis=-1, keepdims=True)
         return (moved / np.where(norm > 0, norm, 1.0)).astype(np.float32)
 
+    def vector(self, query: str, plain: np.ndarray) -> np.ndarray:
+        """The vector article search searches with: ``plain`` moved (``query`` is not read)."""
+        return self.apply(plain)
+
     def fits(self, model: str, dim: int) -> bool:
         """Whether it was learned for vectors of ``model`` with ``dim`` dimensions."""
         return self.model == model and self.dim == dim

@@ -12,11 +12,13 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from rag.articles import ArticleHit, ArticleRanker, Candidates
+from rag.articles import (ARTICLE_WEIGHTS_FILE, ENCODER_WEIGHTS_FILE, ArticleHit, ArticleRanker, Candidates,
+                          default_article_weights)
 from rag.documents import Chunk
 from rag.index import Index
 from rag.lexical import expand_query, tokenize
-from rag.query_adapter import QueryAdapter
+from rag.article_encoder import ArticleQueries
+from rag.article_encoder.model import ArticleEncoder
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -65,24 +67,27 @@ class Retriever:
     """Searches one :class:`Index` generation."""
 
     def __init__(self, index: Index, encoder: QueryEncoder, config: FusionConfig | None = None,
-                 articles: ArticleRanker | None = None, adapter: QueryAdapter | None = None):
+                 articles: ArticleRanker | None = None, adapter: ArticleQueries | None = None):
         self.index = index
         self.encoder = encoder
         self.config = config or FusionConfig()
         self._articles = articles
-        #: Moves query vectors for article retrieval only (:mod:`rag.query_adapter`); None: no adapted list.
+        #: The second query vector of article retrieval only (:mod:`rag.article_encoder`: the fine-tuned
+        #: encoder's or the adapter's); None: no adapted list.
         self.adapter = adapter
 
     @property
     def articles(self) -> ArticleRanker:
         """The article ranker (its shipped weights, read on first use)."""
         if self._articles is None:
-            self._articles = ArticleRanker()
+            # The article encoder's list is another second list: the weights learned with it.
+            encoder = isinstance(self.adapter, ArticleEncoder)
+            self._articles = ArticleRanker(default_article_weights(ENCODER_WEIGHTS_FILE if encoder else ARTICLE_WEIGHTS_FILE))
         return self._articles
 
     def candidates(self, query: str, depth: int, query_vector: np.ndarray | None = None) -> Candidates:
-        """The ``depth`` best chunks of dense and of BM25 search (and of the adapted query
-        vector's dense search, with an adapter), and the cosine of each to each vector."""
+        """The ``depth`` best chunks of dense and of BM25 search (and of the second query vector's
+        dense search, :mod:`rag.article_encoder`, with one), and the cosine of each to each vector."""
         vector = self.encoder.encode_query(query) if query_vector is None else query_vector
         ids, scores = self.index.dense_search(vector, depth)
         dense = list(zip(ids.tolist(), scores.tolist()))
@@ -90,7 +95,7 @@ class Retriever:
         bm25 = list(zip(ids.tolist(), scores.tolist()))
         adapted: list[tuple[int, float]] = []
         if self.adapter is not None:
-            moved = self.adapter.apply(vector)
+            moved = self.adapter.vector(query, vector)
             ids, scores = self.index.dense_search(moved, depth)
             adapted = list(zip(ids.tolist(), scores.tolist()))
         # A chunk one list missed still has a similarity to each vector: the article ranker compares them.

@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rag.embedding.bundled import MODEL_NAME, bundled_weights_path, file_sha256
@@ -126,3 +126,25 @@ def _main() -> None:  # pragma: no cover - convenience for humans
 
 if __name__ == "__main__":  # pragma: no cover
     _main()
+
+
+def build_once(cache_dir: Path, final: Path, ready: Callable[[], bool], build: Callable[[Path], None]) -> None:
+    """Unless ``ready()``, run ``build(tmp)`` in a temporary sibling of ``final`` under ``cache_dir``
+    and rename it into place, under a lock: concurrent workers build once, and nobody reads
+    half a directory (what the reader and the article encoder assemble on first use)."""
+    if ready():
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(cache_dir / f".{final.name}.lock"):
+        if ready():
+            return
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=cache_dir))
+        try:
+            os.chmod(tmp, 0o755)
+            build(tmp)
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise

@@ -11,15 +11,12 @@ embedding model is; a serving process then runs onnxruntime only.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.embedding.bundled import file_sha256
-from rag.embedding.cache import default_cache_dir, ensure_bundled_model, exclusive_lock
+from rag.embedding.cache import build_once, default_cache_dir, ensure_bundled_model
 from rag.embedding.convert import MARKER_FILE
 from rag.embedding.export import ONNX_OPSET, quantize_int8
 
@@ -116,19 +113,5 @@ def ensure_reader(weights_dir: Path = WEIGHTS_DIR, cache_dir: Path | None = None
     # The weight type is in the name: a reader quantised another way is another model.
     final = cache_dir / f"reader-{fingerprint}-{base_sha[:12]}-{READER_INT8_WEIGHT_TYPE.lower()}"
     files = ReaderFiles(final / ONNX_FILE, base_dir, meta["max_length"], meta["stride"], fingerprint)
-    if files.onnx.is_file():
-        return files
-    with exclusive_lock(cache_dir / f".{final.name}.lock"):
-        if files.onnx.is_file():
-            return files
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=cache_dir))
-        try:
-            os.chmod(tmp, 0o755)
-            export_reader(load_torch_reader(base_dir, weights_dir), tmp)
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+    build_once(cache_dir, final, files.onnx.is_file, lambda tmp: export_reader(load_torch_reader(base_dir, weights_dir), tmp))
     return files
