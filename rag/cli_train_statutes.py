@@ -134,7 +134,7 @@ def train_articles(
     from rag.answer.passage_learn import passage_questions
     from rag.article_encoder import train as encoder_train
     from rag.article_encoder.model import ArticleEncoder
-    from rag.articles import ARTICLE_WEIGHTS_FILE, ENCODER_WEIGHTS_FILE
+    from rag.articles import ARTICLE_WEIGHTS_FILE
     from rag.embedding.cache import ensure_bundled_model
     from rag.query_adapter import QueryAdapter
 
@@ -178,8 +178,7 @@ def train_articles(
                 return [by_id[a.question_id] for a in asked]
         weights = article_learn.learn(asked, seed, _card(sets, folders, "articles", seed),
                                       without if served is not None else None)
-    wrote = _write(weights, out or (ENCODER_WEIGHTS_FILE if isinstance(served, ArticleEncoder) else ARTICLE_WEIGHTS_FILE),
-                   started)
+    wrote = _write(weights, out or (ARTICLE_WEIGHTS_FILE if served is None else served.article_weights), started)
     figures = weights.meta["figures"]
     console.print(f"{wrote}: {figures['questions']} questions "
                   f"({figures['with_a_gold_unit']} with a gold article among the candidates); {figures['cv_folds']}-fold "

@@ -20,9 +20,11 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+
+from rag.articles import ARTICLE_WEIGHTS_FILE
 
 #: The shipped adapter, learned for the bundled embedding model.
 ADAPTER_FILE = Path(__file__).with_name("query-adapter.json")
@@ -36,6 +38,8 @@ class QueryAdapter:
     b: np.ndarray
     model: str
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The article ranker's weights learned with the adapter's list.
+    article_weights: ClassVar[Path] = ARTICLE_WEIGHTS_FILE
 
     def __post_init__(self) -> None:
         if self.a.shape != self.b.shape or self.a.ndim != 2:

@@ -12,13 +12,11 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from rag.articles import (ARTICLE_WEIGHTS_FILE, ENCODER_WEIGHTS_FILE, ArticleHit, ArticleRanker, Candidates,
-                          default_article_weights)
+from rag.article_encoder import ArticleQueries
+from rag.articles import ARTICLE_WEIGHTS_FILE, ArticleHit, ArticleRanker, Candidates, default_article_weights
 from rag.documents import Chunk
 from rag.index import Index
 from rag.lexical import expand_query, tokenize
-from rag.article_encoder import ArticleQueries
-from rag.article_encoder.model import ArticleEncoder
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -80,9 +78,9 @@ class Retriever:
     def articles(self) -> ArticleRanker:
         """The article ranker (its shipped weights, read on first use)."""
         if self._articles is None:
-            # The article encoder's list is another second list: the weights learned with it.
-            encoder = isinstance(self.adapter, ArticleEncoder)
-            self._articles = ArticleRanker(default_article_weights(ENCODER_WEIGHTS_FILE if encoder else ARTICLE_WEIGHTS_FILE))
+            # Each second vector's list has its own weights, learned with it.
+            weights = ARTICLE_WEIGHTS_FILE if self.adapter is None else self.adapter.article_weights
+            self._articles = ArticleRanker(default_article_weights(weights))
         return self._articles
 
     def candidates(self, query: str, depth: int, query_vector: np.ndarray | None = None) -> Candidates:

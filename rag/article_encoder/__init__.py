@@ -8,6 +8,8 @@ when its weights are shipped for the model in use, else the query adapter
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -18,7 +20,10 @@ from rag.settings import Settings
 
 
 class ArticleQueries(Protocol):
-    """Gives article search its second query vector."""
+    """Gives article search its second query vector, and names the article ranker's weights
+    learned with that vector's list."""
+
+    article_weights: Path
 
     def vector(self, query: str, plain: np.ndarray) -> np.ndarray:
         """The vector for ``query``, whose plain vector is ``plain``."""
@@ -33,5 +38,7 @@ def article_queries(settings: Settings, model_id: str, dim: int) -> ArticleQueri
     return adapter_for(model_id, dim) if settings.query_adapter else None
 
 
+@lru_cache(maxsize=1)
 def _meta() -> dict:
+    """The shipped weights' settings, read once (every index generation asks)."""
     return json.loads((WEIGHTS_DIR / META_FILE).read_text(encoding="utf-8"))

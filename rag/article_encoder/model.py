@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.articles import ENCODER_WEIGHTS_FILE
 from rag.embedding.bundled import file_sha256
 from rag.embedding.cache import build_once, default_cache_dir, ensure_bundled_model
 from rag.embedding.convert import MARKER_FILE
@@ -86,6 +87,9 @@ class ArticleEncoder:
     more often than either alone, and first more often than the tuned vector alone, which
     gains reach at the cost of order (bench/results, "A query encoder for article search").
     """
+
+    #: The article ranker's weights learned with this encoder's list.
+    article_weights = ENCODER_WEIGHTS_FILE
 
     def __init__(self, model_dir: Path, threads: int | None = None):
         # Not spinning: it runs right after the plain encoder, whose spinning threads it would

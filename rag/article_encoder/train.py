@@ -26,6 +26,7 @@ import numpy as np
 
 from rag.adapter_learn import article_folds, article_ranks
 from rag.article_learn import rank_figures
+from rag.articles import ENCODER_WEIGHTS_FILE
 
 #: The parameter kept frozen and taken from the bundled base instead of shipped.
 FROZEN = "embeddings.word_embeddings.weight"
@@ -58,6 +59,9 @@ def normalised(vectors: np.ndarray) -> np.ndarray:
 class TorchQueries:
     """A fine-tuned encoder in torch (training and cross-validation): query vectors, mean-pooled
     and normalised as :class:`rag.embedding.onnx_encoder.OnnxEncoder` pools them."""
+
+    #: The article ranker's weights learned with an encoder's list (cross-validation searches with it).
+    article_weights = ENCODER_WEIGHTS_FILE
 
     def __init__(self, model, tokenizer):
         self.model = model
