@@ -83,7 +83,8 @@ def evaluate(
             advance = lambda n: progress.update(task, completed=n)  # noqa: E731
             if gold is not None:
                 retrieval = article_eval.evaluate_articles(pipeline.search, questions, gold, progress=advance,
-                                                             articles=pipeline.search_articles)
+                                                             articles=pipeline.search_articles,
+                                                             graph=pipeline.index.references)
             else:
                 retrieval = ev.evaluate_retrieval(
                     pipeline.search,

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from rag.answer.models import Answer, Citation
-from rag.article_eval import (article_metrics, article_of, evaluate_articles, ranked_articles, resolve_gold,
-                              first_citation_hit)
+from rag.article_eval import (article_metrics, article_of, evaluate_articles, expand_by_references, ranked_articles,
+                              resolve_gold, first_citation_hit)
 from rag.documents import Chunk
 from rag.evaluation import EvalQuestion
 from rag.loaders import load_file
@@ -76,6 +76,30 @@ def test_a_real_index_finds_the_governing_article(tmp_path, fake_embedder):
     with_units = evaluate_articles(pipeline.search, questions, gold, articles=pipeline.search_articles)
     assert set(with_units.metrics) == {"dense", "bm25", "hybrid", "articles"}
     assert with_units.metrics["articles"]["recall@5"] == 1.0
+    expanded = evaluate_articles(pipeline.search, questions, gold, articles=pipeline.search_articles,
+                                 graph=pipeline.index.references)
+    assert set(expanded.metrics) == {"dense", "bm25", "hybrid", "articles", "graph"}
+    assert expanded.metrics["graph"]["recall@5"] == 1.0
+
+
+def test_expansion_pulls_in_what_the_first_articles_reference_below_them():
+    from rag.references import ReferenceGraph
+
+    # 제1조 of the act cites 제9조; 제3조 of the decree implements the act's 제1조; 제5조 cites 제8조
+    # but ranks fourth, too low to pull anything in.
+    graph = ReferenceGraph(cites={("act", "제1조"): frozenset({("act", "제9조")}),
+                                  ("decree", "제3조"): frozenset({("act", "제1조")}),
+                                  ("act", "제5조"): frozenset({("act", "제8조")})},
+                           cited_by={("act", "제9조"): frozenset({("act", "제1조")}),
+                                     ("act", "제1조"): frozenset({("decree", "제3조")}),
+                                     ("act", "제8조"): frozenset({("act", "제5조")})})
+    ranking = [("act", "제1조"), ("act", "제2조"), ("act", "제4조"), ("act", "제5조"), ("act", "제9조")]
+    expanded = expand_by_references(ranking, graph)
+    assert expanded[0] == ("act", "제1조")
+    assert ("decree", "제3조") in expanded and ("act", "제8조") not in expanded
+    # Found and pulled in: 제9조 rises above the articles found alone that it ranked under.
+    assert expanded.index(("act", "제9조")) < expanded.index(("act", "제5조"))
+    assert expand_by_references(ranking, ReferenceGraph()) == ranking
 
 
 def _answer(abstained, doc_id="a", section=None):

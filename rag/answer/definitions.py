@@ -109,11 +109,12 @@ def asking_what_a_defined_term_is(analysis: QuestionAnalysis, documents: Mapping
 
     Whether "X가 뭐야?" asks for a value (담당 기관이 뭐야? → a name) or for what X is (행정기관이
     뭐야? → its definition) the form of a question cannot tell, and the learned kind model
-    leans to the value when X looks like an organisation or a person. The documents can tell:
-    a term a statute defines is asked about as a term.
+    leans to the value when X looks like an organisation or a person, and to a list when X ends
+    on a noun that heads what an article lays down (소프트웨어사업, 전자서명인증업무). The
+    documents can tell: a term a statute defines is asked about as a term.
     """
     signals = analysis.kind_signals
-    if analysis.answer_kind != "short" or signals is None or _BARE_DEFINITION not in signals.cues \
+    if analysis.answer_kind == "definition" or signals is None or _BARE_DEFINITION not in signals.cues \
             or not analysis.noun_phrases:
         return analysis
     subject = term_key(analysis.noun_phrases[-1])

@@ -68,6 +68,17 @@ def test_what_x_is_asks_for_a_definition_when_a_statute_defines_x():
     assert asking_what_a_defined_term_is(who, docs) == who
 
 
+def test_what_x_is_asks_for_a_definition_when_x_is_defined_though_it_ends_like_a_duty_or_task():
+    # "…사업이 뭐야?" ends on a noun statutes head their articles with, which asks for a list of
+    # tasks; the documents tell that 소프트웨어사업 is a term.
+    docs = {"a": _act("a", '  1. "소프트웨어사업"이란 소프트웨어를 개발하는 사업을 말한다.')}
+    asked = analyze_question("소프트웨어사업이 뭐야?")
+    assert asked.answer_kind == "list"
+    assert asking_what_a_defined_term_is(asked, docs).answer_kind == "definition"
+    tasks = analyze_question("재단의 사업은?")
+    assert asking_what_a_defined_term_is(tasks, docs) == tasks
+
+
 def test_a_word_glossed_in_brackets_is_no_definition_form():
     act = _act("g", '  1. "게시판"이란 글을 올리는 곳을 말한다.\n'
                     '  2. 누리집에 게시판(「마을법」 제2조의 게시판을 말한다)을 둔다.')
@@ -95,7 +106,7 @@ def test_a_term_introduced_or_glossed_in_a_sentence_is_a_term_it_defines():
         return {p.text[:5]: (f.defines_asked, f.defines_other)
                 for p in passages(sentences) for f in [passage_features(analysis, p, matching)]}
 
-    introduced = features("마을기업이 뭐야?")
+    introduced = features("마을기업이란 뭐야?")
     assert introduced["제3조(지"] == (1.0, 0.0) and introduced["② 군수는"] == (0.0, 1.0)
     glossed = features("장부란?")
     assert glossed["② 군수는"] == (1.0, 0.0) and glossed["제3조(지"] == (0.0, 1.0)

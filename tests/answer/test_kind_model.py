@@ -11,7 +11,7 @@ import pytest
 from rag.answer import kind_learn
 from rag.answer.kind_learn import KindQuestion, accuracy, learn, load_kind_set
 from rag.answer.kind_model import KindSignals, KindWeights, Linear, kind_features, shipped_kind_weights
-from rag.answer.kinds import decide_kind
+from rag.answer.kinds import PASSAGE_KINDS, decide_kind
 from rag.answer.question import analyze_question
 
 KIND_SET = Path(__file__).resolve().parents[2] / "eval" / "kind_dev.jsonl"
@@ -87,3 +87,20 @@ def test_the_shipped_model_beats_the_cue_rules_on_the_report_half():
     # alone 0.866 and 0.832), so a model that loses them fails.
     assert learned["short_or_passage"] >= 0.92 and learned["kind"] >= 0.88
     assert learned["short_or_passage"] > rules["short_or_passage"] and learned["kind"] > rules["kind"]
+
+
+@pytest.mark.parametrize(("question", "passage"), [
+    ("정보통신서비스 제공자의 책무는?", True),
+    ("공공데이터 제공 기관의 의무는?", True),
+    ("인공지능안전연구소의 업무는?", True),
+    ("개인정보 보호위원회의 기능은?", True),
+    ("정보주체의 권리는 뭐가 있어?", True),
+    ("위원회의 사무처장은?", False),
+    ("진흥원의 전신은?", False),
+    ("위원회의 정원은?", False),
+    ("위원장의 임기는?", False),
+])
+def test_what_an_article_lays_down_is_a_passage_and_a_value_a_span_in_the_same_form(question, passage):
+    # "X의 N은?" asks for what an article lays down when N is a noun statutes head such an article
+    # with (the list cue of answer_kinds.toml), and for a span otherwise.
+    assert (analyze_question(question).answer_kind in PASSAGE_KINDS) == passage
