@@ -154,14 +154,15 @@ def train_articles(
         served = pipeline.retriever.adapter
         if served is not None:
             _, gold, kept, queries, passages = _adapter_inputs(pipeline, learnable)
-            refolds = progress.add_task(f"folds (the {'encoder' if isinstance(served, ArticleEncoder) else 'adapter'} "
-                                        "learned again without each)", total=article_learn.FOLDS)
+            encoder = isinstance(served, ArticleEncoder)
+            refolds = progress.add_task(f"folds (the {'encoder' if encoder else 'adapter'} learned again without each)",
+                                        total=article_learn.FOLDS)
 
             def without(held):
                 """Every question searched with an adapter or encoder learned without the questions ``held``."""
                 held_ids = {asked[n].question_id for n in held}
                 train = [j for j, i in enumerate(kept) if learnable[i].id not in held_ids]
-                if isinstance(served, ArticleEncoder):
+                if encoder:
                     pipeline.retriever.adapter = encoder_train.fine_tune(
                         ensure_bundled_model(), [learnable[kept[j]].text for j in train], gold[train], passages,
                         encoder_train.EncoderTrainConfig(), seed)

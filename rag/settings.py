@@ -49,11 +49,11 @@ class Settings(BaseSettings):
         None, description="true: hybrid search and the answerer take the chunks of the best article units "
         "(rag.articles, learned weights) instead of the fused chunk ranking; false: never; unset: the answerer "
         "does for a question asking for a passage (a definition, a duty, a list ...).")
-    # On: the article ranker learned its weights with the adapted list beside the others (README).
     article_encoder: bool = Field(
         False, description="Article units also search with the sum of the plain vector and the vector of the query "
         "encoder fine-tuned for article search (rag/article_encoder/weights, for the bundled model), in place of the "
         "adapter's, ranked by the weights learned with it (rag/article-weights-encoder.json).")
+    # On: the article ranker learned its weights with the adapted list beside the others (README).
     query_adapter: bool = Field(
         True, description="Article units also search with the query vector moved by the learned adapter "
         "(rag/query-adapter.json, learned for the bundled model; ignored for another model).")

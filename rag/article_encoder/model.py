@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.articles import ENCODER_WEIGHTS_FILE
-from rag.embedding.bundled import file_sha256
+from rag.embedding.bundled import QUERY_PROMPT, file_sha256
 from rag.embedding.cache import build_once, default_cache_dir, ensure_bundled_model
 from rag.embedding.convert import MARKER_FILE
 from rag.embedding.export import ONNX_FILES, export_onnx
@@ -98,7 +98,7 @@ class ArticleEncoder:
 
     def vector(self, query: str, plain: np.ndarray) -> np.ndarray:
         """The vector article search searches with for ``query``, whose plain vector is ``plain``."""
-        tuned = self._encoder.encode([query], "query: ")[0]
+        tuned = self._encoder.encode([query], QUERY_PROMPT)[0]
         return l2_normalise(np.asarray(plain, dtype=np.float32) + tuned)
 
 

@@ -27,11 +27,11 @@ import numpy as np
 from rag.adapter_learn import article_folds, article_ranks
 from rag.article_learn import rank_figures
 from rag.articles import ENCODER_WEIGHTS_FILE
+from rag.embedding.bundled import QUERY_PROMPT
+from rag.embedding.onnx_encoder import l2_normalise
 
 #: The parameter kept frozen and taken from the bundled base instead of shipped.
 FROZEN = "embeddings.word_embeddings.weight"
-#: What e5 puts before a query.
-QUERY_PREFIX = "query: "
 
 #: ``(step, total_steps, loss, seconds)`` after every optimiser step.
 TrainProgress = Callable[[int, int, float, float], None]
@@ -50,12 +50,6 @@ class EncoderTrainConfig:
     folds: int = 5
 
 
-def normalised(vectors: np.ndarray) -> np.ndarray:
-    """Rows as float32 unit vectors."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
-
-
 class TorchQueries:
     """A fine-tuned encoder in torch (training and cross-validation): query vectors, mean-pooled
     and normalised as :class:`rag.embedding.onnx_encoder.OnnxEncoder` pools them."""
@@ -71,7 +65,7 @@ class TorchQueries:
         """Pooled, normalised query vectors as a torch tensor (with gradients when training)."""
         import torch
 
-        batch = self.tokenizer([QUERY_PREFIX + t for t in texts], padding=True, truncation=True, max_length=512,
+        batch = self.tokenizer([QUERY_PROMPT + t for t in texts], padding=True, truncation=True, max_length=512,
                                return_tensors="pt")
         mask = batch["attention_mask"]
         hidden = self.model(input_ids=batch["input_ids"], attention_mask=mask,
@@ -90,7 +84,7 @@ class TorchQueries:
 
     def vector(self, query: str, plain: np.ndarray) -> np.ndarray:
         """The vector article search searches with: the plain and the tuned vectors' normalised sum."""
-        return normalised(np.asarray(plain, dtype=np.float32) + self.encode([query])[0])
+        return l2_normalise(np.asarray(plain, dtype=np.float32) + self.encode([query])[0])
 
 
 def fine_tune(base_dir: Path, texts: Sequence[str], positives: np.ndarray, passages: np.ndarray,
@@ -151,22 +145,20 @@ def cross_validate(base_dir: Path, texts: Sequence[str], positives: np.ndarray, 
     """Dense article ranks out of fold, folds grouped by gold article: the plain vectors, the
     tuned ones, and their normalised sum (what article search uses)."""
     folds = article_folds(golds, config.folds, seed)
-    tuned: list[int | None] = [None] * len(texts)
-    summed: list[int | None] = [None] * len(texts)
+    ranks: dict[str, list[int | None]] = {"tuned": [None] * len(texts), "summed": [None] * len(texts)}
     for fold in range(config.folds):
         train, held = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
         if len(train) and len(held):
             queries = fine_tune(base_dir, [texts[i] for i in train], positives[train], passages, config, seed)
             vectors = queries.encode([texts[i] for i in held])
-            for name, moved in (("tuned", vectors), ("summed", normalised(vectors + plain[held]))):
-                ranks = article_ranks(moved, positives[held], passages, units)
-                for i, rank in zip(held.tolist(), ranks):
-                    (tuned if name == "tuned" else summed)[i] = rank
+            for name, moved in (("tuned", vectors), ("summed", l2_normalise(vectors + plain[held]))):
+                for i, rank in zip(held.tolist(), article_ranks(moved, positives[held], passages, units)):
+                    ranks[name][i] = rank
         if progress:
             progress(fold + 1)
     return {"folds": config.folds, "grouped_by": "gold article",
             "plain": rank_figures(article_ranks(plain, positives, passages, units)),
-            "tuned": rank_figures(tuned), "summed": rank_figures(summed)}
+            **{name: rank_figures(found) for name, found in ranks.items()}}
 
 
 def card_meta(config: EncoderTrainConfig, seed: int, questions: int, passages: int, cv: dict[str, Any] | None,

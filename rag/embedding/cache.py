@@ -81,37 +81,48 @@ def ensure_bundled_model(cache_dir: Path | None = None) -> Path:
     sha256 = file_sha256(bin_path)
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     final = bundled_model_dir(cache_dir, sha256)
-    if _is_complete(final, sha256):
-        return final
 
+    def build(tmp: Path) -> None:
+        log.info("converting bundled %s from %s into %s", MODEL_NAME, bin_path, final)
+        marker = convert(bin_path, tmp)
+        log.info("converted %s in %.1f s", MODEL_NAME, marker["seconds"])
+
+    build_once(cache_dir, final, lambda: _is_complete(final, sha256), build)
+    return final
+
+
+def build_once(cache_dir: Path, final: Path, ready: Callable[[], bool], build: Callable[[Path], None]) -> None:
+    """Unless ``ready()``, run ``build(tmp)`` in a temporary sibling of ``final`` under ``cache_dir``
+    and rename it into place: a crash never leaves half a directory behind, and an advisory lock
+    makes racing processes wait for the first one instead of building twice (the converted base
+    model, and what the reader and the article encoder assemble on first use)."""
+    if ready():
+        return
     cache_dir.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(cache_dir / f".{final.name}.lock") as locked:
-        if _is_complete(final, sha256):  # another process finished while we waited
-            return final
+        if ready():  # another process finished while we waited
+            return
         if locked:
-            # Under the lock nobody else is converting this model: leftovers are from crashes.
+            # Under the lock nobody else is building this directory: leftovers are from crashes.
             for stale in cache_dir.glob(f".{final.name}.tmp-*"):
                 shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=cache_dir))
         try:
             os.chmod(tmp, 0o755)  # mkdtemp makes it private; the cache holds nothing secret
-            log.info("converting bundled %s from %s into %s", MODEL_NAME, bin_path, final)
-            marker = convert(bin_path, tmp)
-            if _is_complete(final, sha256):
-                # Only without a working lock: another process won the race; keep its model.
+            build(tmp)
+            if ready():
+                # Only without a working lock: another process won the race; keep its build.
                 shutil.rmtree(tmp, ignore_errors=True)
-                return final
+                return
             if final.exists():
-                # An outdated or broken conversion (other converter version): replace it.
+                # An outdated or broken build (another converter version): replace it.
                 old = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-old-", dir=cache_dir))
                 os.replace(final, old / "model")
                 shutil.rmtree(old, ignore_errors=True)
             os.replace(tmp, final)
-            log.info("converted %s in %.1f s", MODEL_NAME, marker["seconds"])
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-    return final
 
 
 def _main() -> None:  # pragma: no cover - convenience for humans
@@ -126,25 +137,3 @@ def _main() -> None:  # pragma: no cover - convenience for humans
 
 if __name__ == "__main__":  # pragma: no cover
     _main()
-
-
-def build_once(cache_dir: Path, final: Path, ready: Callable[[], bool], build: Callable[[Path], None]) -> None:
-    """Unless ``ready()``, run ``build(tmp)`` in a temporary sibling of ``final`` under ``cache_dir``
-    and rename it into place, under a lock: concurrent workers build once, and nobody reads
-    half a directory (what the reader and the article encoder assemble on first use)."""
-    if ready():
-        return
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with exclusive_lock(cache_dir / f".{final.name}.lock"):
-        if ready():
-            return
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=cache_dir))
-        try:
-            os.chmod(tmp, 0o755)
-            build(tmp)
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
