@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from rag.answer.phrases import (NAME, NUMERIC, is_foreign, is_foreign_name, is_name, is_stop, is_title, noun_units,
-                                phrase_types)
+from rag.answer.phrases import (NAME, NUMERIC, is_foreign, is_foreign_name, is_name, is_stop, is_title, is_titled,
+                                noun_units, phrase_types)
 from rag.answer.question import PARTICLE_ROLES
 from rag.answer.shapes import APPROXIMATELY, HISTORY_NOTE, PATTERNS, RANGE_START
 from rag.sentences import Morpheme, SentenceSpan
@@ -251,6 +251,19 @@ def _cuts_a_quote(start: int, end: int, quotes: list[Candidate]) -> bool:
         start < q.end and q.start < end and not (start <= q.start and q.end <= end)
         for q in quotes if q.end - q.start <= _ATOMIC_QUOTE
     )
+
+
+def without_names(candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+    """The candidates of a statute's sentence, none of them taken for a personal name.
+
+    Statutes name offices, never people: a word Kiwi tags as a proper noun that begins like
+    a surname there is a term (고영향 of 고영향 인공지능, 진정인), and a question asking
+    누가 must not be answered with it. A span ending with a title stays a person (장관).
+    """
+    return tuple(
+        c._replace(types=c.types - {NAME} - (frozenset() if is_titled(c.text) else {"person"}))
+        if NAME in c.types else c
+        for c in candidates)
 
 
 def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from rag.answer.analysis import LIST_LEAD, AnalysisStore
-from rag.answer.candidates import Candidate, extract_candidates
+from rag.answer.candidates import Candidate, extract_candidates, without_names
 from rag.documents import Document
 from rag.lexical import tokenize
 from rag.retrieval import SearchHit
@@ -154,7 +154,10 @@ class Evidence:
             stored = self._analyses.get(doc) if self._analyses is not None else None
             if stored is not None and doc.content_hash not in self._seeded:
                 self._seed(doc.content_hash, stored.contexts)
-            self._paragraphs[key] = stored.paragraph(doc.text, left, right) if stored is not None else [
+            paragraph = stored.paragraph(doc.text, left, right) if stored is not None else [
                 (span, tuple(extract_candidates(span))) for span in split_sentences(doc.text, left, right)
             ]
+            if doc.kind == "statute":
+                paragraph = [(span, without_names(candidates)) for span, candidates in paragraph]
+            self._paragraphs[key] = paragraph
         return self._paragraphs[key]

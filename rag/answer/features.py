@@ -31,8 +31,9 @@ unmet_condition     a list lead whose items name none of the             evidenc
                     question's conditions the lead lacks
 defines_term        the span is the asked definition or term (0/1)       evidence: a statute's own definition settles it
 asked_examples      example_share, when the question asks for examples   evidence: the listed examples of the asked class
-head_match          the span ends with the asked head noun (…연구소),    "어느 연구소" is answered by a 연구소
-                    a name is titled by it, or its list's class names it
+head_match          the span ends with the asked head noun (…연구소; but  "어느 연구소" is answered by a 연구소
+                    부위원장 is no 위원장), a name is titled by it, or
+                    its list's class names it
 follows_noun        the noun right after the span is the asked one       ‘…’을 주제로 answers "어떤 주제로"
                     (‘…’을 주제로)
 role_match          the span's particle has the wh-word's case role      누구를 → 그를, 어디에서 → 서울에서
@@ -166,7 +167,7 @@ def candidate_features(analysis: QuestionAnalysis, candidate: Candidate, sentenc
     category = layout.category(analysis, candidate, sentence)
     # "A, B 등 주요 연구기관": the phrase after 등 names the class, the items before it its members.
     headed = bool(head) and not layout.names_a_class(candidate, sentence) and (
-        (candidate.text.endswith(head) and len(candidate.text) > len(head))
+        layout.ends_with_head(candidate, sentence, head)
         or (NAME in candidate.types and layout.titled(candidate, sentence, head))
         or (category is not None and head in sentence.text(*category)))
     exemplified = 0.0 if category is None else share(

@@ -12,6 +12,7 @@ import re
 
 from rag.answer.candidates import Candidate
 from rag.answer.evidence import Sentence
+from rag.answer.phrases import is_titled
 from rag.answer.question import ORDINAL_FAMILIES, QuestionAnalysis
 
 #: How many words after a name may still be its title (김성하 경기연구원 센터장).
@@ -49,6 +50,21 @@ def category(analysis: QuestionAnalysis, candidate: Candidate, sentence: Sentenc
         return None
     start = candidate.end + match.end()
     return start, min(sentence.span.end, start + _CATEGORY_REACH)
+
+
+def ends_with_head(candidate: Candidate, sentence: Sentence, head: str) -> bool:
+    """Whether the candidate ends with the asked ``head`` noun and is more than it.
+
+    Kiwi reads many compounds as one word, and they still end with their class (흰색
+    is a 색, 대학교 a 학교), but an office asked for (위원장, 사장) with a syllable
+    before it in the same word is another office: 부위원장 is the deputy, no 위원장.
+    """
+    at = candidate.end - len(head)
+    if at <= candidate.start or not candidate.text.endswith(head):
+        return False
+    word = sentence.span.morpheme_before(at)
+    prefixed = word is not None and word.tag == "NNG" and word.end > at and at - word.start == 1
+    return not (prefixed and is_titled(head))
 
 
 def titled(candidate: Candidate, sentence: Sentence, head: str) -> bool:

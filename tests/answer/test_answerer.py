@@ -487,6 +487,25 @@ def test_a_count_answers_only_for_the_thing_it_counts():
     assert counted.answer == "300여명" and other.confidence < counted.confidence
 
 
+CHAIRED = Document(
+    doc_id="c", title="지원법", kind="statute",
+    text="지원법\n\n② 위원회는 위원장 1명과 부위원장 1명을 포함한 45명 이내의 위원으로 구성한다.\n\n"
+         "③ 위원회의 위원장은 대통령이 되고, 부위원장은 위원 중에서 대통령이 지명하는 사람이 된다.\n\n"
+         "④ 국가기관등이 고영향 인공지능을 이용하려는 경우에는 과학기술정보통신부장관과 협의하여야 한다.",
+)
+
+
+def test_the_deputy_is_not_the_office_asked_for():
+    assert _ask_one("위원회 위원장은 누구야?", CHAIRED).answer == "대통령"  # not 부위원장
+
+
+def test_a_statutes_term_that_reads_like_a_name_answers_no_who_question():
+    # Kiwi takes 고영향 for a name (a surname and two syllables); in a statute it is a term,
+    # and the actor, 국가기관등, is no person the rules can type: doubt, not 고영향 at 1.00.
+    answer = _ask_one("누가 과학기술정보통신부장관과 협의해야 해?", CHAIRED)
+    assert answer.answer != "고영향" and answer.confidence < 0.5
+
+
 ORDINANCE = Document(doc_id="o", title="마을 지원 조례",
                      text="마을 지원 조례\n\n구청장은 2년마다 마을 지원 계획을 세운다.")
 NAMED_ACT = Document(doc_id="a", title="마을 지원에 관한 기본법", text="마을 지원에 관한 기본법\n\n장관은 5년마다 마을 지원 계획을 세운다.",

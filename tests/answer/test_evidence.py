@@ -60,3 +60,21 @@ def test_a_paragraph_is_analysed_once_however_often_it_is_read(monkeypatch):
     assert analysed > 0 and len(calls) == analysed
     assert [s.candidates for s in first] == [s.candidates for s in second]
     assert Evidence().sentences(_hits(ACT, _START, len(_TEXT)), {}) == []  # a hit of an unknown document
+
+
+def test_a_statute_names_no_person_where_kiwi_sees_a_name():
+    # Kiwi tags 고영향 (of 고영향 인공지능) as a proper noun that starts like a surname; statutes
+    # name offices, never people, so there it is a term, while the same words in a news story
+    # keep the name reading.
+    text = "국가기관등이 고영향 인공지능을 이용하려는 경우에는 과학기술정보통신부장관과 협의하여야 한다."
+    statute = Document(doc_id="law", title="인공지능법", text=text, kind="statute")
+    story = Document(doc_id="news", title="소식", text=text)
+
+    def types(doc: Document) -> dict[str, frozenset[str]]:
+        sentences = Evidence().sentences(_hits(doc, 0, len(text)), {doc.doc_id: doc})
+        return {c.text: c.types for s in sentences for c in s.candidates}
+
+    assert "person" in types(story)["고영향"]  # the misreading the statute rule corrects
+    in_statute = types(statute)
+    assert "person" not in in_statute["고영향"] and "name" not in in_statute["고영향"]
+    assert "person" in in_statute["과학기술정보통신부장관"]  # a title is still a person

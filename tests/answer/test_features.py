@@ -33,12 +33,12 @@ def test_the_docstring_table_lists_exactly_the_features_in_vector_order():
 DOC = Document(doc_id="d", title="재단 소식", text="서울디지털재단은 2016년 설립되었다. 재단은 2019년 서울로 이전했다.")
 
 
-def _vectors(question: str, shape: FeatureShape = FeatureShape()) -> dict[str, Features | None]:
-    hits = [SearchHit(chunk=Chunk("d", 0, len(DOC.text), DOC.text), title=DOC.title, score=1.0,
+def _vectors(question: str, shape: FeatureShape = FeatureShape(), doc: Document = DOC) -> dict[str, Features | None]:
+    hits = [SearchHit(chunk=Chunk(doc.doc_id, 0, len(doc.text), doc.text), title=doc.title, score=1.0,
                       dense_score=None, bm25_score=None)]
     analysis = analyze_question(question)
     reader = Evidence()
-    sentences = reader.sentences(hits, {"d": DOC})
+    sentences = reader.sentences(hits, {doc.doc_id: doc})
     matching = Matching.build(analysis, sentences, frozenset(), reader.context, shape.absent_verb)
     return {c.text: candidate_features(analysis, c, s, matching, shape) for s in sentences for c in s.candidates}
 
@@ -68,3 +68,14 @@ def test_the_shape_constants_reach_the_features():
     near = _vectors("재단은 몇 년에 설립되었나?")["2016년"]
     far = _vectors("재단은 몇 년에 설립되었나?", dataclasses.replace(FeatureShape(), proximity_scale=2.0))["2016년"]
     assert far.predicate_near < near.predicate_near and far.proximity < near.proximity
+
+
+def test_a_one_syllable_prefix_makes_another_thing_of_the_asked_head():
+    # 부위원장 is another office than the 위원장 asked about; 과학기술정보통신부장관 is a 장관
+    # and answers "어느 장관".
+    doc = Document(doc_id="c", title="위원회 규정", text="위원회의 위원장은 대통령이 되고, 부위원장은 "
+                   "위원 중에서 과학기술정보통신부장관이 추천한 사람이 된다.")
+    vectors = _vectors("위원회의 위원장은 누구인가?", doc=doc)
+    assert vectors["부위원장"].head_match == 0.0
+    assert vectors["대통령"].type_fit == vectors["부위원장"].type_fit  # both offices: only the head tells them apart
+    assert _vectors("어느 장관이 추천하나?", doc=doc)["과학기술정보통신부장관"].head_match == 1.0
