@@ -36,7 +36,7 @@ from rag.answer.matching import Matching
 from rag.answer.models import Answer
 from rag.answer.passage_features import PassageFeatures, definition_names, heading_articles, passage_features
 from rag.answer.passage_ranker import PassageRanker, PassageWeights, default_passage_weights
-from rag.answer.passages import Passage, passages
+from rag.answer.passages import Passage, passages, with_its_article
 from rag.answer.question import QuestionAnalysis
 from rag.answer.ranker import Ranker, Weights, default_weights
 from rag.answer.terms import named_terms
@@ -150,7 +150,7 @@ class Answerer:
         best = int(np.argmax(scores)) if len(scores) else None  # argmax: the first of equal scores
         probability = 0.0 if best is None else self.passage_ranker.confidence(float(scores[best]))
         limit = self.passage_ranker.weights.threshold if threshold is None else threshold
-        answer = weighed[best][0] if best is not None and probability >= limit else None
+        answer = with_its_article(weighed[best][0]) if best is not None and probability >= limit else None
         cited = [] if answer is None else passage_citations(answer, probability, sentences, matching,
                                                             self.config.max_citations)
         elapsed = (time.perf_counter() - started) * 1000

@@ -82,7 +82,8 @@ class Answer(BaseModel):
     answer_kind: AnswerKind = Field(
         "short", description="The kind of answer asked: a short typed span, or a passage (definition, purpose, "
                              "list, duty, reason, passage).")
-    items: list[Item] = Field(default_factory=list, description="A list answer's 호/목 items, one per line.")
+    items: list[Item] = Field(default_factory=list,
+                              description="A list answer's 호/목 items, or an article answer's 항 lines, one per line.")
     truncated: bool = Field(False, description="True when a passage went on past 600 characters and was cut.")
     abstained: bool = Field(description="True exactly when the evidence was too weak to answer.")
     confidence: float = Field(ge=0.0, le=1.0, description="Estimated probability that the answer is right.")

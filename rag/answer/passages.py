@@ -96,6 +96,38 @@ def passage_of(sentence: Sentence) -> Passage:
     return Passage(sentence, start, end, items, truncated)
 
 
+#: An article's heading line alone: 제3조(정보통신서비스 제공자 및 이용자의 책무).
+_HEADING_LINE = re.compile(r"제\d+조(?:의\d+)?\s?\(.*\)")
+
+
+def with_its_article(passage: Passage) -> Passage:
+    """``passage``, or when it is an article's heading line alone, the heading with the
+    article's lines after it (its 항, 호 and 목, each one of ``items``), as many whole lines
+    as fit in :data:`MAX_CHARS` (``truncated`` when the article goes on): a heading names
+    what the article lays down and says nothing itself, so the answer it wins is the
+    article it heads."""
+    sentence, doc = passage.sentence, passage.sentence.doc
+    if sentence.article is None or not _HEADING_LINE.fullmatch(passage.text.strip()):
+        return passage
+    ends = [sec.end for sec in doc.sections if sec.article == sentence.article and sec.end > passage.start]
+    article_end = len(doc.text[:max(ends, default=passage.end)].rstrip())
+    items: list[Item] = []
+    line_start = passage.end + 1
+    while line_start < article_end:
+        line_end = doc.text.find("\n", line_start, article_end)
+        line_end = article_end if line_end < 0 else line_end
+        line = doc.text[line_start:line_end]
+        first, last = line_start + len(line) - len(line.lstrip()), line_start + len(line.rstrip())
+        if last - passage.start > MAX_CHARS:
+            break
+        if first < last:
+            items.append(Item(first, last, doc.text[first:last]))
+        line_start = line_end + 1
+    if not items:
+        return passage
+    return Passage(sentence, passage.start, items[-1].end, tuple(items), items[-1].end < article_end)
+
+
 def passages(sentences: list[Sentence]) -> list[Passage]:
     """One passage per evidence sentence, in evidence order."""
     return [passage_of(sentence) for sentence in sentences]

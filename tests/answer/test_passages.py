@@ -63,3 +63,28 @@ def test_a_sentence_longer_than_the_limit_is_cut_at_a_word_boundary():
     passage = passages.passages(_sentences(doc))[-1]
     assert passage.truncated and len(passage.text) <= MAX_CHARS
     assert doc.text[passage.end] == " "
+
+
+def test_a_heading_alone_is_answered_with_the_article_it_heads():
+    lines = ["① 사업자는 이용자를 보호하여야 한다.", "② 이용자는 건전한 이용에 노력하여야 한다."]
+    doc = _doc("제3조(사업자 및 이용자의 책무)\n" + "\n".join(lines) + "\n\n제4조(다른 조) 다른 내용이다.")
+    doc = Document(doc_id=doc.doc_id, title=doc.title, text=doc.text, kind="statute",
+                   sections=(Section(doc.sections[0].start, doc.text.index("제4조"), "제3조", "제3조", "책무"),
+                             Section(doc.text.index("제4조"), len(doc.text), "제4조", "제4조", "다른 조")))
+    heading = next(s for s in _sentences(doc) if s.span.text.strip() == "제3조(사업자 및 이용자의 책무)")
+    whole = passages.with_its_article(passage_of(heading))
+    assert whole.text == doc.text[whole.start:whole.end]
+    assert whole.text.startswith("제3조(사업자 및 이용자의 책무)") and whole.text.endswith(lines[-1])
+    assert [item.text for item in whole.items] == lines and not whole.truncated
+    # Any other passage stays as it is.
+    body = next(s for s in _sentences(doc) if s.span.text.startswith("①"))
+    assert passages.with_its_article(passage_of(body)) == passage_of(body)
+
+
+def test_a_long_article_after_its_heading_keeps_the_whole_lines_that_fit():
+    lines = [f"{n}. " + "가" * 150 for n in range(1, 6)]
+    doc = _doc("제3조(사업)\n" + "\n".join(lines))
+    heading = next(s for s in _sentences(doc) if s.span.text.strip() == "제3조(사업)")
+    whole = passages.with_its_article(passage_of(heading))
+    assert len(whole.text) <= MAX_CHARS and whole.truncated
+    assert [item.text for item in whole.items] == lines[:3]
