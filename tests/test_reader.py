@@ -444,7 +444,7 @@ def test_the_reader_pipeline_answers_and_keeps_every_invariant(tmp_path):
     # answer and confidence (whether it clears the threshold is the passage ranker's calibration).
     question = "서울AI재단은 무슨 일을 하나요?"
     listing = pipeline.ask(question)
-    retrieval = pipeline.retrieve(question)
+    retrieval = pipeline.retrieve(question, answering=True)  # what ask reads: article units for a passage
     read = dict(hits_read=len(retrieval.hits), mentions=retrieval.mentions)
     rules = pipeline.answerer.rules.answer(question, retrieval.hits, retrieval.documents, **read)
     assert listing.answer_kind == rules.answer_kind == "list"
