@@ -49,15 +49,16 @@ class Passage:
         return self.sentence.doc.text[self.start:self.end]
 
 
-def _item_lines(text: str, start: int, end: int) -> list[Item]:
-    """The item lines (1. …, 가. …) of ``text[start:end]``, each without its indentation."""
+def _item_lines(text: str, start: int, end: int, every_line: bool = False) -> list[Item]:
+    """The item lines (1. …, 가. …) of ``text[start:end]``, or with ``every_line`` each line that
+    is not blank, each without its indentation."""
     items = []
     line_start = start
     while line_start < end:
         line_end = text.find("\n", line_start, end)
         line_end = end if line_end < 0 else line_end
         line = text[line_start:line_end]
-        if _ITEM_MARKER.match(line):
+        if line.strip() and (every_line or _ITEM_MARKER.match(line)):
             offset = line_start + len(line) - len(line.lstrip())
             stripped_end = line_start + len(line.rstrip())
             items.append(Item(offset, stripped_end, text[offset:stripped_end]))
@@ -111,21 +112,11 @@ def with_its_article(passage: Passage) -> Passage:
         return passage
     ends = [sec.end for sec in doc.sections if sec.article == sentence.article and sec.end > passage.start]
     article_end = len(doc.text[:max(ends, default=passage.end)].rstrip())
-    items: list[Item] = []
-    line_start = passage.end + 1
-    while line_start < article_end:
-        line_end = doc.text.find("\n", line_start, article_end)
-        line_end = article_end if line_end < 0 else line_end
-        line = doc.text[line_start:line_end]
-        first, last = line_start + len(line) - len(line.lstrip()), line_start + len(line.rstrip())
-        if last - passage.start > MAX_CHARS:
-            break
-        if first < last:
-            items.append(Item(first, last, doc.text[first:last]))
-        line_start = line_end + 1
-    if not items:
+    lines = _item_lines(doc.text, passage.end + 1, article_end, every_line=True)
+    kept = [line for line in lines if line.end - passage.start <= MAX_CHARS]
+    if not kept:
         return passage
-    return Passage(sentence, passage.start, items[-1].end, tuple(items), items[-1].end < article_end)
+    return Passage(sentence, passage.start, kept[-1].end, tuple(kept), len(kept) < len(lines))
 
 
 def passages(sentences: list[Sentence]) -> list[Passage]:
