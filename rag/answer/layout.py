@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
+from pathlib import Path
 
 from rag.answer.candidates import Candidate
 from rag.answer.evidence import Sentence
@@ -27,6 +29,23 @@ _LAST_EXAMPLE = re.compile(_GLOSS + r"\s등\s")
 _COORDINATED = re.compile(r", | 및 | 또는 ")
 #: How far after 등 the words naming the class of the examples reach.
 _CATEGORY_REACH = 40
+#: The words of a question about what a statute's 부칙 lays down (its provenance is in the file).
+_SUPPLEMENT_FILE = Path(__file__).with_name("supplement_words.txt")
+
+
+@cache
+def _supplement_words() -> frozenset[str]:
+    lines = _SUPPLEMENT_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def unasked_supplement(analysis: QuestionAnalysis, sentence: Sentence) -> bool:
+    """Whether the sentence is in a statute's 부칙 and the question asks nothing a 부칙 answers.
+
+    A 부칙's dates and periods are of the act's commencement and transitions (주민등록번호를
+    이 법 시행일부터 2년 이내에 파기): "주민등록번호는 언제 처리할 수 있어?" is not asking them.
+    """
+    return sentence.article == "부칙" and not _supplement_words().intersection(analysis.content_tokens)
 
 
 def names_a_class(candidate: Candidate, sentence: Sentence) -> bool:

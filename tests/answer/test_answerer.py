@@ -610,3 +610,28 @@ def test_the_documented_examples_are_valid_answers_of_each_shape():
         first = answer.citations[0]
         for item in answer.items:
             assert first.quote[item.start - first.start:item.end - first.start] == item.text
+
+
+_REPORTING = "제10조(실적 보고) 시장은 매년 3월 31일까지 마을 사업 실적을 도지사에게 보고하여야 한다."
+_TRANSITION = "제2조(실적 보고에 관한 경과조치) 이 법 시행 전에 시작한 마을 사업의 실적은 2026년 6월 30일까지 보고한다."
+_AMENDED_TEXT = f"마을 지원법\n\n{_REPORTING}\n\n부칙 <제100호,2025.1.1>\n\n{_TRANSITION}"
+AMENDED = Document(
+    doc_id="m", title="마을 지원법", kind="statute", text=_AMENDED_TEXT,
+    sections=(Section(_AMENDED_TEXT.index(_REPORTING), _AMENDED_TEXT.index("\n\n부칙"), "제10조", "제10조", "실적 보고"),
+              Section(_AMENDED_TEXT.index("부칙 <"), len(_AMENDED_TEXT), "부칙", "부칙", "제100호")),
+)
+
+
+def test_a_supplements_transitional_date_answers_only_a_question_about_the_transition():
+    # The 부칙 is read first, as search may rank it: its date is of the act's transition,
+    # not of the duty the main body lays down.
+    hits = [_hit(AMENDED, AMENDED.text.index("부칙 <"), len(AMENDED.text)),
+            _hit(AMENDED, AMENDED.text.index(_REPORTING), AMENDED.text.index("\n\n부칙"))]
+    documents = {"m": AMENDED}
+    asked = Answerer.with_threshold(0.0).answer("마을 사업 실적은 언제까지 보고해야 해?", hits, documents)
+    _check_invariants(asked, documents)
+    assert asked.answer == "3월 31일" and asked.citations[0].section == "제10조"
+    transition = Answerer.with_threshold(0.0).answer("이 법 시행 전에 시작한 마을 사업 실적은 언제까지 보고해?",
+                                                     hits, documents)
+    _check_invariants(transition, documents)
+    assert transition.answer == "2026년 6월 30일" and transition.citations[0].section == "부칙"

@@ -6,11 +6,12 @@ import dataclasses
 import re
 
 from rag.answer import features as features_module
+from rag.answer import layout
 from rag.answer.evidence import Evidence
 from rag.answer.features import FEATURES, FeatureShape, Features, candidate_features
 from rag.answer.matching import Matching
 from rag.answer.question import analyze_question
-from rag.documents import Chunk, Document
+from rag.documents import Chunk, Document, Section
 from rag.retrieval import SearchHit
 
 
@@ -79,3 +80,17 @@ def test_a_one_syllable_prefix_makes_another_thing_of_the_asked_head():
     assert vectors["부위원장"].head_match == 0.0
     assert vectors["대통령"].type_fit == vectors["부위원장"].type_fit  # both offices: only the head tells them apart
     assert _vectors("어느 장관이 추천하나?", doc=doc)["과학기술정보통신부장관"].head_match == 1.0
+
+
+def test_a_supplements_sentence_answers_only_a_question_about_what_a_supplement_lays_down():
+    text = "마을 지원법\n\n부칙 <제100호,2025.1.1>\n\n이 법은 2026년 1월 1일부터 시행한다."
+    doc = Document(doc_id="m", title="마을 지원법", kind="statute", text=text,
+                   sections=(Section(text.index("부칙"), len(text), "부칙", "부칙", "제100호"),))
+    assert _vectors("마을 지원 사업은 언제부터 해?", doc=doc)["2026년 1월 1일"] is None
+    assert _vectors("마을 지원법은 언제부터 시행돼?", doc=doc)["2026년 1월 1일"] is not None
+
+
+def test_each_word_of_a_question_about_a_supplement_is_one_content_morpheme():
+    # The gate compares them with a question's content morphemes: a word Kiwi would split never matches.
+    words = layout._supplement_words()
+    assert words and all(analyze_question(f"{word}에 대해 알려줘").content_tokens[:1] == (word,) for word in words)
