@@ -5,7 +5,8 @@ Two sources, both general: compact regular expressions for spans with a fixed sh
 morphemes for noun phrases (:mod:`rag.answer.phrases`), whose head noun suggests a person, an organisation or a
 place (…재단 → organisation, …구 → place, a Kiwi NNP shaped like a Korean name →
 person). Words that name nothing on their own (경우, 해당, a noun made a verb by
-하다, a piece of 제36조제1항 or of a foreign name) never start or end a phrase. A statute's
+하다, a piece of 제36조제1항 or of a foreign name) never start or end a phrase, and the
+item reference of "다음 각 호의 행위" never starts one. A statute's
 notes on its own history (<개정 2020.6.9>) hold no candidate. Every candidate carries exact
 document offsets.
 """
@@ -69,6 +70,16 @@ class Candidate(NamedTuple):
 
 #: Suffixes that make the noun before them a verb or adjective (개편되다, 반대하다).
 _VERB_SUFFIXES = frozenset({"XSV", "XSA"})
+#: The item a statute's "각 호의", "각 목의", "각 항의" refers to, as Kiwi reads it after 각
+#: (호의 as one noun, "goodwill").
+_ITEM_NOUN = re.compile(r"[호목항]의?")
+
+
+def _item_references(morphemes: tuple[Morpheme, ...]) -> set[int]:
+    """Starts of the words that refer to a list's items after 각 (다음 각 호의 행위): the
+    drafting formula names no thing, and Kiwi reads its 호의 as a noun, "goodwill"."""
+    return {after.start for each, after in zip(morphemes, morphemes[1:])
+            if each.form == "각" and each.tag == "MM" and _ITEM_NOUN.fullmatch(after.form)}
 
 
 
@@ -81,13 +92,15 @@ def _noun_phrases(sentence: SentenceSpan) -> list[Candidate]:
     """
     candidates = []
     verbal = {m.start for m in sentence.morphemes if m.tag in _VERB_SUFFIXES}
+    items = _item_references(sentence.morphemes)
     phrase: list[list[Morpheme]] = []
     for unit, open_ in noun_units(sentence.morphemes):
         phrase.append(unit)
         if open_:
             continue
         for i in range(len(phrase)):
-            if is_stop(phrase[i]) or (i > 0 and is_foreign(phrase[i - 1]) and is_foreign(phrase[i])):
+            if is_stop(phrase[i]) or phrase[i][0].start in items \
+                    or (i > 0 and is_foreign(phrase[i - 1]) and is_foreign(phrase[i])):
                 continue
             name = is_name(phrase[i], before_title=any(is_title(u) for u in phrase[i + 1:]))
             for j in range(i + 1, min(len(phrase), i + _MAX_UNITS) + 1):

@@ -317,3 +317,11 @@ def test_a_statutes_note_on_its_own_history_holds_no_candidate():
     assert not any("2020" in text for text in candidates("  6. 삭제 <2020.2.4>"))
     # A 부칙's act number and date dates the act itself.
     assert "date" in candidates("부칙 <제20676호,2025.1.21>")["2025.1.21"]
+
+
+def test_a_statutes_reference_to_its_items_starts_no_candidate():
+    # Kiwi reads the 호의 of "다음 각 호의 행위" as one noun, "goodwill"; it is the list's items.
+    found = spans("신용정보회사등은 다음 각 호의 행위를 하여서는 아니 된다.")
+    assert "호의" not in found and "호의 행위" not in found and "행위" in found
+    assert "목의 정보" not in spans("다음 각 목의 정보를 말한다.")
+    assert "호의" in spans("그는 이웃에게 호의를 베풀었다.")  # goodwill, where it means it
