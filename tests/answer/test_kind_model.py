@@ -98,6 +98,7 @@ def test_the_shipped_model_beats_the_cue_rules_on_the_report_half():
     ("신용정보회사의 금지행위는?", True),
     ("민감정보 처리 제한은?", True),
     ("개인정보보호법 적용 범위는?", True),
+    ("전자서명의 효력은?", True),
     ("위원회의 사무처장은?", False),
     ("진흥원의 전신은?", False),
     ("위원회의 정원은?", False),
