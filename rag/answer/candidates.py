@@ -279,6 +279,36 @@ def without_names(candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
         for c in candidates)
 
 
+def with_heads_of_bodies(sentence: SentenceSpan, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+    """The candidates of a statute's sentence with each body's head whole: "중앙행정기관의 장".
+
+    Statutes name the head of a body as "X의 장" (공공기관의 장, 소속기관의 장), an office that
+    answers 누가; a noun phrase stops at 의, which leaves 장 alone, a fragment. A bare 장 after
+    an organisation and 의, and a coordination it begins (장 또는 활용지원센터), start at the
+    organisation's phrases instead.
+    """
+    morphemes = sentence.morphemes
+    heads = {m.start: of.start for body, of, m in zip(morphemes, morphemes[1:], morphemes[2:])
+             if m.form == "장" and m.tag.startswith("NN") and of.form == "의" and of.tag == "JKG"
+             and body.end == of.start and of.end + 1 == m.start}
+    if not heads:
+        return candidates
+    bodies: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        if "organization" in c.types:
+            bodies.setdefault(c.end, []).append(c)
+    kept = []
+    for c in candidates:
+        owners = bodies.get(heads.get(c.start, -1), [])
+        if not owners:
+            kept.append(c)
+            continue
+        types = c.types | {"person"} if c.text == "장" else c.types
+        kept += [c._replace(start=body.start, text=sentence.text[body.start - sentence.start:c.end - sentence.start],
+                            types=types) for body in owners]
+    return tuple(kept)
+
+
 def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
     """All typed candidate spans of one sentence (duplicates merged, types united)."""
     found: dict[tuple[int, int], set[str]] = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from rag.answer.analysis import LIST_LEAD, AnalysisStore
-from rag.answer.candidates import Candidate, extract_candidates, without_names
+from rag.answer.candidates import Candidate, extract_candidates, with_heads_of_bodies, without_names
 from rag.documents import Document
 from rag.lexical import tokenize
 from rag.retrieval import SearchHit
@@ -158,6 +158,6 @@ class Evidence:
                 (span, tuple(extract_candidates(span))) for span in split_sentences(doc.text, left, right)
             ]
             if doc.kind == "statute":
-                paragraph = [(span, without_names(candidates)) for span, candidates in paragraph]
+                paragraph = [(span, with_heads_of_bodies(span, without_names(candidates))) for span, candidates in paragraph]
             self._paragraphs[key] = paragraph
         return self._paragraphs[key]

@@ -635,3 +635,11 @@ def test_a_supplements_transitional_date_answers_only_a_question_about_the_trans
                                                      hits, documents)
     _check_invariants(transition, documents)
     assert transition.answer == "2026년 6월 30일" and transition.citations[0].section == "부칙"
+
+
+def test_a_who_question_is_answered_by_the_head_of_a_body():
+    doc = _statute("e", "비상 대응법", [
+        ("제6조", "비상정지 요청", "중앙행정기관의 장은 사람의 생명에 대한 긴급한 위해를 방지하기 위하여 필요한 때에는 "
+         "서비스 제공자에게 비상정지를 요청할 수 있다."),
+    ])
+    assert _ask_one("비상정지는 누가 요청해?", doc).answer == "중앙행정기관의 장"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.candidates import ALIAS, DEFINITION, QUOTED, TERM, Candidate, extract_candidates
+from rag.answer.candidates import ALIAS, DEFINITION, QUOTED, TERM, Candidate, extract_candidates, with_heads_of_bodies
 from rag.answer.phrases import NAME
 from rag.sentences import split_sentences
 
@@ -325,3 +325,14 @@ def test_a_statutes_reference_to_its_items_starts_no_candidate():
     assert "호의" not in found and "호의 행위" not in found and "행위" in found
     assert "목의 정보" not in spans("다음 각 목의 정보를 말한다.")
     assert "호의" in spans("그는 이웃에게 호의를 베풀었다.")  # goodwill, where it means it
+
+
+def test_a_bodys_head_is_one_span_with_its_body():
+    # "X의 장" is the office heading body X; 장 alone is a fragment, and a coordination it
+    # begins starts at the body too. Where 장 is a place for something (소통의 장), nothing changes.
+    sentence = split_sentences("이용자는 소관 공공기관의 장 또는 활용지원센터에 신청하여야 한다.")[0]
+    found = {c.text: c.types for c in with_heads_of_bodies(sentence, tuple(extract_candidates(sentence)))}
+    assert "person" in found["공공기관의 장"] and "person" in found["소관 공공기관의 장"]
+    assert "공공기관의 장 또는 활용지원센터" in found and "장" not in found and "장 또는 활용지원센터" not in found
+    forum = split_sentences("시민 소통의 장을 마련한다.")[0]
+    assert with_heads_of_bodies(forum, tuple(extract_candidates(forum))) == tuple(extract_candidates(forum))
