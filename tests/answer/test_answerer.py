@@ -643,3 +643,11 @@ def test_a_who_question_is_answered_by_the_head_of_a_body():
          "서비스 제공자에게 비상정지를 요청할 수 있다."),
     ])
     assert _ask_one("비상정지는 누가 요청해?", doc).answer == "중앙행정기관의 장"
+
+
+def test_a_count_within_a_total_answers_only_for_its_own_noun():
+    doc = _statute("v", "신용 평가법", [
+        ("제9조", "검증위원회", "② 검증위원회는 위원장 1명을 포함한 7명 이내의 위원으로 구성한다."),
+    ])
+    assert _ask_one("검증위원회는 몇 명 이내로 구성되나요?", doc).answer == "7명 이내"
+    assert _ask_one("검증위원회 위원장은 몇 명이야?", doc).answer == "1명"
