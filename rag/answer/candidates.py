@@ -303,9 +303,10 @@ def with_heads_of_bodies(sentence: SentenceSpan, candidates: tuple[Candidate, ..
         if not owners:
             kept.append(c)
             continue
-        types = c.types | {"person"} if c.text == "장" else c.types
-        kept += [c._replace(start=body.start, text=sentence.text[body.start - sentence.start:c.end - sentence.start],
-                            types=types) for body in owners]
+        types = (c.types | {"person"}) if c.text == "장" else c.types
+        for body in owners:
+            text = sentence.text[body.start - sentence.start:c.end - sentence.start]
+            kept.append(c._replace(start=body.start, text=text, types=types))
     return tuple(kept)
 
 

@@ -158,6 +158,7 @@ class Evidence:
                 (span, tuple(extract_candidates(span))) for span in split_sentences(doc.text, left, right)
             ]
             if doc.kind == "statute":
-                paragraph = [(span, with_heads_of_bodies(span, without_names(candidates))) for span, candidates in paragraph]
+                paragraph = [(span, with_heads_of_bodies(span, without_names(candidates)))
+                             for span, candidates in paragraph]
             self._paragraphs[key] = paragraph
         return self._paragraphs[key]
