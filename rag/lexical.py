@@ -5,11 +5,15 @@ whitespace tokens misses most overlaps. We index the content morphemes Kiwi find
 (nouns, verb/adjective stems, numbers, foreign words, hanja) and drop the rest.
 Statute references such as ``제7조`` or ``제17조의2`` are kept as single tokens:
 Kiwi would split them into 제/7/조, and a bare ``7`` matches every number.
+A long proper noun that Kiwi's dictionary holds whole (개인정보보호위원회) is indexed with
+its parts too (개인, 정보, 보호, 위원회): people write it with and without spaces, and
+statutes space it ("개인정보 보호위원회"), so either spelling finds the other.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.tokenizer import analyser_id, kiwi, tokens
 
@@ -27,13 +31,22 @@ EQUIVALENT_FORMS: dict[str, frozenset[str]] = {
     "지능": frozenset({"ai"}),
 }
 
+#: The shortest proper noun (in syllables) whose parts are indexed beside it: shorter ones
+#: (대한민국, 서울시) are names people write whole.
+COMPOUND_MIN = 5
+#: How much less likely (Kiwi's log-probability) the parts may read than the whole name: words
+#: (개인+정보+보호+위원회: 2.7, 공공+데이터+포털: 2.1) but not the syllables of a transliteration
+#: (포켓+몬스터: 11.3, 앙투아+네트: 16.8, 플레이+스테이션: 8.5).
+SPLIT_COST = 3.0
+_HANGUL = re.compile(r"[가-힣]+")
+
 _LAW_REFERENCE = re.compile(r"제\s?(\d+)\s?(조|항|호|장|절)(?:\s?의\s?(\d+))?")
 
 
 def tokenizer_id() -> str:
     """What BM25 tokens are made with; an index built with other tokens is rebuilt."""
     # The tokens are the analyser's content morphemes, so they change when the analyser does.
-    return analyser_id()
+    return f"{analyser_id()}+compound-parts-{COMPOUND_MIN}-{SPLIT_COST}"
 
 
 def _law_tokens(text: str) -> tuple[list[str], str]:
@@ -45,8 +58,32 @@ def _law_tokens(text: str) -> tuple[list[str], str]:
     return tokens, _LAW_REFERENCE.sub(" ", text)
 
 
+@lru_cache(maxsize=8192)
+def compound_parts(form: str) -> tuple[str, ...]:
+    """The content morphemes of a long proper noun read without its dictionary entry
+    (개인정보보호위원회 -> 개인, 정보, 보호, 위원회); none when it is short, not all
+    Hangul, has no parts, or its parts read much less likely than the whole (:data:`SPLIT_COST`)."""
+    if len(form) < COMPOUND_MIN or not _HANGUL.fullmatch(form):
+        return ()
+    from kiwipiepy import MorphemeSet
+
+    analyser = kiwi()
+    (_, whole), = analyser.analyze(form, top_n=1)
+    (split, score), = analyser.analyze(form, top_n=1, blocklist=MorphemeSet(analyser, [f"{form}/NNP"]))
+    if whole - score > SPLIT_COST:
+        return ()
+    parts = [m.form for m in split if m.tag in CONTENT_TAGS]
+    return tuple(parts) if len(parts) > 1 and form not in parts else ()
+
+
 def _content_forms(morphemes) -> list[str]:
-    return [m.form.lower() for m in morphemes if m.tag in CONTENT_TAGS]
+    forms = []
+    for m in morphemes:
+        if m.tag in CONTENT_TAGS:
+            forms.append(m.form.lower())
+            if m.tag == "NNP":
+                forms.extend(compound_parts(m.form))
+    return forms
 
 
 def tokenize(text: str) -> list[str]:

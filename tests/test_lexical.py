@@ -45,3 +45,15 @@ def test_one_question_is_analysed_once_and_as_a_batch_would_be():
     batch = list(kiwi().tokenize([question]))[0]
     assert [(t.form, t.tag, t.start, t.len) for t in first] == [(t.form, t.tag, t.start, t.len) for t in batch]
     assert tokenize(question) == tokenize_many([question])[0]
+
+
+def test_a_long_proper_noun_is_indexed_with_its_parts_so_either_spelling_finds_the_other():
+    from rag.lexical import compound_parts
+
+    # Kiwi's dictionary holds 개인정보보호위원회 whole; statutes write 개인정보 보호위원회.
+    unspaced, spaced = tokenize("개인정보보호위원회는 위원"), tokenize("개인정보 보호위원회는 위원")
+    assert "개인정보보호위원회" in unspaced
+    assert set(spaced) <= set(unspaced)
+    assert compound_parts("개인정보보호위원회") == ("개인", "정보", "보호", "위원회")
+    # Short names are written whole; non-Hangul forms are not Kiwi compounds.
+    assert compound_parts("대한민국") == () and compound_parts("OpenAI") == ()

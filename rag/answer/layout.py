@@ -108,8 +108,9 @@ def counts_another(analysis: QuestionAnalysis, candidate: Candidate, sentence: S
 
 
 #: What follows a count that is part of the count after it: "위원장 1명을 포함한 30명", "상임위원
-#: 2명(위원장 1명, 부위원장 1명)을 포함한 9명", "위원장 1명과 부위원장 1명을 포함한 45명".
-_INCLUDED = re.compile(r"\s?(?:\([^()]*\))?(?:\s?(?:과|와|,)\s?[^\s,()]+\s\d+명)*\s?(?:을|를)\s포함(?:한|하여|하는|해)")
+#: 2명(위원장 1명, 부위원장 1명)을 포함한 9명" (and each count inside the bracket), "위원장 1명과
+#: 부위원장 1명을 포함한 45명".
+_INCLUDED = re.compile(r"(?:[^()]*\))?\s?(?:\([^()]*\))?(?:\s?(?:과|와|,)\s?[^\s,()]+\s\d+명)*\s?(?:을|를)\s포함(?:한|하여|하는|해)")
 
 
 def included_part(analysis: QuestionAnalysis, candidate: Candidate, sentence: Sentence) -> bool:
@@ -117,15 +118,22 @@ def included_part(analysis: QuestionAnalysis, candidate: Candidate, sentence: Se
 
     "위원장 1명을 포함한 7명 이내의 위원": the 1명 is counted within the 7명, and a question
     counting the body or its members ("검증위원회는 몇 명으로 구성되나요?") asks for the total;
-    one counting the part itself ("위원장은 몇 명") still gets it (the noun before the count).
+    one counting the part itself ("위원장은 몇 명") still gets it (the noun before the count),
+    but not one counting the head of the part's compound: "상임위원 2명(…)을 포함한 9명" counts
+    상임위원, a part of the 위원 that "위원이 몇 명이야?" counts, unless the question says 상임위원.
     """
     if not analysis.units or "number" not in candidate.types:
         return False
-    rest = sentence.span.text[candidate.end - sentence.span.start:]
+    text = sentence.span.text
+    rest = text[candidate.end - sentence.span.start:]
     if not _INCLUDED.match(rest):
         return False
     before = sentence.span.morpheme_before(candidate.start)
-    return before is None or before.form.lower() != analysis.counted
+    if before is None or before.form.lower() != analysis.counted:
+        return True
+    end = before.start - sentence.span.start + len(before.form)
+    word = text[text.rfind(" ", 0, end) + 1:end]
+    return word != before.form and word not in analysis.compact
 
 
 def clause_bounds(candidate: Candidate, sentence: Sentence) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from typing import Literal, Sequence, get_args
 from rag.answer.kind_model import KindSignals
 from rag.answer.kinds import AnswerKind, kind_of_question
 from rag.answer.terms import noun_runs
-from rag.lexical import CONTENT_TAGS
+from rag.lexical import CONTENT_TAGS, compound_parts
 from rag.tokenizer import tokens as kiwi_tokens
 
 AnswerType = Literal[
@@ -294,12 +294,15 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
     units: tuple[str, ...] = ()
     if wh == "몇" and focus_index is not None and answer_type != "law_reference":
         units = _COUNTER_UNITS.get(focus, (focus,))
+    # A long proper noun counts by its parts (개인정보보호위원회: 개인, 정보, 보호, 위원회), as
+    # BM25 indexes it: statutes space and shorten it (개인정보 보호위원회, 보호위원회).
     content = tuple(
-        t.form.lower()
+        form
         for i, t in enumerate(tokens)
         if i not in skip and t.tag in CONTENT_TAGS and t.form not in _FRAME_WORDS
         and not (i == focus_index and t.form in _KIND_OF_ANSWER)
         and not any(start <= t.start < end for start, end in ignore)
+        for form in ((t.tag == "NNP" and compound_parts(t.form)) or (t.form.lower(),))
     )
     precision = None
     if answer_type == "date":

@@ -651,3 +651,12 @@ def test_a_count_within_a_total_answers_only_for_its_own_noun():
     ])
     assert _ask_one("검증위원회는 몇 명 이내로 구성되나요?", doc).answer == "7명 이내"
     assert _ask_one("검증위원회 위원장은 몇 명이야?", doc).answer == "1명"
+
+
+def test_a_part_named_by_a_compound_inside_a_total_is_not_the_total():
+    doc = _statute("p", "정보 보호법", [
+        ("제7조의2", "보호위원회의 구성 등", "① 보호위원회는 상임위원 2명(위원장 1명, 부위원장 1명)을 포함한 9명의 위원으로 구성한다."),
+    ])
+    assert _ask_one("보호위원회는 위원이 몇 명이야?", doc).answer == "9명"
+    assert _ask_one("보호위원회는 몇 명으로 구성돼?", doc).answer == "9명"
+    assert _ask_one("보호위원회 상임위원은 몇 명이야?", doc).answer == "2명"

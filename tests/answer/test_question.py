@@ -126,6 +126,14 @@ def test_content_tokens_drop_the_wh_phrase_and_keep_content_words():
     assert "몇" not in analysis.content_tokens and "년" not in analysis.content_tokens
 
 
+def test_a_long_proper_noun_counts_by_its_parts():
+    # The statute spaces and shortens it (개인정보 보호위원회, 보호위원회): its parts are what a sentence holds.
+    tokens = analyze_question("개인정보보호위원회는 위원이 몇 명이야?").content_tokens
+    assert tokens[:4] == ("개인", "정보", "보호", "위원회") and "개인정보보호위원회" not in tokens
+    # A transliterated name does not read as words: it stays whole.
+    assert "포켓몬스터" in analyze_question("포켓몬스터 금은을 개발한 곳은?").content_tokens
+
+
 def test_head_is_the_noun_before_a_naming_noun():
     assert analyze_question("과기정통부장관의 인가를 받아 설립하는 협회의 명칭은?").head == "협회"
     assert analyze_question("위험을 연구하는 연구소는?").head == "연구소"
