@@ -64,7 +64,9 @@ Not linear, and so code rather than weights: a candidate whose type cannot fit
 repeats the question's words (repeats_question would be 1), or that stands in a statute's
 부칙 when the question asks nothing a 부칙 answers (:func:`rag.answer.layout.unasked_supplement`:
 its commencement and transitional dates are not the act's rules), or that counts a part of the
-total after it (위원장 1명을 포함한 7명: :func:`rag.answer.layout.included_part`) gets no vector at all;
+total after it (위원장 1명을 포함한 7명: :func:`rag.answer.layout.included_part`), or that is a
+statute's office when the question asks for a person's name (:func:`rag.answer.layout.unnamed_person`:
+statutes name no one) gets no vector at all;
 ``type_fit`` is a table of credits (:mod:`rag.answer.fit`) multiplied by ``alias_fit``;
 proximity, predicate_near and counted_near decay exponentially over their scales; a
 word found in no sentence that is a verb weighs ``absent_verb`` of its idf
@@ -142,11 +144,13 @@ class FeatureShape:
 def candidate_features(analysis: QuestionAnalysis, candidate: Candidate, sentence: Sentence, matching: Matching,
                        shape: FeatureShape) -> Features | None:
     """The candidate's feature vector, or ``None`` when it cannot answer (a misfit, a span
-    made of the question's own words, one of a 부칙 the question does not ask about, or a
-    count that is part of the total the question asks for)."""
+    made of the question's own words, one of a 부칙 the question does not ask about, a
+    count that is part of the total the question asks for, or a statute's office for a
+    person's name)."""
     fit = type_fit(analysis, candidate, shape.fit)
     if fit is None or layout.unasked_supplement(analysis, sentence) \
-            or layout.included_part(analysis, candidate, sentence):
+            or layout.included_part(analysis, candidate, sentence) \
+            or layout.unnamed_person(analysis, candidate, sentence):
         return None
     repeat = repeat_share(analysis, candidate)
     if repeat >= 1.0:

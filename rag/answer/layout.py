@@ -15,7 +15,7 @@ from pathlib import Path
 from rag.answer.candidates import Candidate
 from rag.answer.evidence import Sentence
 from rag.answer.phrases import is_titled
-from rag.answer.question import ORDINAL_FAMILIES, QuestionAnalysis
+from rag.answer.question import NAME_NOUNS, ORDINAL_FAMILIES, QuestionAnalysis
 
 #: How many words after a name may still be its title (김성하 경기연구원 센터장).
 _APPOSITION_WORDS = 3
@@ -46,6 +46,17 @@ def unasked_supplement(analysis: QuestionAnalysis, sentence: Sentence) -> bool:
     이 법 시행일부터 2년 이내에 파기): "주민등록번호는 언제 처리할 수 있어?" is not asking them.
     """
     return sentence.article == "부칙" and not _supplement_words().intersection(analysis.content_tokens)
+
+
+def unnamed_person(analysis: QuestionAnalysis, candidate: Candidate, sentence: Sentence) -> bool:
+    """Whether the question asks for a person's name and the candidate is an office in a statute.
+
+    Statutes name offices, never the people who hold them (no span of a statute is taken for a
+    personal name: :mod:`rag.answer.evidence`), so "개인정보보호위원회 위원장 이름은?" is not answered
+    by 전문위원회 위원장; who holds an office ("위원장은 누구야?" → 대통령) is still asked by 누구.
+    """
+    return (analysis.answer_type == "person" and analysis.focus in NAME_NOUNS
+            and sentence.doc.kind == "statute" and "person" in candidate.types)
 
 
 def names_a_class(candidate: Candidate, sentence: Sentence) -> bool:

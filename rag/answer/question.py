@@ -86,7 +86,8 @@ _ANAPHORS = frozenset({"이", "그", "저", "해당", "본"})
 #: Nouns that classify the noun after them (어떤 종류의 암석): that noun is the asked one.
 _KIND_NOUNS = frozenset({"유형", "종류", "형태", "형식", "모양", "부류", "성격"})
 #: Nouns asking for the name of whatever the noun before them is (건축가의 이름).
-_NAME_NOUNS = frozenset({"이름", "성함", "명칭"})
+#: Nouns by which a question asks for a name (기관의 이름, 위원장의 성함).
+NAME_NOUNS = frozenset({"이름", "성함", "명칭"})
 _MONEY_WORDS = ("과태료", "벌금", "예산", "금액", "비용", "수당", "수수료", "가격", "출연", "돈",
                 "요금", "연봉", "투자", "매출", "세금", "입장료", "이용료", "사용료", "임대료", "보험료",
                 "등록금", "회비", "임금", "월급", "값")
@@ -288,14 +289,13 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
         # "과태료의 상한은" asks for an amount of money: the limit of what the noun before names.
         limited = _focus_type(next((t.form for t in reversed(tokens[:focus_index]) if t.tag in ("NNG", "NNP")), None))
         answer_type = limited or answer_type
-    if focus in _NAME_NOUNS and _focus_type(head) in ("person", "organization", "place"):
+    if focus in NAME_NOUNS and _focus_type(head) in ("person", "organization", "place"):
         # "건축가의 이름은" asks for a person, "기관의 이름은" for an organisation.
         answer_type = _focus_type(head)
     units: tuple[str, ...] = ()
     if wh == "몇" and focus_index is not None and answer_type != "law_reference":
         units = _COUNTER_UNITS.get(focus, (focus,))
-    # A long proper noun counts by its parts (개인정보보호위원회: 개인, 정보, 보호, 위원회), as
-    # BM25 indexes it: statutes space and shorten it (개인정보 보호위원회, 보호위원회).
+    # A long name counts by its parts, as statutes space and shorten it (개인정보 보호위원회, 보호위원회).
     content = tuple(
         form
         for i, t in enumerate(tokens)

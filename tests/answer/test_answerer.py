@@ -660,3 +660,12 @@ def test_a_part_named_by_a_compound_inside_a_total_is_not_the_total():
     assert _ask_one("보호위원회는 위원이 몇 명이야?", doc).answer == "9명"
     assert _ask_one("보호위원회는 몇 명으로 구성돼?", doc).answer == "9명"
     assert _ask_one("보호위원회 상임위원은 몇 명이야?", doc).answer == "2명"
+
+
+def test_a_statute_names_no_one_so_a_persons_name_is_not_an_office():
+    doc = _statute("n", "정보 위원회법", [
+        ("제5조", "위원장", "① 위원회의 위원장은 국무총리의 제청으로 대통령이 임명한다. ② 전문위원회 위원장은 위원장이 지명한다."),
+    ])
+    hits, documents = [_hit(doc, 0, len(doc.text))], {doc.doc_id: doc}
+    assert Answerer().answer("위원회 위원장 이름이 뭐야?", hits, documents).abstained  # the default threshold
+    assert _ask_one("위원회 위원장은 누가 임명해?", doc).answer == "대통령"
