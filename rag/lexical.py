@@ -76,14 +76,14 @@ def compound_parts(form: str) -> tuple[str, ...]:
     return tuple(parts) if len(parts) > 1 and form not in parts else ()
 
 
+def name_parts(morpheme) -> tuple[str, ...]:
+    """The parts of a morpheme that is a long proper noun (:func:`compound_parts`), else none;
+    ``morpheme`` is anything with Kiwi's ``form`` and ``tag``."""
+    return compound_parts(morpheme.form) if morpheme.tag == "NNP" else ()
+
+
 def _content_forms(morphemes) -> list[str]:
-    forms = []
-    for m in morphemes:
-        if m.tag in CONTENT_TAGS:
-            forms.append(m.form.lower())
-            if m.tag == "NNP":
-                forms.extend(compound_parts(m.form))
-    return forms
+    return [form for m in morphemes if m.tag in CONTENT_TAGS for form in (m.form.lower(), *name_parts(m))]
 
 
 def tokenize(text: str) -> list[str]:

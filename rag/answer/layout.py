@@ -123,6 +123,8 @@ def counts_another(analysis: QuestionAnalysis, candidate: Candidate, sentence: S
 #: 부위원장 1명을 포함한 45명".
 _INCLUDED = re.compile(r"(?:[^()]*\))?\s?(?:\([^()]*\))?(?:\s?(?:과|와|,)\s?[^\s,()]+\s\d+명)*\s?(?:을|를)\s포함(?:한|하여|하는|해)")
 
+_LAST_WORD = re.compile(r"\S+$")
+
 
 def included_part(analysis: QuestionAnalysis, candidate: Candidate, sentence: Sentence) -> bool:
     """Whether a count is part of the total after it that the question asks for.
@@ -135,15 +137,13 @@ def included_part(analysis: QuestionAnalysis, candidate: Candidate, sentence: Se
     """
     if not analysis.units or "number" not in candidate.types:
         return False
-    text = sentence.span.text
-    rest = text[candidate.end - sentence.span.start:]
-    if not _INCLUDED.match(rest):
+    text, offset = sentence.span.text, sentence.span.start
+    if not _INCLUDED.match(text, candidate.end - offset):
         return False
     before = sentence.span.morpheme_before(candidate.start)
     if before is None or before.form.lower() != analysis.counted:
         return True
-    end = before.start - sentence.span.start + len(before.form)
-    word = text[text.rfind(" ", 0, end) + 1:end]
+    word = _LAST_WORD.search(text, 0, before.end - offset).group()  # the written word the noun ends
     return word != before.form and word not in analysis.compact
 
 

@@ -18,7 +18,7 @@ from typing import Literal, Sequence, get_args
 from rag.answer.kind_model import KindSignals
 from rag.answer.kinds import AnswerKind, kind_of_question
 from rag.answer.terms import noun_runs
-from rag.lexical import CONTENT_TAGS, compound_parts
+from rag.lexical import CONTENT_TAGS, name_parts
 from rag.tokenizer import tokens as kiwi_tokens
 
 AnswerType = Literal[
@@ -302,7 +302,7 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
         if i not in skip and t.tag in CONTENT_TAGS and t.form not in _FRAME_WORDS
         and not (i == focus_index and t.form in _KIND_OF_ANSWER)
         and not any(start <= t.start < end for start, end in ignore)
-        for form in ((t.tag == "NNP" and compound_parts(t.form)) or (t.form.lower(),))
+        for form in (name_parts(t) or (t.form.lower(),))
     )
     precision = None
     if answer_type == "date":
