@@ -66,7 +66,9 @@ repeats the question's words (repeats_question would be 1), or that stands in a 
 its commencement and transitional dates are not the act's rules), or that counts a part of the
 total after it (위원장 1명을 포함한 7명: :func:`rag.answer.layout.included_part`), or that is a
 statute's office when the question asks for a person's name (:func:`rag.answer.layout.unnamed_person`:
-statutes name no one) gets no vector at all;
+statutes name no one) or for who holds an office of the candidate's own title
+(:func:`rag.answer.layout.another_office`: 전문위원회 위원장 for "개인정보보호위원장이 누구예요?"), or that is marked as where a period starts (…부터) when the question asks
+until when (:func:`rag.answer.layout.starting_point`) gets no vector at all;
 ``type_fit`` is a table of credits (:mod:`rag.answer.fit`) multiplied by ``alias_fit``;
 proximity, predicate_near and counted_near decay exponentially over their scales; a
 word found in no sentence that is a verb weighs ``absent_verb`` of its idf
@@ -145,12 +147,15 @@ def candidate_features(analysis: QuestionAnalysis, candidate: Candidate, sentenc
                        shape: FeatureShape) -> Features | None:
     """The candidate's feature vector, or ``None`` when it cannot answer (a misfit, a span
     made of the question's own words, one of a 부칙 the question does not ask about, a
-    count that is part of the total the question asks for, or a statute's office for a
-    person's name)."""
+    count that is part of the total the question asks for, a statute's office for a
+    person's name or for the holder of an office of its title, or where a period starts for
+    a question asking until when)."""
     fit = type_fit(analysis, candidate, shape.fit)
     if fit is None or layout.unasked_supplement(analysis, sentence) \
             or layout.included_part(analysis, candidate, sentence) \
-            or layout.unnamed_person(analysis, candidate, sentence):
+            or layout.unnamed_person(analysis, candidate, sentence) \
+            or layout.another_office(analysis, candidate, sentence) \
+            or layout.starting_point(analysis, candidate):
         return None
     repeat = repeat_share(analysis, candidate)
     if repeat >= 1.0:

@@ -43,6 +43,9 @@ _MONTH = re.compile(r"\d\s?월")
 _ARTICLE = re.compile(r"제\d+조(?:의\d+)?")
 _ACT = re.compile(r"(?:법률\s)?제\d+호")
 _WORD_EDGES = "‘’“”「」『』《》〈〉()[]\"',.·ㆍ"
+#: A period that sets a deadline (30일 이내, 7일 전까지): statutes say "by when" as a period
+#: from an event (결정 통지를 받은 날부터 30일 이내에), so it answers "언제까지".
+_DEADLINE = re.compile(r"(?:이내|전까지)$")
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) 
     little credit; a misfit for a number, date or amount is never an answer, nor a
     bare value (a date, a count, 제1조) for a question asking what something is. A
     date or reference finer or coarser than the part the question names (a full
-    date for "설립 연도", 제33조제1항 for "몇 조") fits less than the part alone.
+    date for "설립 연도", 제33조제1항 for "몇 조") fits less than the part alone. A
+    deadline's period (30일 이내) fits "언제까지" as well as a date.
     """
     expected = analysis.answer_type
     if analysis.units and not any(unit in candidate.text for unit in analysis.units):
@@ -113,6 +117,9 @@ def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) 
     if analysis.precision and expected in candidate.types:
         return 1.0 if precision(candidate) == analysis.precision else shape.imprecise
     if expected in candidate.types:
+        return 1.0
+    if expected == "date" and analysis.role == "until" and "quantity" in candidate.types \
+            and _DEADLINE.search(candidate.text):
         return 1.0
     if COMPATIBLE[expected] & candidate.types:
         return 0.5

@@ -48,6 +48,28 @@ def unasked_supplement(analysis: QuestionAnalysis, sentence: Sentence) -> bool:
     return sentence.article == "부칙" and not _supplement_words().intersection(analysis.content_tokens)
 
 
+def another_office(analysis: QuestionAnalysis, candidate: Candidate, sentence: Sentence) -> bool:
+    """Whether the question asks who holds an office and the candidate is a statute's office of that title.
+
+    "개인정보보호위원장이 누구예요?" is not answered by 전문위원회 위원장 or 부위원장, another office
+    with the same title, nor by 보호위원회 위원장 or 위원장ㆍ부위원장 및 위원, the asked office restated:
+    statutes name no holder.
+    Who fills an office ("위원장은 누가 임명해?" → 대통령) asks by a role, with no head noun.
+    """
+    head = analysis.head
+    return (analysis.answer_type == "person" and analysis.wh_word == "누구" and bool(head) and is_titled(head)
+            and sentence.doc.kind == "statute" and head in candidate.text)
+
+
+def starting_point(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """Whether the question asks until when and the candidate is marked as where a period starts.
+
+    "이의신청은 언제까지 할 수 있어?" is not answered by the event a deadline counts from
+    (결정 통지를 받은 날부터 30일 이내), nor "언제까지 재위했나" by the year a reign began (1392년부터).
+    """
+    return analysis.role == "until" and candidate.role == "since"
+
+
 def unnamed_person(analysis: QuestionAnalysis, candidate: Candidate, sentence: Sentence) -> bool:
     """Whether the question asks for a person's name and the candidate is an office in a statute.
 

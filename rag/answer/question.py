@@ -11,8 +11,10 @@ the type; content morphemes other than the wh-phrase are the words to match.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Literal, Sequence, get_args
 
 from rag.answer.kind_model import KindSignals
@@ -85,13 +87,12 @@ _LIMIT_NOUNS = frozenset({"상한", "하한", "한도", "상한액", "최고액"
 _ANAPHORS = frozenset({"이", "그", "저", "해당", "본"})
 #: Nouns that classify the noun after them (어떤 종류의 암석): that noun is the asked one.
 _KIND_NOUNS = frozenset({"유형", "종류", "형태", "형식", "모양", "부류", "성격"})
-#: Nouns asking for the name of whatever the noun before them is (건축가의 이름).
-#: Nouns by which a question asks for a name (기관의 이름, 위원장의 성함).
+#: Nouns by which a question asks for a name (기관의 이름, 건축가의 이름, 위원장의 성함).
 NAME_NOUNS = frozenset({"이름", "성함", "명칭"})
-_MONEY_WORDS = ("과태료", "벌금", "예산", "금액", "비용", "수당", "수수료", "가격", "출연", "돈",
-                "요금", "연봉", "투자", "매출", "세금", "입장료", "이용료", "사용료", "임대료", "보험료",
-                "등록금", "회비", "임금", "월급", "값")
-_DURATION_WORDS = frozenset({"동안", "간", "지나", "걸리", "경과", "만"})
+#: Words in a question and stems after 얼마 that make it ask for money (provenance in the file).
+_MONEY = tomllib.loads(Path(__file__).with_name("money_words.toml").read_text(encoding="utf-8"))
+_MONEY_WORDS, _PAID_STEMS = tuple(_MONEY["nouns"]), frozenset(_MONEY["paid"])
+_DURATION_WORDS = frozenset({"동안", "간", "지나", "걸리", "경과", "만", "안", "이내"})
 #: Content morphemes that only frame a question (기사, 이름) and say nothing about the answer.
 _FRAME_WORDS = frozenset({"것", "수", "무엇", "누구", "어디", "언제", "얼마", "몇", "이름", "명칭",
                           "하", "되", "있", "이", "그", "대하", "관하", "따르", "말하", "알리",
@@ -206,9 +207,9 @@ def _focus_type(noun: str | None) -> AnswerType | None:
     return None
 
 
-def _type_of(wh: str | None, after: list[str], focus: str | None, text: str) -> AnswerType:
+def _type_of(wh: str | None, following: list, focus: str | None, text: str) -> AnswerType:
     """The answer type from the wh-word, the morphemes after it and the focus noun."""
-    focus_type = _focus_type(focus)
+    focus_type, after = _focus_type(focus), [t.form for t in following]
     if wh == "몇":
         counter = after[0] if after else ""
         if counter in ("년", "해"):
@@ -233,10 +234,9 @@ def _type_of(wh: str | None, after: list[str], focus: str | None, text: str) -> 
         # "예산 규모는 얼마인가" asks for an amount of money, whatever the focus noun.
         if focus_type == "money" or any(word in text for word in _MONEY_WORDS):
             return "money"
-        if focus_type == "quantity":
-            return "quantity"
-        # Without a word about money, "얼마" asks for any amount: a share, a count, a size.
-        return "quantity"
+        # Without a word about money or paying, "얼마" asks for any amount: a share, a count, a size.
+        paid = any(t.form in _PAID_STEMS and t.tag.startswith(("VV", "XSN", "NNG")) for t in following[:3])
+        return "money" if paid and focus_type != "quantity" else "quantity"
     return focus_type or "other"
 
 
@@ -251,7 +251,7 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
     # and an earlier match may be part of a name (어디나지원단).
     wh_index = next((i for i in reversed(range(len(tokens))) if forms[i] in _WH_FORMS and tokens[i].tag != "VV"), None)
     wh = None if wh_index is None else tokens[wh_index].form
-    after = forms[wh_index + 1:] if wh_index is not None else []
+    after = tokens[wh_index + 1:] if wh_index is not None else []
 
     skip: set[int] = set()
     focus_index = None

@@ -30,6 +30,9 @@ _UNIT = (r"(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|(?:(?:제곱|
          r"|헥타르|마일|피트|인치|광년|km²|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)")
 _MONEY = rf"{_NUM}\s?(?:조|억|천만|백만|십만|만|천|백)?\s?(?:{_NUM}\s?(?:억|천만|백만|만|천)\s?)*(?:원(?!칙|장)|달러|유로|파운드|위안)"
 _LAW_ONE = r"제\d+조(?:의\d+)?(?:\s?제\d+항)?(?:\s?제\d+호(?:의\d+)?)?(?:[가-하]목)?"
+#: What follows a span of time that has passed, not a day or a year (20일이 경과한 날, 3년이 지난):
+#: "청구 후 20일이 경과한" counts days, it does not name the 20th.
+_ELAPSED = r"이?\s?(?:경과|지나|지난|지났)"
 #: A statute's dated note on its own history: <개정 2016.1.6, 2020.6.9>, <신설 2023.3.14>, an
 #: item's "삭제 <2020.2.4>". It says when the words changed, not what they say, so nothing in it
 #: answers. A 부칙's act number and date (부칙 <제20676호,2025.1.21>) is no such note: it dates the act.
@@ -41,11 +44,11 @@ HISTORY_NOTE = re.compile(r"<(?!제\d)[^<>]*\d{4}\.\s?\d{1,2}\.\s?\d{1,2}[^<>]*>
 PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("date", re.compile(r"(?<!\d)\d{4}\s?\.\s?\d{1,2}\s?\.\s?\d{1,2}(?!\d)")),
     ("date", re.compile(
-        rf"{_RELATIVE}(?<!\d){_YEAR}(?:\d{{1,2}}\s?월\s?)?\d{{1,2}}\s?일(?!간|\s?동안|\s?이내|\s?마다)")),
+        rf"{_RELATIVE}(?<!\d){_YEAR}(?:\d{{1,2}}\s?월\s?)?\d{{1,2}}\s?일(?!간|\s?동안|\s?이내|\s?마다|{_ELAPSED})")),
     ("date", re.compile(rf"{_RELATIVE}(?<!\d){_YEAR}\d{{1,2}}\s?월")),
     # The end of a month, a statute's usual deadline (매년 2월 말일까지, 6월 말).
     ("date", re.compile(rf"(?<!\d){_YEAR}\d{{1,2}}\s?월\s?말(?:일)?(?=[^가-힣]|$|까지|{_PARTICLE})")),
-    ("date", re.compile(rf"{_RELATIVE}(?<!\d)\d{{1,4}}\s?년(?!간|\s?동안|\s?이내|\s?마다)")),
+    ("date", re.compile(rf"{_RELATIVE}(?<!\d)\d{{1,4}}\s?년(?!간|\s?동안|\s?이내|\s?마다|{_ELAPSED})")),
     ("date", re.compile(r"(?<!\d)\d{1,4}\s?년대(?:\s?(?:초|중반|후반|말))?")),
     ("date", re.compile(r"(?<!\d)\d{1,2}\s?세기(?:\s?(?:초|중반|중엽|후반|말))?")),
     ("date", re.compile(r"(?:\S+\s)?후\s\d+\s?(?:년|개월|주|일)이?\s경과한\s날")),

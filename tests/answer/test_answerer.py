@@ -669,3 +669,33 @@ def test_a_statute_names_no_one_so_a_persons_name_is_not_an_office():
     hits, documents = [_hit(doc, 0, len(doc.text))], {doc.doc_id: doc}
     assert Answerer().answer("위원회 위원장 이름이 뭐야?", hits, documents).abstained  # the default threshold
     assert _ask_one("위원회 위원장은 누가 임명해?", doc).answer == "대통령"
+
+
+def test_until_when_is_answered_by_the_deadline_not_by_where_it_starts():
+    doc = _statute("d", "정보 공개법", [
+        ("제18조", "이의신청", "① 청구인은 결정 통지를 받은 날 또는 청구 후 20일이 경과한 날부터 30일 이내에 "
+         "해당 기관에 문서로 이의신청을 할 수 있다."),
+    ])
+    assert _ask_one("이의신청은 언제까지 할 수 있어?", doc).answer == "30일 이내"
+    reign = Document(doc_id="k", title="왕", text="왕\n\n그는 1392년부터 1398년까지 재위하였다.")
+    assert _ask_one("그는 언제까지 재위했나?", reign).answer.endswith("1398년")  # the range, or its end
+    assert _ask_one("그는 언제부터 재위했나?", reign).answer.startswith("1392년")
+    began = Document(doc_id="b", title="왕", text="왕\n\n그는 1392년부터 재위하였고 1398년에 물러났다.")
+    assert _ask_one("그는 언제까지 재위했나?", began).answer == "1398년"
+
+
+def test_an_amount_to_pay_is_not_answered_by_a_period():
+    doc = _statute("c", "정보 공개법", [
+        ("제17조", "비용 부담", "① 공개 청구를 받은 기관은 10일 이내에 공개 여부를 결정하여야 한다."),
+    ])
+    assert _ask_one("사본을 받으면 한 장에 얼마 내야 돼?", doc).abstained
+
+
+def test_who_holds_an_office_is_not_another_office_of_its_title():
+    doc = _statute("o", "정보 위원회법", [
+        ("제5조", "위원장", "① 위원회의 위원장ㆍ부위원장 및 위원은 대통령이 임명한다. ② 전문위원회 위원장은 위원장이 지명한다."),
+    ])
+    hits, documents = [_hit(doc, 0, len(doc.text))], {doc.doc_id: doc}
+    answer = Answerer().answer("지금 정보위원회 위원장이 누구예요?", hits, documents)
+    assert answer.answer is None or "위원장" not in answer.answer
+    assert _ask_one("위원회 위원장은 누가 임명해?", doc).answer == "대통령"

@@ -206,6 +206,13 @@ def test_a_notice_period_keeps_its_deadline():
     assert "30일 전까지" in found and "30일" in found
 
 
+def test_days_or_years_that_have_passed_are_a_span_of_time_not_a_date():
+    found = candidates("청구 후 20일이 경과한 날부터 30일 이내에 신청한다. 설립하고 3년이 지나 2019년에 옮겼다.")
+    assert "date" not in found["20일"] and "quantity" in found["20일"]
+    assert "date" not in found["3년"] and "quantity" in found["3년"]
+    assert "date" in found["2019년"] and "date" in found["청구 후 20일이 경과한 날"]
+
+
 def test_the_year_and_month_of_a_full_date_are_candidates_of_their_own():
     found = candidates("공장은 1987년 4월 12일 문을 열었다.")
     assert {"1987년 4월 12일", "1987년 4월", "1987년"} <= set(found)

@@ -189,6 +189,12 @@ def test_first_or_last_qualifiers(question, ordinal):
         # without a word about money, 얼마 asks for any amount
         ("그 가게의 시장 점유율은 얼마인가?", "quantity"),
         ("입장료는 얼마인가?", "money"),
+        # what is paid is money; a span (얼마 내에) or what time takes is not
+        ("사본을 받으면 한 장에 얼마 내야 돼?", "money"),
+        ("가입하는 보험은 최소 얼마짜리여야 해?", "money"),
+        ("얼마 내에 처리해야 해?", "quantity"),
+        ("복구된 날부터 얼마 안에 내야 하나요?", "quantity"),
+        ("시간이 얼마나 들어?", "quantity"),
     ],
 )
 def test_the_named_noun_and_bare_amounts_decide_the_type(question, expected):
