@@ -185,15 +185,16 @@ def train_answerer(
     index_dir: Optional[Path] = typer.Option(
         None, "--index-dir", help="Keep the KorQuAD paragraph index here and reuse it (default: a temporary folder)."),
     civic_index_dir: Optional[Path] = typer.Option(
-        None, "--civic-index-dir", help="Keep the index of corpus/ and the statutes here (default: a temporary folder)."),
-    laws: Path = typer.Option(Path("corpus/laws"), "--laws", help="The statutes the statute set needs."),
+        None, "--civic-index-dir", help="Keep the index of the corpus here (default: a temporary folder)."),
+    corpus: Path = typer.Option(Path("corpus"), "--corpus", help="The documents the dev sets ask about."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1,
                                         help="Only N KorQuAD questions, drawn with the seed (smoke runs)."),
     examples_path: Optional[Path] = typer.Option(
         None, "--examples", help="Keep the collected candidates here (.npz) and reuse them when the file exists: "
         "they change only with the questions, retrieval or the features."),
 ) -> None:
-    """Learn the rule answerer's ranker and confidence from KorQuAD articles 0–69 and the dev sets' tune halves."""
+    """Learn the rule answerer's ranker, confidence and threshold from KorQuAD articles 0–69, the dev sets'
+    tune halves and the short-fact questions written to learn from."""
     import shlex
     import time
     from datetime import date
@@ -209,16 +210,17 @@ def train_answerer(
 
     if not korquad_path.is_file():
         fail(f"KorQuAD data not found at {korquad_path}; pass --korquad pointing at KorQuAD_v1.0_dev.json", 2)
-    if not laws.exists():
-        fail(f"statutes not found at {laws}; pass --laws (e.g. corpus/laws)", 2)
+    if not corpus.exists():
+        fail(f"documents not found at {corpus}; pass --corpus (e.g. corpus)", 2)
     # Beside the default, not over it: learned weights are served only when measured to win.
     out = out or WEIGHTS_FILE.with_name("weights-learned.json")
     baseline = Weights.load(WEIGHTS_FILE)
     started = time.perf_counter()
-    sets = [Path("eval/article_dev.jsonl"), Path("eval/statute_dev.jsonl")]
+    sets = [Path("eval/article_dev.jsonl"), Path("eval/statute_dev.jsonl"), Path("eval/civic_dev.jsonl"),
+            Path("eval/train/civic_shorts.jsonl")]
     command = "rag train answerer " + shlex.join(["--seed", str(seed)] + (["--limit", str(limit)] if limit else []))
     meta = {"data": ["KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs",
-                     *(f"{path} part tune (over corpus/ and {laws.name}/)" for path in sets)],
+                     *(f"{path} part tune, short-fact and unanswerable questions (over {corpus}/)" for path in sets)],
             "seed": seed, "command": command, "trained_on": str(date.today()),
             "civic_share": CIVIC_SHARE, "withheld_share": WITHHELD_SHARE, "baseline": baseline.source}
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-ranker-") as tmp:
@@ -233,7 +235,7 @@ def train_answerer(
             civic_pipeline = load_pipeline(Settings(store="embedded", index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
             with progress_bar() as progress:
                 ingest_with_progress(kq_pipeline, documents, True, progress)
-                ingest_with_progress(civic_pipeline, read_documents([Path("corpus/news"), laws], progress), True, progress)
+                ingest_with_progress(civic_pipeline, read_documents([corpus], progress), True, progress)
                 civic = civic_questions({path.stem: load_eval_set(path) for path in sets})
                 questions = korquad_questions(kq)
                 tasks = {name: progress.add_task(name, total=len(qs))
@@ -256,6 +258,9 @@ def train_answerer(
         f"{source} {r['learned']} / {r['hand']} ({r['questions']})" for source, r in cv["top1"].items())
         + "; confidence log loss / ECE: " + ", ".join(
         f"{name} {c['log_loss']} / {c['ece']}" for name, c in cv["calibration"].items()), highlight=False)
+    chosen = cv["threshold"]
+    console.print(f"threshold {chosen['chosen']:.3f}: out of fold, answered {chosen['answered']}, right answers refused "
+                  f"{chosen['right_refused']}, hopeless askings abstained {chosen['hopeless_abstained']}", highlight=False)
 
 
 @train_app.command("kinds")

@@ -58,10 +58,10 @@ class Settings(BaseSettings):
         True, description="Article units also search with the query vector moved by the learned adapter "
         "(rag/query-adapter.json, learned for the bundled model; ignored for another model).")
     answer_hits: int = Field(5, ge=1, le=20, description="Retrieved chunks the answerer reads.")
-    # Calibrated on the dev sets (`rag eval --calibrate`): answerable against unanswerable.
-    answer_threshold: float = Field(
-        0.5, ge=0, le=1, description="Confidence under which the service abstains instead of giving a short answer "
-        "(a passage answer has the learned threshold of rag/answer/passage-weights.json)."
+    # Unset: the level the answer weights were calibrated for (their "threshold").
+    answer_threshold: float | None = Field(
+        None, ge=0, le=1, description="Confidence under which the service abstains instead of giving a short answer; "
+        "unset: the answer weights' own (a passage answer has the learned threshold of rag/answer/passage-weights.json)."
     )
     # Unset: the package's rag/answer/weights.json. A path lets learned weights be measured
     # (`rag eval`, `rag bench korquad`) before they replace the default.

@@ -54,8 +54,8 @@ class AnswererConfig:
     """How much the answerer reads and cites, its weights, and the abstention threshold.
 
     ``hits`` retrieved chunks are read. ``threshold`` applies to the confidence
-    (:meth:`rag.answer.ranker.Ranker.confidence`), calibrated on the dev sets (answerable
-    against unanswerable questions). ``weights`` are the ranker's linear weights
+    (:meth:`rag.answer.ranker.Ranker.confidence`); unset, it is the weights' own (the level
+    their confidence was calibrated for). ``weights`` are the ranker's linear weights
     (``rag/answer/weights.json`` unless given), ``shape`` the features' non-linear
     constants; ``passage_weights`` those of the passage ranker, which answers the questions
     asking for a passage (:mod:`rag.answer.kinds`) with its own threshold. An answer cites
@@ -65,12 +65,16 @@ class AnswererConfig:
     """
 
     hits: int = 5
-    threshold: float = 0.5
+    threshold: float | None = None
     max_citations: int = 4
     rival_citations: int = 1
     shape: FeatureShape = FeatureShape()
     weights: Weights = field(default_factory=default_weights)
     passage_weights: PassageWeights = field(default_factory=default_passage_weights)
+
+    def __post_init__(self) -> None:
+        if self.threshold is None:
+            object.__setattr__(self, "threshold", self.weights.threshold)
 
 
 class Answerer:

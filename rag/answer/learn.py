@@ -12,7 +12,10 @@ plain dot products:
   whether it is right; askings without their own document and unanswerable questions
   are (nearly always) 0. Its coefficients are the ``evidence`` weights, its intercept
   the ``midpoint`` (negated) at ``steepness`` 1, so the confidence is exactly the fitted
-  P(best is right) and the answerer's threshold 0.5 abstains when a wrong answer is likelier.
+  P(best is right). Its ``threshold`` is chosen out of fold (:func:`refusal_threshold`):
+  the confidence under which few right answers fall, since at 0.5 a calibrated confidence
+  refuses every answer it finds more likely wrong than right, which is most of the ones a
+  person would still want.
 
 :func:`cross_validate` measures both out of fold, grouped (a KorQuAD article, a dev-set
 group never straddles folds), against a baseline's weights (the hand-set ones).
@@ -41,6 +44,8 @@ C = 1.0
 CIVIC_SHARE = 0.2
 #: Bins of the expected calibration error.
 ECE_BINS = 10
+#: The share of right best answers (out of fold) a learned threshold may refuse.
+REFUSED_RIGHT = 0.05
 
 
 def balance(questions: Sequence[Question], share: float = CIVIC_SHARE, majority: str = "korquad") -> list[Question]:
@@ -137,7 +142,7 @@ def fit(asked: Sequence[Asked], score: np.ndarray | None = None) -> tuple[np.nda
 
 
 def weights_from(score: np.ndarray, evidence: np.ndarray, intercept: float, source: str, note: str = "",
-                 meta: dict[str, Any] | None = None) -> Weights:
+                 meta: dict[str, Any] | None = None, threshold: float = 0.5) -> Weights:
     """Fitted coefficients as :class:`Weights`: ``1 / (1 + exp(-(evidence·x - midpoint)))``
     with ``midpoint = -intercept`` and steepness 1 is the calibrator's own probability.
 
@@ -148,12 +153,20 @@ def weights_from(score: np.ndarray, evidence: np.ndarray, intercept: float, sour
         return Features(*(round(float(v), 6) + 0.0 for v in values))
 
     return Weights(score=vector(score), evidence=vector(evidence), midpoint=round(-intercept, 6), steepness=1.0,
-                   source=source, note=note, meta=meta or {})
+                   source=source, note=note, meta=meta or {}, threshold=round(threshold, 6))
 
 
 def _confidence(weights: Weights, x: np.ndarray) -> np.ndarray:
     evidence = x @ np.asarray(weights.evidence, dtype=float)
     return 1 / (1 + np.exp(-weights.steepness * (evidence - weights.midpoint)))
+
+
+def refusal_threshold(confidence: np.ndarray, right: np.ndarray, share: float = REFUSED_RIGHT) -> float:
+    """The highest confidence under which at most ``share`` of the right answers fall: a
+    refusal costs a person the answer, so few right ones are refused, and what abstains is
+    what scores under nearly every right answer (0.5 when none is right)."""
+    kept = np.sort(confidence[right == 1])
+    return float(kept[int(share * len(kept))]) if len(kept) else 0.5
 
 
 def log_loss(p: np.ndarray, y: np.ndarray) -> float:
@@ -189,14 +202,17 @@ def cross_validate(asked: Sequence[Asked], baseline: Weights, folds: int = 5,
     ``top1``: the share of questions (asked with their own document) whose best candidate
     is right, per source and over all; ``calibration``: log loss and ECE of the
     confidence of each asking's best candidate (withheld askings included), learned
-    against the baseline's. Folds: :class:`~sklearn.model_selection.GroupKFold`, which
-    is deterministic.
+    against the baseline's; ``threshold``: the learned confidence's :func:`refusal_threshold`
+    and, at it, the share of askings answered, of right answers refused and of askings no
+    candidate can answer (withheld or unanswerable) abstained on. Folds:
+    :class:`~sklearn.model_selection.GroupKFold`, which is deterministic.
     """
     groups = [a.question.group for a in asked]
     hand_score = np.asarray(baseline.score, dtype=float)
     right: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"learned": [], "hand": []})
     probs: dict[str, list[float]] = {"learned": [], "hand": []}
     truth: list[int] = []
+    hopeless: list[bool] = []  # the asking's candidates hold no gold answer (withheld, unanswerable)
     hand_truth: list[int] = []  # the baseline's best differs from the learned one's: its labels are its own
     splitter = GroupKFold(n_splits=min(folds, len(set(groups))))
     for train, test in splitter.split(np.zeros(len(asked)), groups=groups):
@@ -214,6 +230,7 @@ def cross_validate(asked: Sequence[Asked], baseline: Weights, folds: int = 5,
         x, y, _ = calibration_rows(held, score)
         probs["learned"] += _confidence(learned, x).tolist()
         truth += y.tolist()
+        hopeless += [not a.answerable for a in held if a.features]
         x_hand, y_hand, _ = calibration_rows(held, hand_score)
         probs["hand"] += _confidence(baseline, x_hand).tolist()
         hand_truth += y_hand.tolist()
@@ -225,5 +242,10 @@ def cross_validate(asked: Sequence[Asked], baseline: Weights, folds: int = 5,
         p, y = np.asarray(probs[name]), np.asarray(labels, dtype=float)
         calibration[name] = {"askings": len(p), "log_loss": round(log_loss(p, y), 4),
                              "ece": round(expected_calibration_error(p, y), 4)}
+    p, y, none = np.asarray(probs["learned"]), np.asarray(truth), np.asarray(hopeless, dtype=bool)
+    chosen = refusal_threshold(p, y)
+    threshold = {"chosen": round(chosen, 6), "answered": round(float((p >= chosen).mean()), 4),
+                 "right_refused": round(float((p[y == 1] < chosen).mean()), 4) if (y == 1).any() else 0.0,
+                 "hopeless_abstained": round(float((p[none] < chosen).mean()), 4) if none.any() else None}
     return {"folds": splitter.get_n_splits(), "score": "baseline" if keep_score else "learned", "grouped_by": "KorQuAD article; dev-set answer group",
-            "top1": top1, "calibration": calibration}
+            "top1": top1, "calibration": calibration, "threshold": threshold}

@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 
 from rag.answer.answerer import Answerer
 from rag.answer.kinds import PASSAGE_KINDS
-from rag.answer.learn import expected_calibration_error
+from rag.answer.learn import expected_calibration_error, refusal_threshold
 from rag.answer.passage_ranker import PassageWeights, design
 from rag.answer.passages import Passage
 from rag.article_eval import resolve_gold
@@ -143,14 +143,6 @@ def _best(asked: Asked, coef: np.ndarray, intercept: float) -> tuple[float, int]
     return float(scores[best]), int(asked.y[best])
 
 
-def _threshold(confidence: np.ndarray, right: np.ndarray) -> float:
-    """The highest confidence under which at most :data:`WITHHELD` of the right best
-    passages fall: a refusal costs a person the answer, so few right ones are withheld,
-    and what abstains is what scores under nearly every right answer."""
-    kept = np.sort(confidence[right == 1])
-    return float(kept[int(WITHHELD * len(kept))]) if len(kept) else 0.5
-
-
 def _out_of_fold(asked: Sequence[Asked], seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Each question's best-passage score and label under a ranker fitted without its fold."""
     order = np.random.default_rng(seed).permutation(len(asked))
@@ -178,7 +170,7 @@ def learn(asked: Sequence[Asked], seed: int, meta: dict[str, Any] | None = None)
     oof_scores, oof_labels = _out_of_fold(asked, seed)
     slope, offset = _calibrate(oof_scores, oof_labels)
     confidence = 1 / (1 + np.exp(-(slope * oof_scores + offset)))
-    threshold = _threshold(confidence, oof_labels)
+    threshold = refusal_threshold(confidence, oof_labels, WITHHELD)
     coef, intercept = _fit(np.vstack([a.x for a in asked]), np.concatenate([a.y for a in asked]))
     answerable = np.asarray([bool(a.question.articles) for a in asked])
     reachable = np.asarray([bool(a.y.any()) for a in asked])

@@ -34,8 +34,10 @@ def _vector(weights: dict[str, float], what: str) -> Features:
 @dataclass(frozen=True)
 class Weights:
     """The ranker's linear weights: ``score`` and ``evidence`` per feature, the logistic's
-    ``midpoint`` and ``steepness``, and where they come from (``source``, ``note``, and
-    for learned weights ``meta``: data, seed, cross-validation figures)."""
+    ``midpoint`` and ``steepness``, the confidence under which the answerer abstains
+    (``threshold``: learned with the calibrator, which makes the confidence a probability
+    with a level of its own), and where they come from (``source``, ``note``, and for
+    learned weights ``meta``: data, seed, cross-validation figures)."""
 
     score: Features
     evidence: Features
@@ -44,20 +46,22 @@ class Weights:
     source: str
     note: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    threshold: float = 0.5
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Weights:
         """Weights from their JSON form (see ``weights.json``); unknown feature names are an error."""
         return cls(score=_vector(data["score"], "score"), evidence=_vector(data["evidence"], "evidence"),
                    midpoint=float(data["confidence"]["midpoint"]), steepness=float(data["confidence"]["steepness"]),
-                   source=str(data["source"]), note=str(data.get("note", "")), meta=dict(data.get("meta", {})))
+                   source=str(data["source"]), note=str(data.get("note", "")), meta=dict(data.get("meta", {})),
+                   threshold=float(data["confidence"].get("threshold", 0.5)))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, naming only the features that weigh something."""
         return {"source": self.source, "note": self.note,
                 "score": {name: w for name, w in self.score._asdict().items() if w},
                 "evidence": {name: w for name, w in self.evidence._asdict().items() if w},
-                "confidence": {"midpoint": self.midpoint, "steepness": self.steepness},
+                "confidence": {"midpoint": self.midpoint, "steepness": self.steepness, "threshold": self.threshold},
                 **({"meta": self.meta} if self.meta else {})}
 
     @classmethod

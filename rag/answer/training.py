@@ -1,8 +1,9 @@
 """Training the ranker end to end: which questions, asked over which index, fitted and cross-validated.
 
 The questions are KorQuAD 1.0 articles 0–69 (open-domain over all 964 paragraphs, a
-third asked again without their own paragraph) and the ``tune`` halves of the civic dev
-sets (over corpus/ and the statutes). Never the KorQuAD test articles (70–139) nor the
+third asked again without their own paragraph), the ``tune`` halves of the civic dev
+sets and the short-fact questions written to learn from (eval/train/civic_shorts.jsonl),
+over corpus/. Never the KorQuAD test articles (70–139) nor the
 dev sets' ``report`` halves: those measure what this produces.
 """
 
@@ -38,13 +39,14 @@ def korquad_questions(questions: Sequence[KorQuADQuestion]) -> list[Question]:
 
 
 def civic_questions(sets: Mapping[str, Sequence[EvalQuestion]]) -> list[Question]:
-    """The ``tune`` questions of each dev set (by name), grouped as :func:`rag.splits.groups`
-    groups them (paraphrases and questions sharing an answer together)."""
+    """The ``tune`` questions of each dev set (by name) that ask for a short answer or none,
+    grouped as :func:`rag.splits.groups` groups them (paraphrases and questions sharing an
+    answer together); an answerable question without answer spans asks for a passage."""
     out = []
     for name, questions in sets.items():
         group_of = {i: members[0] for members in groups(questions) for i in members}
         out += [Question(q.question, q.answers if q.answerable else (), f"{name}:{group_of[q.id]}", name)
-                for q in questions if q.part == TUNE]
+                for q in questions if q.part == TUNE and (q.answers or not q.answerable)]
     return out
 
 
@@ -90,7 +92,8 @@ def learn(examples: Examples, baseline: Weights, meta: dict[str, Any] | None = N
         f"score = the baseline's ({baseline.source}), which ranked better out of fold than a learned one "
         f"(top-1 {top1['hand']} against {top1['learned']}); " if keep else
         "score = a logistic regression over the candidates; ") + "evidence and midpoint = a logistic calibrator "
-        "of the best candidate, steepness 1, so the confidence estimates P(the answer is right). "
+        "of the best candidate, steepness 1, so the confidence estimates P(the answer is right); threshold = the "
+        "confidence under which 5 % of the right answers fall out of fold. "
         "See rag/answer/WEIGHTS.md.")
     return weights_from(score, evidence, intercept, f"learned: {meta.get('command', 'rag train answerer')}",
-                        note, meta)
+                        note, meta, threshold=meta["cv"]["threshold"]["chosen"])

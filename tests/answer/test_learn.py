@@ -12,7 +12,7 @@ from rag.answer.answerer import Answerer, AnswererConfig
 from rag.answer.examples import Asked, Question, collect, label
 from rag.answer.features import FEATURES, Features
 from rag.answer.learn import (balance, best_index, cross_validate, expected_calibration_error, fit,
-                              weights_from)
+                              refusal_threshold, weights_from)
 from rag.answer.ranker import Ranker, Weights, default_weights
 from rag.documents import Chunk, Document
 from rag.mentions import Mentions
@@ -139,6 +139,21 @@ def test_weights_file_round_trips_with_its_metadata(tmp_path):
     assert loaded == weights
     assert json.loads(path.read_text(encoding="utf-8"))["source"] == "learned: test"
     assert set(cv["top1"]) == {"all", "korquad"} and cv["top1"]["all"]["questions"] == len(asked)
+
+
+def test_the_learned_threshold_refuses_few_right_answers_and_the_answerer_takes_it():
+    confidence = np.asarray([0.05, 0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] + [0.95] * 29)
+    right = np.asarray([0, 0, 0, 1, 0, 1] + [1] * 34)
+    chosen = refusal_threshold(confidence, right, share=0.05)
+    assert chosen == 0.4  # one of the 36 right answers (under 5 %) falls under it
+    assert (confidence[right == 1] < chosen).mean() <= 0.05 and (confidence[right == 0] < chosen).all()
+    asked = _rows(2)
+    cv = cross_validate(asked, default_weights(), folds=4, keep_score=True)
+    assert 0.0 <= cv["threshold"]["chosen"] <= 1.0 and cv["threshold"]["right_refused"] <= 0.05
+    weights = weights_from(*fit(asked), "learned: test", threshold=cv["threshold"]["chosen"])
+    assert AnswererConfig(weights=weights).threshold == weights.threshold == round(cv["threshold"]["chosen"], 6)
+    assert AnswererConfig(weights=weights, threshold=0.9).threshold == 0.9
+    assert AnswererConfig().threshold == default_weights().threshold == 0.5
 
 
 def test_balance_gives_the_minority_its_share():
