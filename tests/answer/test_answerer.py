@@ -699,3 +699,20 @@ def test_who_holds_an_office_is_not_another_office_of_its_title():
     answer = Answerer().answer("지금 정보위원회 위원장이 누구예요?", hits, documents)
     assert answer.answer is None or "위원장" not in answer.answer
     assert _ask_one("위원회 위원장은 누가 임명해?", doc).answer == "대통령"
+
+
+def test_who_acts_may_be_a_body_but_who_holds_an_office_is_not():
+    doc = _statute("g", "정보 사회법", [
+        ("제6조", "종합계획", "① 정부는 3년 단위로 정보사회 종합계획을 수립하여야 한다."),
+        ("제9조", "진흥원", "① 진흥원은 법인으로 하고 원장은 이사회에서 선임한다."),
+    ])
+    hits, documents = [_hit(doc, 0, len(doc.text))], {doc.doc_id: doc}
+    assert Answerer().answer("정보사회 종합계획은 누가 수립해?", hits, documents).answer == "정부"  # the default threshold
+    assert Answerer().answer("진흥원 원장은 지금 누구야?", hits, documents).answer != "법인"
+
+
+def test_a_share_written_as_a_fraction_answers_in_percent():
+    doc = _statute("n", "망 이용법", [
+        ("제64조", "과징금", "① 장관은 위반한 자에게 매출액에 100분의 3을 곱한 금액을 초과하지 아니하는 범위에서 과징금을 부과할 수 있다."),
+    ])
+    assert _ask_one("과징금은 매출액의 몇 퍼센트까지야?", doc).answer == "100분의 3"
