@@ -46,8 +46,6 @@ _WORD_EDGES = "‘’“”「」『』《》〈〉()[]\"',.·ㆍ"
 #: A period that sets a deadline (30일 이내, 7일 전까지): statutes say "by when" as a period
 #: from an event (결정 통지를 받은 날부터 30일 이내에), so it answers "언제까지".
 _DEADLINE = re.compile(r"(?:이내|전까지)$")
-#: A share written as a fraction (매출액의 100분의 3): statutes' way of giving a percentage.
-_FRACTION = re.compile(r"\d+\s?분의\s?\d+")
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,7 @@ def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) 
 
     Named or quoted spans (typed ``title``) beat plain noun phrases for ``other``,
     and a person's name beats a bare title (이사장) for ``person``. A count must
-    carry the question's counter (몇 명 → …명; a fraction, 100분의 3, counts in percent). Any noun phrase may still name a
+    carry the question's counter (몇 명 → …명). Any noun phrase may still name a
     person, place or thing the type rules do not recognise (노아, 하나님), with
     little credit; a misfit for a number, date or amount is never an answer, nor a
     bare value (a date, a count, 제1조) for a question asking what something is. A
@@ -93,8 +91,7 @@ def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) 
     deadline's period (30일 이내) fits "언제까지" as well as a date.
     """
     expected = analysis.answer_type
-    if analysis.units and not any(unit in candidate.text for unit in analysis.units) \
-            and not ("%" in analysis.units and _FRACTION.search(candidate.text)):
+    if analysis.units and not any(unit in candidate.text for unit in analysis.units):
         return None
     if analysis.units and bool(_ORDINAL.search(candidate.text)) != bool(_ASKS_ORDINAL.search(analysis.text)):
         # 네번째 (a place in a row) answers "몇 번째", never "몇 번" (how often), and 3번 the reverse.

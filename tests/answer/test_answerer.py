@@ -710,9 +710,3 @@ def test_who_acts_may_be_a_body_but_who_holds_an_office_is_not():
     assert Answerer().answer("정보사회 종합계획은 누가 수립해?", hits, documents).answer == "정부"  # the default threshold
     assert Answerer().answer("진흥원 원장은 지금 누구야?", hits, documents).answer != "법인"
 
-
-def test_a_share_written_as_a_fraction_answers_in_percent():
-    doc = _statute("n", "망 이용법", [
-        ("제64조", "과징금", "① 장관은 위반한 자에게 매출액에 100분의 3을 곱한 금액을 초과하지 아니하는 범위에서 과징금을 부과할 수 있다."),
-    ])
-    assert _ask_one("과징금은 매출액의 몇 퍼센트까지야?", doc).answer == "100분의 3"
