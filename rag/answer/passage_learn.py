@@ -44,8 +44,6 @@ from rag.splits import gold_articles
 FOLDS = 5
 #: Inverse regularisation strength of both models: scikit-learn's default.
 C = 1.0
-#: The share of right best passages (out of fold) the threshold may withhold.
-WITHHELD = 0.05
 #: The part of a dev set the passage ranker may learn from.
 TUNE = "tune"
 #: Questions written in the civic set's form to learn from only (every row ``tune``, no
@@ -170,7 +168,7 @@ def learn(asked: Sequence[Asked], seed: int, meta: dict[str, Any] | None = None)
     oof_scores, oof_labels = _out_of_fold(asked, seed)
     slope, offset = _calibrate(oof_scores, oof_labels)
     confidence = 1 / (1 + np.exp(-(slope * oof_scores + offset)))
-    threshold = refusal_threshold(confidence, oof_labels, WITHHELD)
+    threshold = refusal_threshold(confidence, oof_labels)
     coef, intercept = _fit(np.vstack([a.x for a in asked]), np.concatenate([a.y for a in asked]))
     answerable = np.asarray([bool(a.question.articles) for a in asked])
     reachable = np.asarray([bool(a.y.any()) for a in asked])

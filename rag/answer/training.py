@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.answer.answerer import Answerer, AnswererConfig
 from rag.answer.examples import Examples, Question, collect
-from rag.answer.learn import balance, cross_validate, fit, weights_from
+from rag.answer.learn import REFUSED_RIGHT, balance, cross_validate, fit, weights_from
 from rag.answer.ranker import Weights
 from rag.evaluation import EvalQuestion
 from rag.splits import groups
@@ -93,7 +93,7 @@ def learn(examples: Examples, baseline: Weights, meta: dict[str, Any] | None = N
         f"(top-1 {top1['hand']} against {top1['learned']}); " if keep else
         "score = a logistic regression over the candidates; ") + "evidence and midpoint = a logistic calibrator "
         "of the best candidate, steepness 1, so the confidence estimates P(the answer is right); threshold = the "
-        "confidence under which 5 % of the right answers fall out of fold. "
+        f"confidence under which {REFUSED_RIGHT * 100:g} % of the right answers fall out of fold. "
         "See rag/answer/WEIGHTS.md.")
     return weights_from(score, evidence, intercept, f"learned: {meta.get('command', 'rag train answerer')}",
                         note, meta, threshold=meta["cv"]["threshold"]["chosen"])
