@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from rag.answer.candidates import QUOTED, Candidate
-from rag.answer.phrases import NAME, is_titled
+from rag.answer.phrases import NAME, is_affiliation, is_titled
 from rag.answer.question import QuestionAnalysis
 
 #: An ordinal count (3번째, 네번째, 첫 번째) and a question asking for one (몇 번째, 몇째).
@@ -43,6 +43,9 @@ _MONTH = re.compile(r"\d\s?월")
 _ARTICLE = re.compile(r"제\d+조(?:의\d+)?")
 _ACT = re.compile(r"(?:법률\s)?제\d+호")
 _WORD_EDGES = "‘’“”「」『』《》〈〉()[]\"',.·ㆍ"
+#: A value asked with its bound: 몇 명 이상, 얼마 이하, 며칠 이내.
+_ASKS_BOUND = re.compile(r"(?:몇\s?[가-힣]{1,3}|얼마|며칠)\s?(이상|이하|이내|미만|초과)")
+_VALUES = frozenset({"number", "quantity", "money"})
 #: A period that sets a deadline (30일 이내, 7일 전까지): statutes say "by when" as a period
 #: from an event (결정 통지를 받은 날부터 30일 이내에), so it answers "언제까지".
 _DEADLINE = re.compile(r"(?:이내|전까지)$")
@@ -78,6 +81,16 @@ def precision(candidate: Candidate) -> str:
 
 
 def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) -> float | None:
+    """The credit of :func:`_kind_credit`, less for a value without the bound the question
+    asks it with: "몇 명 이상이어야" asks for the threshold as statutes state it, 5명 이상."""
+    credit = _kind_credit(analysis, candidate, shape)
+    bound = _ASKS_BOUND.search(analysis.text)
+    if credit and bound and candidate.types & _VALUES and bound.group(1) not in candidate.text:
+        return credit * shape.imprecise
+    return credit
+
+
+def _kind_credit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) -> float | None:
     """1 for the expected type, less for a compatible one, ``None`` for a misfit.
 
     Named or quoted spans (typed ``title``) beat plain noun phrases for ``other``,
@@ -91,6 +104,8 @@ def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) 
     deadline's period (30일 이내) fits "언제까지" as well as a date.
     """
     expected = analysis.answer_type
+    if is_affiliation(candidate.text) and analysis.head != candidate.text.split()[-1]:
+        return None  # 행정안전부장관 소속 is no address, nor the 기관 of "어느 기관 소속인가"
     if analysis.units and not any(unit in candidate.text for unit in analysis.units):
         return None
     if analysis.units and bool(_ORDINAL.search(candidate.text)) != bool(_ASKS_ORDINAL.search(analysis.text)):

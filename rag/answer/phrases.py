@@ -37,6 +37,8 @@ _PLACE_SUFFIXES = (
     "공항", "항", "회의실", "홀", "광장", "도서관", "박물관", "미술관", "체육관", "경기장", "빌딩", "타워",
     "공원", "궁", "마을", "거리", "지역", "도시", "나라",
 )
+#: The noun that makes a phrase an affiliation (국무총리 소속, LG AI연구원 소속).
+_AFFILIATION = "소속"
 #: Endings of place and organisation names that start like a surname (서울시, 남해군).
 _NOT_NAME_ENDINGS = ("시", "군", "청", "도청", "구청", "공사", "공단", "대학", "은행")
 #: Nouns that frame, bound or refer rather than name anything (경우, 해당, 이하, 당시,
@@ -69,6 +71,11 @@ def is_name(unit: list[Morpheme], before_title: bool) -> bool:
         pieces = len(unit) > 1 and all(len(m.form) == 1 for m in unit)
         return (2 <= len(form) <= 4 and unit[0].tag == "NNP") or (len(form) == 3 and pieces)
     return len(unit) == 1 and unit[0].tag == "NNP" and len(form) == 3
+
+
+def is_affiliation(text: str) -> bool:
+    """Whether a span names where something belongs (국무총리 소속): it answers "어디 소속" only."""
+    return text.endswith(" " + _AFFILIATION)
 
 
 def is_titled(text: str) -> bool:
@@ -111,6 +118,10 @@ def phrase_types(units: list[list[Morpheme]], name_first: bool) -> frozenset[str
     if name_first and (len(units) == 1 or role):
         types.add(NAME)
     if not role and _ends_with(units[-1], _ORG_SUFFIXES):
+        types.add("organization")
+    if not role and len(units) > 1 and "".join(m.form for m in units[-1]) == _AFFILIATION:
+        # "국무총리 소속" names where a body belongs, which "어디 소속" asks for, even when
+        # what it belongs to is an office: statutes place bodies under one (대통령 소속으로 둔다).
         types.add("organization")
     if not role and _ends_with(units[-1], _PLACE_SUFFIXES):
         types.add("place")

@@ -43,7 +43,7 @@ _FOCUS_TYPES: tuple[tuple[AnswerType, tuple[str, ...]], ...] = (
                "연봉", "보수", "처벌", "출연금", "상금", "액")),
     ("quantity", ("기간", "임기", "주기", "동안", "시간", "나이", "거리", "비율", "퍼센트", "규모",
                   "크기", "길이", "높이", "무게", "면적", "인원", "횟수", "개월")),
-    ("date", ("날짜", "일자", "시기", "연도", "년도", "시점", "요일", "시행일", "공포일", "생일",
+    ("date", ("날짜", "일자", "시기", "연도", "년도", "시점", "요일", "시행일", "공포일", "생일", "올해",
               "기념일", "날", "해", "때", "년", "월", "일", "시대", "연대")),
     ("person", ("사람", "인물", "직책", "직위", "직함", "수장", "발표자", "기자", "장관", "위원장",
                 "이사장", "대표", "인사", "선수", "작가", "감독", "왕", "자", "실장", "과장", "국장", "부장",
@@ -193,18 +193,18 @@ class QuestionAnalysis:
         return "".join(self.text.lower().split())
 
 
-#: One-syllable place nouns that only name a place alone (어느 도, 어느 구): 용도, 정도
-#: and 연구 merely end like them.
-_BARE_PLACES = frozenset({"구", "도", "군"})
+#: One-syllable focus nouns that only count alone (어느 도, 무슨 책, 그 해): 용도, 정도, 연구,
+#: 정책 and 피해 merely end like them.
+_BARE_NOUNS = frozenset({"구", "도", "군", "책", "해"})
 
 
 def _focus_type(noun: str | None) -> AnswerType | None:
     if not noun:
         return None
-    for answer_type, suffixes in _FOCUS_TYPES:
-        if any(noun.endswith(suffix) and (suffix not in _BARE_PLACES or noun == suffix) for suffix in suffixes):
-            return answer_type
-    return None
+    # The longest suffix wins, the earlier type on a tie: 숫자 is a number, 직책 a person (자, 책).
+    matches = [(len(suffix), -order, answer_type) for order, (answer_type, suffixes) in enumerate(_FOCUS_TYPES)
+               for suffix in suffixes if noun.endswith(suffix) and (suffix not in _BARE_NOUNS or noun == suffix)]
+    return max(matches)[2] if matches else None
 
 
 def _type_of(wh: str | None, following: list, focus: str | None, text: str) -> AnswerType:
@@ -257,7 +257,9 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
     focus_index = None
     if wh_index is not None:
         skip.add(wh_index)
-        if wh in _DETERMINERS and wh_index + 1 < len(tokens) and tokens[wh_index + 1].tag in _NOUN_TAGS:
+        # "어디 소속", "누구 소속" ask for a kind of body named right after the wh-word, as "어느 기관" does.
+        if wh_index + 1 < len(tokens) and tokens[wh_index + 1].tag in _NOUN_TAGS and (
+                wh in _DETERMINERS or _focus_type(forms[wh_index + 1]) == "organization"):
             focus_index = wh_index + 1
             skip.add(focus_index)
             # "어떤 유형의 기관" asks for a 기관 (but "어느 회사의 사장" for a 회사).
@@ -297,8 +299,7 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
         units = _COUNTER_UNITS.get(focus, (focus,))
     # A long name counts by its parts, as statutes space and shorten it (개인정보 보호위원회, 보호위원회).
     content = tuple(
-        form
-        for i, t in enumerate(tokens)
+        form for i, t in enumerate(tokens)
         if i not in skip and t.tag in CONTENT_TAGS and t.form not in _FRAME_WORDS
         and not (i == focus_index and t.form in _KIND_OF_ANSWER)
         and not any(start <= t.start < end for start, end in ignore)
@@ -331,10 +332,8 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
     return QuestionAnalysis(
         text=text, answer_type=answer_type, wh_word=wh, content_tokens=content, focus=focus, head=head,
         units=units, role=role, predicate=predicate, precision=precision, ordinal=ordinal, alias=alias,
-        counted=counted if counted in content else None,
-        asks_definition=asks_definition, asks_term=asks_term, asks_examples=asks_examples,
-        answer_kind=kind, kind_signals=signals,
-        noun_phrases=noun_runs(tokens),
+        counted=counted if counted in content else None, asks_definition=asks_definition, asks_term=asks_term,
+        asks_examples=asks_examples, answer_kind=kind, kind_signals=signals, noun_phrases=noun_runs(tokens),
         verbs=frozenset(t.form.lower() for t, following in zip(tokens, list(tokens[1:]) + [None])
                         if (t.tag.startswith(("VV", "VA")) or (following is not None and following.tag in ("XSV", "XSA")))
                         and t.form.lower() in content),

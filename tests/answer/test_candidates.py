@@ -51,6 +51,8 @@ def candidates(text: str, prefix: str = "") -> dict[str, set[str]]:
         ("서울디지털재단이 이름을 바꿨다.", "서울디지털재단", "organization"),
         ("기념촬영을 하고 있다. (사진=뉴스1)", "뉴스1", "organization"),
         ("국가인공지능전략위원회를 둔다.", "국가인공지능전략위원회", "organization"),
+        # An affiliation names where a body belongs, even under an office.
+        ("국무총리 소속으로 보호위원회를 둔다.", "국무총리 소속", "organization"),
         ("서울 중구에 있는 대한상공회의소에서 열렸다.", "중구", "place"),
         ("대한상공회의소 국제회의실에서 열렸다.", "국제회의실", "place"),
         ("‘Urban AI’를 추진한다.", "Urban AI", "title"),

@@ -71,6 +71,10 @@ CASES = [
     ("누리집에 올린 공고문의 예산 규모는 얼마인가?", "money"),
     ("시청이 세운 공원의 넓이는 몇 퍼센트 늘었나?", "quantity"),
     ("그 선수가 은퇴한 연도는 몇 년도인가?", "date"),
+    # a focus noun only ending like a type's noun (정책 like 책, 침해 like 해), and the longest one wins
+    ("정부가 추진하는 인공지능 정책은 무엇인가?", "other"),
+    ("정보주체가 입은 피해는 무엇인가?", "other"),
+    ("그 동전에 새겨진 숫자는 무엇인가?", "number"),
 ]
 
 
@@ -103,6 +107,13 @@ def test_a_count_carries_the_question_counter(question, units):
 def test_role_and_predicate_of_the_wh_phrase(question, role, predicate):
     analysis = analyze_question(question)
     assert (analysis.role, analysis.predicate) == (role, predicate)
+
+
+@pytest.mark.parametrize("question", ["보호위원회는 어디 소속이야?", "센터는 누구 소속으로 두나요?"])
+def test_a_body_named_after_the_wh_word_is_the_asked_head(question):
+    # Not the body the question is about (위원회, 센터): the answer is an affiliation, 국무총리 소속.
+    analysis = analyze_question(question)
+    assert (analysis.answer_type, analysis.head) == ("organization", "소속")
 
 
 def test_a_wh_word_with_a_particle_has_no_head():
