@@ -43,8 +43,9 @@ _MONTH = re.compile(r"\d\s?월")
 _ARTICLE = re.compile(r"제\d+조(?:의\d+)?")
 _ACT = re.compile(r"(?:법률\s)?제\d+호")
 _WORD_EDGES = "‘’“”「」『』《》〈〉()[]\"',.·ㆍ"
-#: A value asked with its bound: 몇 명 이상, 얼마 이하, 며칠 이내.
-_ASKS_BOUND = re.compile(r"(?:몇\s?[가-힣]{1,3}|얼마|며칠)\s?(이상|이하|이내|미만|초과)")
+#: A value asked with its bound: 몇 명 이상, 얼마 이하, 며칠 이내, and a notice's lead time, 며칠 전에
+#: (알려야 하나), which statutes state as 30일 전까지.
+_ASKS_BOUND = re.compile(r"(?:몇\s?[가-힣]{1,3}|얼마|며칠)\s?(이상|이하|이내|미만|초과|전(?=에|까지))")
 _VALUES = frozenset({"number", "quantity", "money"})
 #: A period that sets a deadline (30일 이내, 7일 전까지): statutes say "by when" as a period
 #: from an event (결정 통지를 받은 날부터 30일 이내에), so it answers "언제까지".

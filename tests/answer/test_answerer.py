@@ -727,3 +727,11 @@ def test_a_value_asked_with_its_bound_keeps_the_bound():
     ])
     hits, documents = [_hit(doc, 0, len(doc.text))], {doc.doc_id: doc}
     assert Answerer().answer("인증기관이 되려면 인증심사원이 몇 명 이상 있어야 돼?", hits, documents).answer == "5명 이상"
+
+
+def test_a_notice_asked_days_before_keeps_its_lead_time():
+    doc = _statute("j", "정보 인증법", [
+        ("제9조", "휴지", "① 인증사업자는 업무를 휴지하려는 날의 30일 전까지 가입자에게 알려야 한다."),
+    ])
+    hits, documents = [_hit(doc, 0, len(doc.text))], {doc.doc_id: doc}
+    assert Answerer().answer("인증사업자가 업무를 쉬려면 며칠 전에 알려야 해?", hits, documents).answer == "30일 전까지"
