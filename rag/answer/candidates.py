@@ -19,11 +19,9 @@ from typing import NamedTuple
 from rag.answer.phrases import (NAME, NUMERIC, is_foreign, is_foreign_name, is_name, is_stop, is_title, is_titled,
                                 noun_units, phrase_types)
 from rag.answer.question import PARTICLE_ROLES
-from rag.answer.shapes import APPROXIMATELY, HISTORY_NOTE, PATTERNS, RANGE_START
+from rag.answer.shapes import HISTORY_NOTE, MEASURES, PATTERNS, widen_measures
 from rag.sentences import Morpheme, SentenceSpan
 
-#: Types of spans that measure: a shorter one inside a longer one is a part of it.
-_MEASURES = frozenset({"date", "time", "number", "quantity", "money"})
 _QUOTES = (("‘", "’"), ("“", "”"), ("「", "」"), ("『", "』"), ("《", "》"), ("〈", "〉"), ('"', '"'), ("'", "'"))
 
 #: Quoted spans up to this length are titles: no candidate may cut into them.
@@ -39,7 +37,15 @@ DEFINITION = "definition"
 #: Extra marker among a candidate's types: another name for the name right before it,
 #: a statute's short alias (인공지능정책센터(이하 "센터"라 한다)) or a gloss (대통력(大統曆)).
 ALIAS = "alias"
-_ALIAS_INTRO = re.compile(r"(\S+)\(이하\s?$")
+#: The name a statute gives a short form of, in up to three words before "(이하 …": 개인정보침해 신고센터(이하 "신고센터"…).
+_ALIAS_INTRO = re.compile(r"((?:\S+\s){0,2}\S+)\(이하\s?$")
+
+
+def _shortens(alias: str, name: str) -> bool:
+    """Whether ``alias`` is a short form of ``name``: its letters in order, fewer of them
+    (보호위원회 of 개인정보 보호위원회, 통합분석센터 of 정부통합데이터분석센터), not a new term."""
+    letters = iter("".join(name.split()))
+    return len(alias) < len("".join(name.split())) and all(ch in letters for ch in alias)
 
 
 class Candidate(NamedTuple):
@@ -195,7 +201,7 @@ def _quoted(sentence: SentenceSpan) -> list[Candidate]:
                 start = sentence.start + match.start(1) + match.group(1).index(inner)
                 types = {"title", "other", QUOTED}
                 named = _ALIAS_INTRO.search(sentence.text, 0, match.start())
-                if named and inner in named.group(1) and inner != named.group(1):
+                if named and _shortens(inner, named.group(1)):
                     types.add(ALIAS)
                 candidates.append(Candidate(start, start + len(inner), inner, frozenset(types)))
     return candidates
@@ -320,7 +326,7 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
             if text:
                 start = sentence.start + match.start() + match.group().index(text)
                 found.setdefault((start, start + len(text)), set()).add(answer_type)
-    _widen_measures(sentence, found)
+    widen_measures(sentence, found)
     for candidate in _counts(sentence):
         # A span the patterns typed already (21일, 3년) is a date or a duration instead.
         found.setdefault((candidate.start, candidate.end), set(candidate.types))
@@ -343,7 +349,10 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
     for (start, end), types in found.items():
         if _is_gloss(sentence, start, end):
             types.add(ALIAS)
-    numeric = [(span, types & _MEASURES) for span, types in found.items() if types & _MEASURES]
+    for alias in quotes:
+        if ALIAS in alias.types:
+            _name_shortened(sentence, alias.start, found)
+    numeric = [(span, types & MEASURES) for span, types in found.items() if types & MEASURES]
     extents = {
         span: (min(s for (s, e), t in numeric if s <= span[0] and span[1] <= e and t & kinds),
                max(e for (s, e), t in numeric if s <= span[0] and span[1] <= e and t & kinds))
@@ -361,25 +370,13 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
     ]
 
 
-def _widen_measures(sentence: SentenceSpan, found: dict[tuple[int, int], set[str]]) -> None:
-    """Add each measure the patterns found once more with the range it ends and with the
-    approximation before it: the answer may be the whole expression, and which span
-    answers is the ranker's call."""
-    for (start, end), types in list(found.items()):
-        kinds = types & _MEASURES
-        if not kinds:
-            continue
-        before = sentence.text[:start - sentence.start]
-        starts = [start]
-        ranged = RANGE_START.search(before)
-        if ranged:
-            starts.append(sentence.start + ranged.start())
-        for left in list(starts):
-            approximate = APPROXIMATELY.search(sentence.text[:left - sentence.start])
-            if approximate:
-                starts.append(sentence.start + approximate.start())
-        for left in starts[1:]:
-            found.setdefault((left, end), set()).update(kinds)
+def _name_shortened(sentence: SentenceSpan, alias_start: int, found: dict[tuple[int, int], set[str]]) -> None:
+    """Type as a name (``title``) the longest phrase a statute gives a short form of: 정부통합데이터분석센터
+    of '정부통합데이터분석센터(이하 "통합분석센터"라 한다)', an official name that "이름이 뭐야" asks for."""
+    end = sentence.start + sentence.text.rfind("(이하", 0, alias_start - sentence.start)
+    named = [span for span, types in found.items() if span[1] == end and types & {"other", "organization", "place"}]
+    if named:
+        found[min(named)].add("title")
 
 
 def _is_gloss(sentence: SentenceSpan, start: int, end: int) -> bool:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 
 from rag.answer.question import AnswerType
+from rag.sentences import SentenceSpan
 
+#: Types of spans that measure: a shorter one inside a longer one is a part of it.
+MEASURES = frozenset({"date", "time", "number", "quantity", "money"})
 _NUM = r"\d+(?:[.,]\d+)*"
 _BOUND = r"(?:\s?(?:이내|이상|이하|미만|초과|가량|정도|남짓|안팎|내외|여))?"
 #: Counters after a number (300여명, 7대, 8번째); 번째 before 번, or 8번째 would stop at 8번.
@@ -91,3 +94,24 @@ PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
 RANGE_START = re.compile(rf"(?<![\d,.]){_NUM}\s?[^\s\d]{{0,4}}?\s?(?:[-~∼〜–]|에서\s|부터\s|내지\s|이상\s)\s?$")
 #: … and an approximation (약 250만 평방 킬로미터, 대략 30명), not the end of a word (조약 3개).
 APPROXIMATELY = re.compile(r"(?<![가-힣])(?:약|대략)\s?$")
+
+
+def widen_measures(sentence: SentenceSpan, found: dict[tuple[int, int], set[str]]) -> None:
+    """Add each measure the patterns found once more with the range it ends and with the
+    approximation before it: the answer may be the whole expression, and which span
+    answers is the ranker's call."""
+    for (start, end), types in list(found.items()):
+        kinds = types & MEASURES
+        if not kinds:
+            continue
+        before = sentence.text[:start - sentence.start]
+        starts = [start]
+        ranged = RANGE_START.search(before)
+        if ranged:
+            starts.append(sentence.start + ranged.start())
+        for left in list(starts):
+            approximate = APPROXIMATELY.search(sentence.text[:left - sentence.start])
+            if approximate:
+                starts.append(sentence.start + approximate.start())
+        for left in starts[1:]:
+            found.setdefault((left, end), set()).update(kinds)

@@ -247,6 +247,9 @@ def test_a_statute_alias_is_marked_but_a_defined_term_is_not():
     assert ALIAS in found["센터"]
     found = candidates('데이터를 가공한 결과(이하 "가공정보"라 한다)를 공개한다.')
     assert ALIAS not in found["가공정보"]
+    # A short form keeps the name's letters in order, whether or not they stand together.
+    found = candidates('장관은 정부통합데이터분석센터(이하 "통합분석센터"라 한다)와 개인정보침해 신고센터(이하 "신고센터"라 한다)를 둔다.')
+    assert ALIAS in found["통합분석센터"] and ALIAS in found["신고센터"]
 
 
 def test_pieces_of_a_statute_reference_are_no_noun_phrases():
