@@ -711,27 +711,21 @@ def test_who_acts_may_be_a_body_but_who_holds_an_office_is_not():
     assert Answerer().answer("진흥원 원장은 지금 누구야?", hits, documents).answer != "법인"
 
 
-
-def test_an_affiliation_answers_where_a_body_belongs_and_nothing_else():
-    doc = _statute("h", "정보 공유법", [
-        ("제7조", "위원회", "① 정보 공유에 관한 사무를 수행하기 위하여 국무총리 소속으로 정보공유위원회를 둔다."),
-    ])
-    hits, documents = [_hit(doc, 0, len(doc.text))], {doc.doc_id: doc}
-    assert Answerer().answer("정보공유위원회는 어디 소속이야?", hits, documents).answer == "국무총리 소속"
-    assert Answerer().answer("정보공유위원회 사무실은 어디에 있어?", hits, documents).answer != "국무총리 소속"
+_ONE_ARTICLE = "① 정보 공유에 관한 사무를 수행하기 위하여 국무총리 소속으로 정보공유위원회를 둔다."
 
 
-def test_a_value_asked_with_its_bound_keeps_the_bound():
-    doc = _statute("i", "정보 인증법", [
-        ("제5조", "인증기관", "① 인증기관으로 지정받으려는 자는 인증심사원을 5명 이상 보유하여야 한다."),
-    ])
-    hits, documents = [_hit(doc, 0, len(doc.text))], {doc.doc_id: doc}
-    assert Answerer().answer("인증기관이 되려면 인증심사원이 몇 명 이상 있어야 돼?", hits, documents).answer == "5명 이상"
+@pytest.mark.parametrize(("paragraph", "question", "expected"), [
+    # An affiliation answers where a body belongs, and nothing else.
+    (_ONE_ARTICLE, "정보공유위원회는 어디 소속이야?", "국무총리 소속"),
+    # A value asked with its bound keeps the bound, a notice asked days before its lead time.
+    ("① 인증기관으로 지정받으려는 자는 인증심사원을 5명 이상 보유하여야 한다.", "인증심사원이 몇 명 이상 있어야 돼?", "5명 이상"),
+    ("① 인증사업자는 업무를 휴지하려는 날의 30일 전까지 가입자에게 알려야 한다.", "업무를 쉬려면 며칠 전에 알려야 해?", "30일 전까지"),
+])
+def test_a_short_answer_takes_the_form_the_question_asks(paragraph, question, expected):
+    doc = _statute("h", "정보 공유법", [("제7조", "위원회", paragraph)])
+    assert _ask_one(question, doc, threshold=0.5).answer == expected
 
 
-def test_a_notice_asked_days_before_keeps_its_lead_time():
-    doc = _statute("j", "정보 인증법", [
-        ("제9조", "휴지", "① 인증사업자는 업무를 휴지하려는 날의 30일 전까지 가입자에게 알려야 한다."),
-    ])
-    hits, documents = [_hit(doc, 0, len(doc.text))], {doc.doc_id: doc}
-    assert Answerer().answer("인증사업자가 업무를 쉬려면 며칠 전에 알려야 해?", hits, documents).answer == "30일 전까지"
+def test_an_affiliation_is_no_address():
+    doc = _statute("h", "정보 공유법", [("제7조", "위원회", _ONE_ARTICLE)])
+    assert _ask_one("정보공유위원회 사무실은 어디에 있어?", doc, threshold=0.5).answer != "국무총리 소속"
