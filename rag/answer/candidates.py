@@ -44,8 +44,9 @@ _ALIAS_INTRO = re.compile(r"((?:\S+\s){0,2}\S+)\(이하\s?$")
 def _shortens(alias: str, name: str) -> bool:
     """Whether ``alias`` is a short form of ``name``: its letters in order, fewer of them
     (보호위원회 of 개인정보 보호위원회, 통합분석센터 of 정부통합데이터분석센터), not a new term."""
-    letters = iter("".join(name.split()))
-    return len(alias) < len("".join(name.split())) and all(ch in letters for ch in alias)
+    name = "".join(name.split())
+    letters = iter(name)
+    return len(alias) < len(name) and all(ch in letters for ch in alias)
 
 
 class Candidate(NamedTuple):

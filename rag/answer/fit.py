@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.answer.candidates import QUOTED, Candidate
-from rag.answer.phrases import NAME, is_affiliation, is_titled
+from rag.answer.phrases import AFFILIATION, NAME, is_affiliation, is_titled
 from rag.answer.question import QuestionAnalysis
 
 #: An ordinal count (3번째, 네번째, 첫 번째) and a question asking for one (몇 번째, 몇째).
@@ -46,6 +47,7 @@ _WORD_EDGES = "‘’“”「」『』《》〈〉()[]\"',.·ㆍ"
 #: A value asked with its bound: 몇 명 이상, 얼마 이하, 며칠 이내, and a notice's lead time, 며칠 전에
 #: (알려야 하나), which statutes state as 30일 전까지.
 _ASKS_BOUND = re.compile(r"(?:몇\s?[가-힣]{1,3}|얼마|며칠)\s?(이상|이하|이내|미만|초과|전(?=에|까지))")
+#: Types of the values a bound belongs to.
 _VALUES = frozenset({"number", "quantity", "money"})
 #: A period that sets a deadline (30일 이내, 7일 전까지): statutes say "by when" as a period
 #: from an event (결정 통지를 받은 날부터 30일 이내에), so it answers "언제까지".
@@ -85,10 +87,17 @@ def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) 
     """The credit of :func:`_kind_credit`, less for a value without the bound the question
     asks it with: "몇 명 이상이어야" asks for the threshold as statutes state it, 5명 이상."""
     credit = _kind_credit(analysis, candidate, shape)
-    bound = _ASKS_BOUND.search(analysis.text)
-    if credit and bound and candidate.types & _VALUES and bound.group(1) not in candidate.text:
+    bound = _asked_bound(analysis.text)
+    if credit and bound and candidate.types & _VALUES and bound not in candidate.text:
         return credit * shape.imprecise
     return credit
+
+
+@lru_cache(maxsize=1024)
+def _asked_bound(question: str) -> str | None:
+    """The bound a question asks its value with (이상 of "몇 명 이상"), read once per question, not per candidate."""
+    bound = _ASKS_BOUND.search(question)
+    return bound.group(1) if bound else None
 
 
 def _kind_credit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) -> float | None:
@@ -105,7 +114,7 @@ def _kind_credit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitSha
     deadline's period (30일 이내) fits "언제까지" as well as a date.
     """
     expected = analysis.answer_type
-    if is_affiliation(candidate.text) and analysis.head != candidate.text.split()[-1]:
+    if is_affiliation(candidate.text) and analysis.head != AFFILIATION:
         return None  # 행정안전부장관 소속 is no address, nor the 기관 of "어느 기관 소속인가"
     if analysis.units and not any(unit in candidate.text for unit in analysis.units):
         return None

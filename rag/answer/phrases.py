@@ -40,7 +40,7 @@ _PLACE_SUFFIXES = (
     "홈페이지", "누리집", "게시판", "관보",
 )
 #: The noun that makes a phrase an affiliation (국무총리 소속, LG AI연구원 소속).
-_AFFILIATION = "소속"
+AFFILIATION = "소속"
 #: Endings of place and organisation names that start like a surname (서울시, 남해군).
 _NOT_NAME_ENDINGS = ("시", "군", "청", "도청", "구청", "공사", "공단", "대학", "은행")
 #: Nouns that frame, bound or refer rather than name anything (경우, 해당, 이하, 당시,
@@ -77,7 +77,7 @@ def is_name(unit: list[Morpheme], before_title: bool) -> bool:
 
 def is_affiliation(text: str) -> bool:
     """Whether a span names where something belongs (국무총리 소속): it answers "어디 소속" only."""
-    return text.endswith(" " + _AFFILIATION)
+    return text.endswith(" " + AFFILIATION)
 
 
 def is_titled(text: str) -> bool:
@@ -121,7 +121,7 @@ def phrase_types(units: list[list[Morpheme]], name_first: bool) -> frozenset[str
         types.add(NAME)
     if not role and _ends_with(units[-1], _ORG_SUFFIXES):
         types.add("organization")
-    if not role and len(units) > 1 and "".join(m.form for m in units[-1]) == _AFFILIATION:
+    if not role and len(units) > 1 and "".join(m.form for m in units[-1]) == AFFILIATION:
         # "국무총리 소속" names where a body belongs, which "어디 소속" asks for, even when
         # what it belongs to is an office: statutes place bodies under one (대통령 소속으로 둔다).
         types.add("organization")

@@ -196,15 +196,14 @@ class QuestionAnalysis:
 #: One-syllable focus nouns that only count alone (어느 도, 무슨 책, 그 해): 용도, 정도, 연구,
 #: 정책 and 피해 merely end like them.
 _BARE_NOUNS = frozenset({"구", "도", "군", "책", "해"})
+#: Every focus noun with its type, longest first and the earlier type first on a tie: 숫자 is a number, 직책 a person.
+_BY_LENGTH = sorted(((s, t) for t, suffixes in _FOCUS_TYPES for s in suffixes), key=lambda pair: -len(pair[0]))
 
 
 def _focus_type(noun: str | None) -> AnswerType | None:
     if not noun:
         return None
-    # The longest suffix wins, the earlier type on a tie: 숫자 is a number, 직책 a person (자, 책).
-    matches = [(len(suffix), -order, answer_type) for order, (answer_type, suffixes) in enumerate(_FOCUS_TYPES)
-               for suffix in suffixes if noun.endswith(suffix) and (suffix not in _BARE_NOUNS or noun == suffix)]
-    return max(matches)[2] if matches else None
+    return next((t for s, t in _BY_LENGTH if noun.endswith(s) and (s not in _BARE_NOUNS or noun == s)), None)
 
 
 def _type_of(wh: str | None, following: list, focus: str | None, text: str) -> AnswerType:
