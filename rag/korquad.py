@@ -179,10 +179,13 @@ def _particle_tail(text: str, at: int) -> bool:
 
 
 def _matches(candidate: str, gold: str) -> str | None:
-    """``exact`` if the candidate is the gold answer, ``stripped`` if one is the other
-    plus particles (1987년에 for 1987년), else None."""
-    if candidate == gold:
+    """``exact`` if the candidate is the gold answer as KorQuAD's scoring compares them
+    (‘Together We Can’ for Together We Can: chosen, it would score an exact match),
+    ``stripped`` if one is the other plus particles (1987년에 for 1987년), else None."""
+    if candidate == gold or exact_match(candidate, gold):
         return "exact"
+    if gold[:1] != candidate[:1]:
+        return None
     longer, shorter = (candidate, gold) if len(candidate) > len(gold) else (gold, candidate)
     if shorter and longer.startswith(shorter) and _particle_tail(longer, len(shorter)):
         return "stripped"
@@ -214,7 +217,7 @@ class CandidateRecall:
         for hit in hits:
             chunk = hit.chunk
             spans |= self._line_spans(documents[chunk.doc_id], chunk.start, chunk.end)
-        found = {_matches(span, gold) for span in spans for gold in answers if gold[:1] == span[:1]}
+        found = {_matches(span, gold) for span in spans for gold in answers}
         return "exact" if "exact" in found else "stripped" if "stripped" in found else "none"
 
 

@@ -119,6 +119,9 @@ def test_candidate_recall_counts_spans_equal_to_a_gold_answer_with_or_without_pa
     assert recall([_hit("o")], DOCUMENTS, ("1987년",)) == "none"  # the evidence read lacks it
     assert recall([_hit("p")], DOCUMENTS, ("1987년에",)) == "stripped"  # gold with a particle the span lacks
     assert recall([_hit("p")], DOCUMENTS, ("1987년 문",)) == "none"  # a longer gold is no particle away
+    # KorQuAD's scoring drops quotes and punctuation: chosen, the span would be an exact match.
+    assert recall([_hit("p")], DOCUMENTS, ("‘1987년’",)) == "exact"
+    assert recall([_hit("p")], DOCUMENTS, ("‘1987년 문’",)) == "none"
 
 
 def test_summary_reports_candidate_recall_and_the_type_confusion(tmp_path, fake_embedder):

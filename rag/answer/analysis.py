@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Iterable
 
 from rag.answer import candidates as _candidates_module
+from rag.answer import compounds as _compounds_module
 from rag.answer import phrases as _phrases_module
 from rag.answer import shapes as _shapes_module
 from rag.answer import question as _question_module
@@ -64,8 +65,8 @@ def _version() -> str:
     import kiwipiepy
 
     digest = hashlib.sha256(kiwipiepy.__version__.encode())
-    for module in (_sentences_module, _tokenizer_module, _lexical_module, _candidates_module, _phrases_module,
-                   _shapes_module, _question_module):
+    for module in (_sentences_module, _tokenizer_module, _lexical_module, _candidates_module, _compounds_module,
+                   _phrases_module, _shapes_module, _question_module):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -4,7 +4,8 @@ Two sources, both general: compact regular expressions for spans with a fixed sh
 (dates, times, counts, amounts of money, statute references, quoted titles), and Kiwi
 morphemes for noun phrases (:mod:`rag.answer.phrases`), whose head noun suggests a person, an organisation or a
 place (…재단 → organisation, …구 → place, a Kiwi NNP shaped like a Korean name →
-person). Words that name nothing on their own (경우, 해당, a noun made a verb by
+person); spans of several noun phrases (A, B 및 C; 상수도와 하수도; 공기의 진동) come from
+:mod:`rag.answer.compounds`. Words that name nothing on their own (경우, 해당, a noun made a verb by
 하다, a piece of 제36조제1항 or of a foreign name) never start or end a phrase, and the
 item reference of "다음 각 호의 행위" never starts one. A statute's
 notes on its own history (<개정 2020.6.9>) hold no candidate. Every candidate carries exact
@@ -16,8 +17,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from rag.answer.compounds import compound_spans
 from rag.answer.phrases import (NAME, NUMERIC, is_foreign, is_foreign_name, is_name, is_stop, is_title, is_titled,
-                                noun_units, phrase_types)
+                                item_references, noun_units, phrase_types)
 from rag.answer.question import PARTICLE_ROLES
 from rag.answer.shapes import HISTORY_NOTE, MEASURES, PATTERNS, widen_measures
 from rag.sentences import Morpheme, SentenceSpan
@@ -77,17 +79,6 @@ class Candidate(NamedTuple):
 
 #: Suffixes that make the noun before them a verb or adjective (개편되다, 반대하다).
 _VERB_SUFFIXES = frozenset({"XSV", "XSA"})
-#: The item a statute's "각 호의", "각 목의", "각 항의" refers to, as Kiwi reads it after 각
-#: (호의 as one noun, "goodwill").
-_ITEM_NOUN = re.compile(r"[호목항]의?")
-
-
-def _item_references(morphemes: tuple[Morpheme, ...]) -> set[int]:
-    """Starts of the words that refer to a list's items after 각 (다음 각 호의 행위): the
-    drafting formula names no thing, and Kiwi reads its 호의 as a noun, "goodwill"."""
-    return {after.start for each, after in zip(morphemes, morphemes[1:])
-            if each.form == "각" and each.tag == "MM" and _ITEM_NOUN.fullmatch(after.form)}
-
 
 
 def _noun_phrases(sentence: SentenceSpan) -> list[Candidate]:
@@ -99,7 +90,7 @@ def _noun_phrases(sentence: SentenceSpan) -> list[Candidate]:
     """
     candidates = []
     verbal = {m.start for m in sentence.morphemes if m.tag in _VERB_SUFFIXES}
-    items = _item_references(sentence.morphemes)
+    items = item_references(sentence.morphemes)
     phrase: list[list[Morpheme]] = []
     for unit, open_ in noun_units(sentence.morphemes):
         phrase.append(unit)
@@ -122,43 +113,6 @@ def _noun_phrases(sentence: SentenceSpan) -> list[Candidate]:
                     types = types | {"person", NAME}
                 candidates.append(Candidate(start, end, text, types))
         phrase = []
-    return candidates
-
-
-#: What may stand between two coordinated noun phrases: a comma, a middle dot, 및 or
-#: 또는, after an optional gloss in parentheses (독일인공지능연구소(DFKI), 케임브리지).
-_COORDINATOR = re.compile(r"(?:\([^()\n]{1,20}\))?(?:,\s?|\s?[ㆍ·]\s?|\s(?:및|또는|혹은)\s)")
-_MAX_ITEMS = 8
-
-
-def _coordinations(sentence: SentenceSpan) -> list[Candidate]:
-    """Runs of coordinated noun phrases as one span: 얼굴ㆍ지문ㆍ홍채 및 손바닥 정맥,
-    국방 또는 국가안보 목적.
-
-    A statute's list of examples before 등, or of alternatives joined by 또는, is
-    often the answer as a whole; its items are candidates of their own already.
-    Typed like the last item, whose head names what all of them are.
-    """
-    phrases: list[tuple[int, int, list[list[Morpheme]]]] = []
-    current: list[list[Morpheme]] = []
-    for unit, open_ in noun_units(sentence.morphemes):
-        current.append(unit)
-        if not open_:
-            phrases.append((current[0][0].start, current[-1][-1].end, current))
-            current = []
-    text, offset = sentence.text, sentence.start
-    candidates = []
-    i = 0
-    while i < len(phrases):
-        j = i
-        while j + 1 < len(phrases) and j - i + 1 < _MAX_ITEMS \
-                and _COORDINATOR.fullmatch(text[phrases[j][1] - offset:phrases[j + 1][0] - offset]):
-            j += 1
-        if j > i and not any(is_stop(unit) for unit in (phrases[i][2][0], phrases[j][2][-1])):
-            start, end = phrases[i][0], phrases[j][1]
-            candidates.append(Candidate(start, end, text[start - offset:end - offset],
-                                        phrase_types(phrases[j][2], False)))
-        i = j + 1
     return candidates
 
 
@@ -340,9 +294,9 @@ def extract_candidates(sentence: SentenceSpan) -> list[Candidate]:
         if not _cuts_a_quote(candidate.start, candidate.end, quotes) and not any(
                 candidate.start < end and start < candidate.end for start, end in references):
             found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)
-    for candidate in _coordinations(sentence):
-        if not _cuts_a_quote(candidate.start, candidate.end, quotes):
-            found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)
+    for (start, end), types in compound_spans(sentence):
+        if not _cuts_a_quote(start, end, quotes):
+            found.setdefault((start, end), set()).update(types)
     terms: dict[tuple[int, int], str] = {}
     for candidate in _definitions(sentence):
         found.setdefault((candidate.start, candidate.end), set()).update(candidate.types)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer.candidates import QUOTED, Candidate
+from rag.answer.compounds import GENITIVE, PAIRED
 from rag.answer.phrases import AFFILIATION, NAME, is_affiliation, is_titled
 from rag.answer.question import QuestionAnalysis
 
@@ -47,6 +48,8 @@ _WORD_EDGES = "‘’“”「」『』《》〈〉()[]\"',.·ㆍ"
 #: A value asked with its bound: 몇 명 이상, 얼마 이하, 며칠 이내, and a notice's lead time, 며칠 전에
 #: (알려야 하나), which statutes state as 30일 전까지.
 _ASKS_BOUND = re.compile(r"(?:몇\s?[가-힣]{1,3}|얼마|며칠)\s?(이상|이하|이내|미만|초과|전(?=에|까지))")
+#: Two wh-words joined by 와/과: 무엇과 무엇, 어디와 어디, 누구와 누구.
+_ASKS_PAIR = re.compile(r"(무엇|어디|누구|어느\s?[가-힣]+|어떤\s?[가-힣]+)[과와]\s?(?:무엇|어디|누구|어느|어떤)")
 #: Types of the values a bound belongs to.
 _VALUES = frozenset({"number", "quantity", "money"})
 #: A period that sets a deadline (30일 이내, 7일 전까지): statutes say "by when" as a period
@@ -85,12 +88,32 @@ def precision(candidate: Candidate) -> str:
 
 def type_fit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitShape) -> float | None:
     """The credit of :func:`_kind_credit`, less for a value without the bound the question
-    asks it with: "몇 명 이상이어야" asks for the threshold as statutes state it, 5명 이상."""
+    asks it with: "몇 명 이상이어야" asks for the threshold as statutes state it, 5명 이상;
+    less, too, for one item when two are asked and for a pair when one is."""
     credit = _kind_credit(analysis, candidate, shape)
     bound = _asked_bound(analysis.text)
     if credit and bound and candidate.types & _VALUES and bound not in candidate.text:
         return credit * shape.imprecise
+    if credit and (PAIRED in candidate.types) != _asks_pair(analysis.text, analysis.head):
+        # "무엇과 무엇", "어디와 어디", "두 나라는" ask for two things joined by 와/과 (상수도와 하수도);
+        # either one alone is half the answer, and a pair answers no question asking for one.
+        return credit * shape.imprecise
     return credit
+
+
+def _owner_asked(analysis: QuestionAnalysis, text: str) -> bool:
+    """Whether the question names a genitive span's owner (하느님의 무엇으로: 도구 answers, not
+    하느님의 도구) or asks for the owner by its head (어떤 시대로: 상호협조, not 상호협조의 시대)."""
+    owner, head = text.rsplit("의 ", 1)
+    if "".join(owner.lower().split()) in analysis.compact:
+        return True
+    return head == analysis.head and re.search(rf"(?:어떤|무슨|어느)\s?{re.escape(head)}", analysis.text) is not None
+
+
+@lru_cache(maxsize=1024)
+def _asks_pair(question: str, head: str | None) -> bool:
+    """Whether a question asks for two things: two wh-words joined by 와/과, or 두 before its head noun."""
+    return bool(_ASKS_PAIR.search(question)) or bool(head and re.search(rf"(?<![가-힣])두\s?{re.escape(head)}", question))
 
 
 @lru_cache(maxsize=1024)
@@ -111,9 +134,12 @@ def _kind_credit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitSha
     bare value (a date, a count, 제1조) for a question asking what something is. A
     date or reference finer or coarser than the part the question names (a full
     date for "설립 연도", 제33조제1항 for "몇 조") fits less than the part alone. A
-    deadline's period (30일 이내) fits "언제까지" as well as a date.
+    deadline's period (30일 이내) fits "언제까지" as well as a date. A noun with its owner
+    (하느님의 도구) answers no question that names the owner or asks for it (어떤 시대).
     """
     expected = analysis.answer_type
+    if GENITIVE in candidate.types and QUOTED not in candidate.types and _owner_asked(analysis, candidate.text):
+        return None
     if is_affiliation(candidate.text) and analysis.head != AFFILIATION:
         return None  # 행정안전부장관 소속 is no address, nor the 기관 of "어느 기관 소속인가"
     if analysis.units and not any(unit in candidate.text for unit in analysis.units):

@@ -186,3 +186,15 @@ def is_foreign_name(part: list[list[Morpheme]], rest: list[list[Morpheme]]) -> b
 def is_foreign(unit: list[Morpheme]) -> bool:
     """Whether a word is written in the Latin alphabet (Forest, AI)."""
     return all(m.tag == "SL" for m in unit)
+
+
+#: The item a statute's "각 호의", "각 목의", "각 항의" refers to, as Kiwi reads it after 각
+#: (호의 as one noun, "goodwill").
+_ITEM_NOUN = re.compile(r"[호목항]의?")
+
+
+def item_references(morphemes: tuple[Morpheme, ...]) -> set[int]:
+    """Starts of the words that refer to a list's items after 각 (다음 각 호의 행위): the
+    drafting formula names no thing, and Kiwi reads its 호의 as a noun, "goodwill"."""
+    return {after.start for each, after in zip(morphemes, morphemes[1:])
+            if each.form == "각" and each.tag == "MM" and _ITEM_NOUN.fullmatch(after.form)}

@@ -31,7 +31,12 @@ _MULTIPLIER = r"(?:\s?(?:억|천만|백만|십만|만|천|백))?"
 #: Units of a measured quantity, spelled in symbols or in words; longer spellings first.
 _UNIT = (r"(?:개월|주일|주|년|일|시간|분|초|%|퍼센트|(?:(?:제곱|평방)\s?)?(?:킬로미터|센티미터|밀리미터|미터)|킬로그램|그램"
          r"|헥타르|마일|피트|인치|광년|km²|km|㎞|kg|cm|mm|m|톤|리터|평|㎡|배|[KMGT]B)")
-_MONEY = rf"{_NUM}\s?(?:조|억|천만|백만|십만|만|천|백)?\s?(?:{_NUM}\s?(?:억|천만|백만|만|천)\s?)*(?:원(?!칙|장)|달러|유로|파운드|위안)"
+#: A round multiplier of a number written the Korean way, in groups (8만 1219, 9억4000여만, 15만 5천).
+_GROUP = r"(?:조|억|천만|백만|십만|만|천|백)"
+#: A number in such groups, each maybe approximate (330여억, 300여): the last group may lack its multiplier.
+_KNUM = rf"(?:{_NUM}\s?여?\s?{_GROUP}\s?여?\s?)*{_NUM}(?:\s?여\s?{_GROUP}?\s?|\s?{_GROUP}\s?여?\s?)?"
+#: A currency, maybe with its country (100만 캐나다 달러).
+_MONEY = rf"{_KNUM}\s?(?:원(?!칙|장)|(?:[가-힣]{{2,4}}\s)?달러|유로|파운드|위안)"
 _LAW_ONE = r"제\d+조(?:의\d+)?(?:\s?제\d+항)?(?:\s?제\d+호(?:의\d+)?)?(?:[가-하]목)?"
 #: What follows a span of time that has passed, not a day or a year (20일이 경과한 날, 3년이 지난):
 #: "청구 후 20일이 경과한" counts days, it does not name the 20th.
@@ -40,6 +45,9 @@ _ELAPSED = r"이?\s?(?:경과|지나|지난|지났)"
 #: item's "삭제 <2020.2.4>". It says when the words changed, not what they say, so nothing in it
 #: answers. A 부칙's act number and date (부칙 <제20676호,2025.1.21>) is no such note: it dates the act.
 HISTORY_NOTE = re.compile(r"<(?!제\d)[^<>]*\d{4}\.\s?\d{1,2}\.\s?\d{1,2}[^<>]*>")
+
+_TIME = (r"(?:(?:오전|오후|새벽|아침|저녁|밤|낮)\s?)?(?<![\d.])\d{1,2}\s?시(?!간|대|작|행|점|기|설|장|민|청|도)"
+         r"(?:\s?\d{1,2}\s?분)?(?:\s?\d{1,2}\s?초)?")
 
 #: (type, pattern): several may match overlapping text; the answerer's scoring chooses. The
 #: year and the month of a full date are candidates of their own, for questions asking
@@ -52,19 +60,20 @@ PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     # The end of a month, a statute's usual deadline (매년 2월 말일까지, 6월 말).
     ("date", re.compile(rf"(?<!\d){_YEAR}\d{{1,2}}\s?월\s?말(?:일)?(?=[^가-힣]|$|까지|{_PARTICLE})")),
     ("date", re.compile(rf"{_RELATIVE}(?<!\d)\d{{1,4}}\s?년(?!간|\s?동안|\s?이내|\s?마다|{_ELAPSED})")),
-    ("date", re.compile(r"(?<!\d)\d{1,4}\s?년대(?:\s?(?:초|중반|후반|말))?")),
-    ("date", re.compile(r"(?<!\d)\d{1,2}\s?세기(?:\s?(?:초|중반|중엽|후반|말))?")),
+    ("date", re.compile(r"(?<!\d)\d{1,4}\s?년대(?:\s?(?:초반|초|중반|후반|말))?")),
+    ("date", re.compile(r"(?<!\d)\d{1,2}\s?세기(?:\s?(?:초반|초|중반|중엽|후반|말))?")),
     ("date", re.compile(r"(?:\S+\s)?후\s\d+\s?(?:년|개월|주|일)이?\s경과한\s날")),
-    ("time", re.compile(
-        r"(?:(?:오전|오후|새벽|아침|저녁|밤|낮)\s?)?(?<![\d.])\d{1,2}\s?시(?!간|대|작|행|점|기|설|장|민|청|도)(?:\s?\d{1,2}\s?분)?(?:\s?\d{1,2}\s?초)?")),
+    ("time", re.compile(_TIME)),
+    # About that time (오전 4시 50분경): whether 경 belongs to the answer is the ranker's call.
+    ("time", re.compile(rf"{_TIME}경")),
     ("money", re.compile(rf"\d+\s?년\s?이하의\s징역\s?(?:또는|이나)\s?{_MONEY}\s?이하의\s벌금")),
     ("money", re.compile(rf"{_MONEY}(?:\s?(?:이하|이상|미만|초과)의\s(?:과태료|벌금|과징금|이행강제금))")),
     ("money", re.compile(rf"{_MONEY}{_BOUND}")),
     ("money", re.compile(_MONEY)),
     ("number", re.compile(
-        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?{_COUNTER}{_BOUND}")),
+        rf"(?<!제)(?<![\d,.]){_KNUM}{_COUNTER}{_BOUND}")),
     ("number", re.compile(
-        rf"(?<!제)(?<![\d,.]){_NUM}(?:\s?여\s?|만\s?|천\s?|백\s?)?{_COUNTER}")),
+        rf"(?<!제)(?<![\d,.]){_KNUM}{_COUNTER}")),
     ("quantity", re.compile(
         rf"(?<!제)(?<![\d,.]){_NUM}{_MULTIPLIER}\s?{_UNIT}(?:\s?반)?(?:\s?(?:간|마다|동안|이내|이상|이하|미만|초과|가량|정도|째|여|전까지|전|후){_WORD_END})?")),
     ("quantity", re.compile(rf"(?<!제)(?<![\d,.]){_NUM}{_MULTIPLIER}\s?{_UNIT}")),
@@ -92,8 +101,9 @@ PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
 #: What may stand before a measure and belong to it: the low end of a range (3-4천년, 45~46cm,
 #: 1.25배에서 1.3배, 2016년부터 2020년, a statute's 5명 이상 7명 이하) …
 RANGE_START = re.compile(rf"(?<![\d,.]){_NUM}\s?[^\s\d]{{0,4}}?\s?(?:[-~∼〜–]|에서\s|부터\s|내지\s|이상\s)\s?$")
-#: … and an approximation (약 250만 평방 킬로미터, 대략 30명), not the end of a word (조약 3개).
-APPROXIMATELY = re.compile(r"(?<![가-힣])(?:약|대략)\s?$")
+#: … and an approximation (약 250만 평방 킬로미터, 대략 30명) or a period from now (향후 10년간), not the end
+#: of a word (조약 3개).
+APPROXIMATELY = re.compile(r"(?<![가-힣])(?:약|대략|향후)\s?$")
 
 
 def widen_measures(sentence: SentenceSpan, found: dict[tuple[int, int], set[str]]) -> None:

@@ -729,3 +729,16 @@ def test_a_short_answer_takes_the_form_the_question_asks(paragraph, question, ex
 def test_an_affiliation_is_no_address():
     doc = _statute("h", "정보 공유법", [("제7조", "위원회", _ONE_ARTICLE)])
     assert _ask_one("정보공유위원회 사무실은 어디에 있어?", doc, threshold=0.5).answer != "국무총리 소속"
+
+
+_CAMPAIGN = Document("w", "정성공", "정성공\n\n정성공은 1646년 3월 과주와 전장을 함락시켰다. 그는 1650년 샤먼에 근거지를 두었다.")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # Two wh-words joined by 와/과, or 두 before the asked noun, ask for the pair; one asked, one given.
+    ("정성공이 1646년에 어디와 어디를 함락시켰나?", "과주와 전장"),
+    ("정성공이 1646년 3월에 함락시킨 두 곳은?", "과주와 전장"),
+    ("정성공이 1650년에 근거지를 둔 곳은?", "샤먼"),
+])
+def test_a_pair_answers_a_question_asking_for_two(question, expected):
+    assert _ask_one(question, _CAMPAIGN).answer == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.candidates import ALIAS, DEFINITION, QUOTED, TERM, Candidate, extract_candidates, with_heads_of_bodies
+from rag.answer.compounds import PAIRED
 from rag.answer.phrases import NAME
 from rag.sentences import split_sentences
 
@@ -153,6 +154,12 @@ def test_a_one_syllable_place_ending_needs_a_proper_noun():
         ("그 단지는 1200가구 규모다.", "1200가구"),
         ("공사비로 3천만 달러가 들었다.", "3천만 달러"),
         ("설치 파일은 256MB의 공간이 필요하다.", "256MB"),
+        # Korean writes large numbers in groups of 만 and 억, each maybe approximate.
+        ("공무원 숫자는 8만 1219명 늘어났다.", "8만 1219명"),
+        ("관중은 15만 5천명이었다.", "15만 5천명"),
+        ("그는 9억4000여만원을 받았다.", "9억4000여만원"),
+        ("회사는 330여억원을 잃었다.", "330여억원"),
+        ("예산 100만 캐나다 달러를 절감했다.", "100만 캐나다 달러"),
     ],
 )
 def test_counts_in_any_counter_and_amounts_in_any_currency(text, span):
@@ -290,6 +297,12 @@ def test_a_parenthesised_gloss_is_an_alias_of_the_name_before_it(text, gloss, na
 
 def test_a_decade_is_a_date():
     assert "date" in candidates("그 음악은 1960년대 후반에 유행했다.")["1960년대 후반"]
+    assert "date" in candidates("그 음악은 60년대 초반에 유행했다.")["60년대 초반"]
+
+
+def test_a_measure_with_what_qualifies_it_and_without():
+    assert {"오전 4시 50분경", "오전 4시 50분"} <= set(candidates("사고는 오전 4시 50분경 일어났다."))
+    assert {"향후 10년간", "10년간"} <= set(candidates("그는 향후 10년간 출마할 수 없다."))
 
 
 def test_proper_nouns_before_a_title_name_a_person():
@@ -322,6 +335,22 @@ def test_coordinated_phrases_need_a_coordinator_between_them():
     found = candidates("재단은 연구를 하고 교육을 한다.")
     assert not any(" 및 " in text or "," in text for text in found)
     assert "연구, 교육" in candidates("재단은 연구, 교육 등을 추진한다.")
+
+
+def test_phrases_joined_by_wa_are_a_pair_but_wa_meaning_with_joins_nothing():
+    found = candidates("그는 상수도와 하수도를 구분하지 못했다.")
+    assert PAIRED in found["상수도와 하수도"] and PAIRED not in found["하수도"]
+    assert not any("김현식과" in text for text in candidates("그는 김현식과 함께 밴드를 결성했다."))
+    found = candidates("그는 고수국민학교, 광주서중학교, 전남고등학교와 서울대학교를 졸업했다.")
+    assert "고수국민학교, 광주서중학교, 전남고등학교" in found and PAIRED in found["고수국민학교, 광주서중학교, 전남고등학교와 서울대학교"]
+
+
+def test_a_phrase_with_its_owner_before_the_genitive_is_a_candidate_too():
+    found = candidates("마이크는 공기의 진동을 감지한다.")
+    assert {"공기의 진동", "진동", "공기"} <= set(found) and not any(text.endswith("의") for text in found)
+    assert "제1항의 기술영향평가" not in candidates("정부는 제1항의 기술영향평가를 실시한다.")
+    # A name needs no owner, nor a phrase of several words.
+    assert "베르사유의 프티 트리아농 궁전" not in candidates("그는 베르사유의 프티 트리아농 궁전을 선물했다.")
 
 
 def test_a_statutes_note_on_its_own_history_holds_no_candidate():

@@ -94,3 +94,18 @@ def test_each_word_of_a_question_about_a_supplement_is_one_content_morpheme():
     # The gate compares them with a question's content morphemes: a word Kiwi would split never matches.
     words = layout._supplement_words()
     assert words and all(analyze_question(f"{word}에 대해 알려줘").content_tokens[:1] == (word,) for word in words)
+
+
+def test_a_noun_with_its_owner_fits_no_question_that_names_the_owner():
+    doc = Document(doc_id="s", title="천사", text="천사들은 하느님의 도구로 심판을 주도한다.")
+    assert _vectors("천사들은 하느님의 무엇으로 심판을 주도하나?", doc=doc)["하느님의 도구"] is None
+    assert _vectors("천사들은 무엇으로 심판을 주도하나?", doc=doc)["하느님의 도구"] is not None
+
+
+def test_a_pair_fits_a_question_asking_for_two_better_than_either_item_and_fits_others_less():
+    doc = Document(doc_id="w", title="정성공", text="정성공은 1646년 과주와 전장을 함락시켰다.")
+    two = _vectors("정성공이 1646년에 어디와 어디를 함락시켰나?", doc=doc)
+    one = _vectors("정성공이 1646년에 함락시킨 곳은?", doc=doc)
+    assert two["과주와 전장"].type_fit > two["과주"].type_fit
+    assert one["과주와 전장"].type_fit < one["과주"].type_fit
+    assert _vectors("천사들은 어떤 도구로 심판을 주도하나?", doc=doc).get("하느님의 도구") is None
