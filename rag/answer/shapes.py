@@ -46,6 +46,7 @@ _ELAPSED = r"이?\s?(?:경과|지나|지난|지났)"
 #: answers. A 부칙's act number and date (부칙 <제20676호,2025.1.21>) is no such note: it dates the act.
 HISTORY_NOTE = re.compile(r"<(?!제\d)[^<>]*\d{4}\.\s?\d{1,2}\.\s?\d{1,2}[^<>]*>")
 
+#: A time of day (오후 2시 30분), with the part of the day it may name first.
 _TIME = (r"(?:(?:오전|오후|새벽|아침|저녁|밤|낮)\s?)?(?<![\d.])\d{1,2}\s?시(?!간|대|작|행|점|기|설|장|민|청|도)"
          r"(?:\s?\d{1,2}\s?분)?(?:\s?\d{1,2}\s?초)?")
 
