@@ -95,14 +95,13 @@ def _genitives(sentence: SentenceSpan, phrases: list[Phrase]) -> list[Span]:
         if owner_end not in genitive or sentence.text[owner_end - sentence.start:head[0][0].start - sentence.start] != "의 ":
             continue
         types = phrase_types(head, False)
-        if len(head) > 1 or is_stop(head[0]) or is_stop(owner[-1]) or types != {"other"}:
-            # A name needs no owner (베르사유의 프티 트리아농 궁전 is 프티 트리아농 궁전, 대한민국의
-            # 대연평도 is 대연평도), nor a phrase that says itself what it is; one common noun may
-            # (공기의 진동, 서부의 화성).
+        # A name needs no owner (베르사유의 프티 트리아농 궁전 is 프티 트리아농 궁전, 대한민국의 대연평도
+        # is 대연평도), nor a phrase that says itself what it is, nor what a statute's 제1항 spoke of;
+        # one common noun may (공기의 진동, 서부의 화성).
+        if len(head) > 1 or is_stop(head[0]) or is_stop(owner[-1]) or types != {"other"} \
+                or _REFERENCE.fullmatch("".join(m.form for m in owner[-1])):
             continue
         types = types | {GENITIVE}
-        if _REFERENCE.fullmatch("".join(m.form for m in owner[-1])):
-            continue  # 제1항의 기술영향평가 is the 기술영향평가 the statute spoke of
         for size in range(1, min(len(owner), _MAX_OWNER_UNITS) + 1):
             first = owner[-size]
             if not is_stop(first) and first[0].start not in items:
