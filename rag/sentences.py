@@ -69,6 +69,21 @@ def _unbalanced(text: str) -> bool:
     return depth > 0 or text.count('"') % 2 == 1
 
 
+#: A piece ending on a sentence ending inside brackets: '…기능(…을 말한다)', '…자(이하 "X"라 한다)'.
+_ASIDE_END = re.compile(r"[다요]\.?[)\]]$")
+
+
+def _ends_in_aside(text: str) -> bool:
+    """Whether a piece ends where an aside in brackets ends with a sentence ending of its own.
+
+    Kiwi ends a sentence at the 말한다 of '안전기능(…을 말한다) 미비 등으로 …', and statutes
+    gloss their words that way mid-sentence; the sentence goes on after the bracket. A piece
+    that is all aside ('(사진은 … 모습이다)') is a sentence of its own.
+    """
+    text = text.rstrip()
+    return bool(_ASIDE_END.search(text)) and not text.startswith(tuple(_OPENING))
+
+
 def _continues(tokens) -> bool:
     """Whether a Kiwi "sentence" starts with a particle or ending, i.e. was cut too early."""
     return bool(tokens) and tokens[0].tag.startswith(("J", "E", "XS", "VCP"))
@@ -91,7 +106,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         pieces: list[list] = []
         for sentence in sentences:
             if pieces and (
-                _unbalanced(line[pieces[-1][0].start:pieces[-1][-1].end]) or _continues(sentence.tokens)
+                _unbalanced(piece := line[pieces[-1][0].start:pieces[-1][-1].end]) or _ends_in_aside(piece)
+                or _continues(sentence.tokens)
             ):
                 pieces[-1].append(sentence)
             else:

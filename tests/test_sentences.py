@@ -41,6 +41,21 @@ def test_statute_lines_are_clauses_of_their_own():
     assert all("\n" not in t for t in texts)
 
 
+def test_an_aside_that_ends_like_a_sentence_does_not_end_it():
+    # Kiwi ends a "sentence" at the 말한다 inside the brackets; the statute's sentence goes on.
+    line = ("③ 안전기능(위험을 방지하는 기능을 말한다) 미비 등으로 생길 수 있는 사고에 대비한다. "
+            "정보처리장치(이하 \"컴퓨터\"라 한다) 내에서 쓰인다.")
+    assert [s.text for s in split_sentences(line)] == [
+        "③ 안전기능(위험을 방지하는 기능을 말한다) 미비 등으로 생길 수 있는 사고에 대비한다.",
+        "정보처리장치(이하 \"컴퓨터\"라 한다) 내에서 쓰인다.",
+    ]
+
+
+def test_a_sentence_all_in_brackets_stays_one_of_its_own():
+    texts = [s.text for s in split_sentences("(사진은 출범식 모습이다) 재단은 2016년 설립됐다.")]
+    assert texts == ["(사진은 출범식 모습이다)", "재단은 2016년 설립됐다."]
+
+
 def test_morphemes_carry_document_offsets():
     for span in split_sentences(STATUTE, STATUTE.index("②")):
         for m in span.morphemes:

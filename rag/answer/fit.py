@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from rag.answer.candidates import QUOTED, Candidate
 from rag.answer.compounds import GENITIVE, PAIRED
-from rag.answer.phrases import AFFILIATION, NAME, is_affiliation, is_titled
+from rag.answer.phrases import AFFILIATION, NAME, is_affiliation, is_statute_name, is_titled
 from rag.answer.question import QuestionAnalysis
 
 #: An ordinal count (3번째, 네번째, 첫 번째) and a question asking for one (몇 번째, 몇째).
@@ -142,6 +142,8 @@ def _kind_credit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitSha
         return None
     if is_affiliation(candidate.text) and analysis.head != AFFILIATION:
         return None  # 행정안전부장관 소속 is no address, nor the 기관 of "어느 기관 소속인가"
+    if expected in _NAMED - {"title"} and is_statute_name(candidate.text):
+        return None  # 「유아교육법」 is no one who acts, nor where: "누가 지정하나", "어디와 협의하나"
     if analysis.units and not any(unit in candidate.text for unit in analysis.units):
         return None
     if analysis.units and bool(_ORDINAL.search(candidate.text)) != bool(_ASKS_ORDINAL.search(analysis.text)):

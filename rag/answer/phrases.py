@@ -80,6 +80,16 @@ def is_affiliation(text: str) -> bool:
     return text.endswith(" " + AFFILIATION)
 
 
+#: How a statute's name ends (「개인정보 보호법」, 「…에 관한 법률」, 「… 시행령」, 「서울특별시 … 조례」): it
+#: names an act, never a person, a body or a place, even when every word of it is a proper noun.
+_STATUTE_NAME = re.compile(r"(?:법|법률|시행령|대통령령|총리령|부령|규칙|조례)$")
+
+
+def is_statute_name(text: str) -> bool:
+    """Whether a span names an act (…법, …에 관한 법률, … 시행령, … 조례)."""
+    return bool(_STATUTE_NAME.search(text))
+
+
 def is_titled(text: str) -> bool:
     """Whether a span ends with a title or role (…이사장, …기자, 대통령)."""
     return text.endswith(_ROLE_SUFFIXES)
@@ -128,7 +138,8 @@ def phrase_types(units: list[list[Morpheme]], name_first: bool) -> frozenset[str
     if not role and _ends_with(units[-1], _PLACE_SUFFIXES):
         types.add("place")
     if "person" not in types and all(m.tag in ("NNP", "SL", "SN") for unit in units for m in unit):
-        types.update(("organization", "place", "title"))
+        named = "".join(m.form for m in units[-1])
+        types.update(("title",) if is_statute_name(named) else ("organization", "place", "title"))
     return frozenset(types)
 
 

@@ -32,6 +32,8 @@ Precision = Literal["year", "month", "article", "act"]
 
 _NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SL", "XR"})
 _WH_FORMS = frozenset({"누구", "어디", "언제", "얼마", "얼마나", "몇", "며칠", "무엇", "뭐", "무슨", "어느", "어떤", "웬"})
+#: After a wh-word, a free-choice particle makes it "any…", asking nothing: 누구나, 어디든, 누구든지, 누구라도.
+_FREE_CHOICE = frozenset({"나", "이나", "든", "든지", "라도"})
 #: Determiners whose type comes from the noun right after them.
 _DETERMINERS = frozenset({"몇", "어느", "어떤", "무슨", "웬"})
 
@@ -61,10 +63,9 @@ _FOCUS_TYPES: tuple[tuple[AnswerType, tuple[str, ...]], ...] = (
 )
 #: Counters after 몇 and the type they ask for.
 _COUNTER_TYPES: dict[str, AnswerType] = {
-    "시": "time", "월": "date", "일": "date", "년도": "date", "연도": "date", "요일": "date",
-    "조": "law_reference", "항": "law_reference",
-    "호": "law_reference", "원": "money", "퍼센트": "quantity", "%": "quantity", "시간": "quantity",
-    "분": "quantity", "초": "quantity", "개월": "quantity", "주": "quantity", "주일": "quantity",
+    "시": "time", "월": "date", "일": "date", "년도": "date", "연도": "date", "요일": "date", "조": "law_reference",
+    "항": "law_reference", "호": "law_reference", "원": "money", "퍼센트": "quantity", "%": "quantity",
+    "시간": "quantity", "분": "quantity", "초": "quantity", "개월": "quantity", "주": "quantity", "주일": "quantity",
     "살": "number", "세": "number",
 }
 #: Nouns naming the part of a date a question asks for (설립 연도 → 2016년, not a full date).
@@ -125,10 +126,10 @@ _END_WORDS = frozenset({"끝나", "마치", "종료", "폐막", "폐회", "마�
 #: Case particles grouped by the role they mark; the answer in the document tends to
 #: carry the same role as the wh-word in the question (누구를 → 그를, 어디에서 → 서울에서).
 PARTICLE_ROLES: dict[str, str] = {
-    "이": "subject", "가": "subject", "은": "subject", "는": "subject", "께서": "subject",
-    "을": "object", "를": "object", "의": "genitive", "에서": "from", "에게서": "from", "로부터": "from",
-    "에": "at", "에게": "to", "한테": "to", "께": "to", "으로": "by", "로": "by", "와": "with", "과": "with",
-    "랑": "with", "이랑": "with", "까지": "until", "부터": "since", "보다": "than", "처럼": "as",
+    "이": "subject", "가": "subject", "은": "subject", "는": "subject", "께서": "subject", "을": "object",
+    "를": "object", "의": "genitive", "에서": "from", "에게서": "from", "로부터": "from", "에": "at", "에게": "to",
+    "한테": "to", "께": "to", "으로": "by", "로": "by", "와": "with", "과": "with", "랑": "with", "이랑": "with",
+    "까지": "until", "부터": "since", "보다": "than", "처럼": "as",
 }
 #: Counter synonyms: the unit a document writes for the counter a question uses.
 _COUNTER_UNITS: dict[str, tuple[str, ...]] = {
@@ -239,6 +240,12 @@ def _type_of(wh: str | None, following: list, focus: str | None, text: str) -> A
     return focus_type or "other"
 
 
+def _free_choice(tokens, i: int) -> bool:
+    """Whether the wh-word at ``i`` is free choice mid-sentence ("누구나 볼 수"; not "위원장은 누구나?")."""
+    j = next((j for j in range(i + 1, min(i + 3, len(tokens))) if tokens[j].tag != "VCP"), None)
+    return j is not None and tokens[j].form in _FREE_CHOICE and j + 1 < len(tokens) and tokens[j + 1].tag != "SF"
+
+
 def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> QuestionAnalysis:
     """Analyse one question: expected answer type, wh-word, focus noun and content tokens.
 
@@ -248,7 +255,8 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
     forms = [t.form for t in tokens]
     # The last wh-word is the asked one: Korean puts it next to the final predicate,
     # and an earlier match may be part of a name (어디나지원단).
-    wh_index = next((i for i in reversed(range(len(tokens))) if forms[i] in _WH_FORMS and tokens[i].tag != "VV"), None)
+    wh_index = next((i for i in reversed(range(len(tokens)))
+                     if forms[i] in _WH_FORMS and tokens[i].tag != "VV" and not _free_choice(tokens, i)), None)
     wh = None if wh_index is None else tokens[wh_index].form
     after = tokens[wh_index + 1:] if wh_index is not None else []
 
@@ -340,11 +348,8 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
 
 
 def _counted(tokens, wh_index: int) -> str | None:
-    """The noun a "몇 <counter>" counts: "몇 명의 위원" → 위원; "부위원장은 몇 명",
-    "임직원 수는 몇 명" → the topic or subject before the wh-phrase.
-
-    A noun that only names the kind of answer (사람) counts nothing in particular.
-    """
+    """The noun a "몇 <counter>" counts: "몇 명의 위원" → 위원; "부위원장은 몇 명", "임직원 수는 몇 명" →
+    the topic or subject before the wh-phrase; a noun naming the kind of answer (사람) counts nothing."""
     after = tokens[wh_index + 2:]
     for token, following in zip(after, after[1:]):
         if token.tag == "JKG" and following.tag in ("NNG", "NNP"):
@@ -363,9 +368,8 @@ def _counted(tokens, wh_index: int) -> str | None:
 def _ordinal(tokens) -> str | None:
     """The :data:`ORDINAL_FAMILIES` family of a first/last word that singles out one of a series.
 
-    The word must qualify a noun (첫 회의, 초대 이사장, 최초의 여성) or an event as
-    one of several (처음으로 개최된 대회). Bare before a verb it only means
-    "originally" (처음 세워진 해 is the founding year), which a document rarely says.
+    The word must qualify a noun (첫 회의, 초대 이사장, 최초의 여성) or an event as one of several (처음으로
+    개최된 대회). Bare before a verb it means "originally" (처음 세워진 해 is the founding year).
     """
     for token, following in zip(tokens, list(tokens[1:]) + [None]):
         family = next((name for name in ("first", "last") if token.form in ORDINAL_FAMILIES[name]), None)
@@ -377,11 +381,9 @@ def _ordinal(tokens) -> str | None:
 def _role_and_predicate(tokens, wh_index: int | None) -> tuple[str | None, str | None]:
     """The case role of a bare wh-word and the first content predicate after it.
 
-    The particle must follow the wh-word directly (무엇을, 어디에서) or the counter
-    after 몇 (몇 년에); a copula (누구인가) or another determiner (어떤 주제로, whose
-    particle belongs to a noun the answer is not) marks no role. The predicate is a
-    verb stem other than a light verb, or a noun made a verb by 하다/되다
-    (설립되었나 → 설립).
+    The particle must follow the wh-word directly (무엇을, 어디에서) or the counter after 몇 (몇 년에); a
+    copula (누구인가) or another determiner (어떤 주제로: its particle is a noun's) marks no role. The
+    predicate is a verb stem other than a light verb, or a noun made a verb by 하다/되다 (설립되었나 → 설립).
     """
     if wh_index is None:
         return None, None

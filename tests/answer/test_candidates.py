@@ -110,6 +110,13 @@ def test_a_place_word_with_a_title_is_a_person_not_a_place():
     assert "person" in found["대통령"]
 
 
+def test_a_statute_name_of_proper_nouns_is_no_body_or_place():
+    found = candidates("「유아교육법」에 따른 유치원과 한국저작권위원회")
+    assert "title" in found["유아교육법"]
+    assert not {"organization", "place"} & found["유아교육법"]
+    assert "organization" in found["한국저작권위원회"]
+
+
 def test_no_candidate_cuts_into_a_quoted_title():
     found = candidates("재단은 ‘Urban AI’를 추진하고 ‘AI 3대 강국 도약’을 발표했다.")
     assert QUOTED in found["Urban AI"]

@@ -109,3 +109,10 @@ def test_a_pair_fits_a_question_asking_for_two_better_than_either_item_and_fits_
     assert two["과주와 전장"].type_fit > two["과주"].type_fit
     assert one["과주와 전장"].type_fit < one["과주"].type_fit
     assert _vectors("천사들은 어떤 도구로 심판을 주도하나?", doc=doc).get("하느님의 도구") is None
+
+
+def test_a_statute_name_answers_no_question_asking_who_or_where():
+    doc = Document(doc_id="l", title="정보문화", text="장관은 「유아교육법」에 따른 유치원의 교육과정에 반영되도록 국가교육위원회와 협의한다.")
+    where = _vectors("장관이 협의하는 곳은 어디야?", doc=doc)
+    assert where["유아교육법"] is None and where["국가교육위원회"] is not None
+    assert _vectors("유치원은 어느 법에 따른 것인가?", doc=doc)["유아교육법"] is not None

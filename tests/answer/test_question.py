@@ -121,6 +121,19 @@ def test_a_wh_word_with_a_particle_has_no_head():
     assert analyze_question("재단의 이사장은 누구인가?").head == "이사장"
 
 
+@pytest.mark.parametrize(("question", "wh_word"), [
+    ("누구나 뗄 수 있는 서류도 해당돼?", None),
+    ("건물주가 언제든 나가라고 할 수 있나요?", None),
+    ("누구든지 청구할 수 있나?", None),
+    ("누구라도 열람할 수 있는 곳은 어디인가?", "어디"),
+    # At the end of a question 누구나 asks (누구냐).
+    ("위원장은 누구나?", "누구"),
+])
+def test_a_free_choice_wh_word_asks_nothing(question, wh_word):
+    # 누구나, 언제든, 누구든지 mean "anyone", "any time": a yes/no question, not one asking for a person or date.
+    assert analyze_question(question).wh_word == wh_word
+
+
 @pytest.mark.parametrize(("question", "expected"), CASES)
 def test_answer_type(question, expected):
     assert analyze_question(question).answer_type == expected
