@@ -143,28 +143,21 @@ _COUNTER_UNITS: dict[str, tuple[str, ...]] = {
 class QuestionAnalysis:
     """What a question asks for.
 
-    ``content_tokens`` are the question's content morphemes (lower-cased) that the
-    answer's sentence should share; ``focus`` is the noun that names the asked thing
-    (기관, 조, 시각), when there is one; ``head`` is the noun the answer itself likely
-    ends with (연구소 in "…연구소는?", 협회 in "협회의 명칭은?"). ``units`` are the
-    counters a numeric answer must carry (명 for 몇 명); ``role`` is the case role of
-    the wh-phrase (object for 무엇을); ``predicate`` the verb stem it depends on.
-    ``precision`` is the part of a date asked for when the question names it (연도 →
-    year, 몇 월 → month), or ``article`` when a statute reference is asked by its 조:
-    a full date or a 항 then answers more than was asked; ``act`` asks for the number
-    of an act itself (법률 번호 → 제20000호). ``ordinal`` names the
-    :data:`ORDINAL_FAMILIES` family of a first/last qualifier (첫 회의 → first), or ``end``
-    for a question about when or how something ended (몇 시에 끝났나);
-    ``alias`` is true when the question asks for another name of a thing (영문 약칭,
-    한자 표기), which documents give in parentheses or as a defined short name.
-    ``asks_definition`` is set for "X는 어떻게 정의되나", "X란 무엇인가" (the answer is
-    a definition's body), ``asks_term`` for "…하는 자를 무엇이라 부르나" (the answer is
-    the term whose definition the question paraphrases); ``verbs`` are the content
-    tokens that are verb or adjective stems.
-    ``counted`` is what a count asks about (부위원장 in "부위원장은 몇 명"): a number
-    of something else (간사위원 1명) does not answer it. ``answer_kind`` is the kind of
-    answer asked (:mod:`rag.answer.kinds`), decided from ``kind_signals``; ``noun_phrases`` its
-    runs of nouns and their affixes, joined and lower-cased (학습+용+데이터, 인터넷 게시판 → 인터넷게시판).
+    ``content_tokens`` are the question's content morphemes (lower-cased) that the answer's sentence should share;
+    ``focus`` is the noun that names the asked thing (기관, 조, 시각), when there is one; ``head`` is the noun the answer
+    itself likely ends with (연구소 in "…연구소는?", 협회 in "협회의 명칭은?"). ``units`` are the counters a numeric answer must
+    carry (명 for 몇 명); ``role`` is the case role of the wh-phrase (object for 무엇을); ``predicate`` the verb stem it
+    depends on. ``precision`` is the part of a date asked for when the question names it (연도 → year, 몇 월 → month),
+    or ``article`` when a statute reference is asked by its 조: a full date or a 항 then answers more than was asked;
+    ``act`` asks for the number of an act itself (법률 번호 → 제20000호). ``ordinal`` names the :data:`ORDINAL_FAMILIES`
+    family of a first/last qualifier (첫 회의 → first), or ``end`` for a question about when or how something ended (몇
+    시에 끝났나); ``alias`` is true when the question asks for another name of a thing (영문 약칭, 한자 표기), which documents
+    give in parentheses or as a defined short name. ``asks_definition`` is set for "X는 어떻게 정의되나", "X란 무엇인가" (the
+    answer is a definition's body), ``asks_term`` for "…하는 자를 무엇이라 부르나" (the answer is the term whose definition the
+    question paraphrases); ``verbs`` are the content tokens that are verb or adjective stems. ``counted`` is what a
+    count asks about (부위원장 in "부위원장은 몇 명"): a number of something else (간사위원 1명) does not answer it. ``answer_kind``
+    is the kind of answer asked (:mod:`rag.answer.kinds`), decided from ``kind_signals``; ``noun_phrases`` its runs
+    of nouns and their affixes, joined and lower-cased (학습+용+데이터, 인터넷 게시판 → 인터넷게시판).
     """
 
     text: str
@@ -240,10 +233,18 @@ def _type_of(wh: str | None, following: list, focus: str | None, text: str) -> A
     return focus_type or "other"
 
 
-def _free_choice(tokens, i: int) -> bool:
-    """Whether the wh-word at ``i`` is free choice mid-sentence ("누구나 볼 수"; not "위원장은 누구나?")."""
-    j = next((j for j in range(i + 1, min(i + 3, len(tokens))) if tokens[j].tag != "VCP"), None)
-    return j is not None and tokens[j].form in _FREE_CHOICE and j + 1 < len(tokens) and tokens[j + 1].tag != "SF"
+def _asked_wh(tokens, text: str) -> int | None:
+    """Where the asked wh-word is: the last one, as Korean puts it next to the final predicate (an earlier
+    match may be part of a name, 어디나지원단). Not one with a free-choice particle mid-sentence (누구나 볼 수;
+    but "위원장은 누구나?" asks), nor one in a statement before the question ("누가 제 사진을 도용해서 팔고
+    있어요. 손해배상을 받을 수 있나요?": someone)."""
+    def free(i: int) -> bool:
+        j = next((j for j in range(i + 1, min(i + 3, len(tokens))) if tokens[j].tag != "VCP"), None)
+        return j is not None and tokens[j].form in _FREE_CHOICE and j + 1 < len(tokens) and tokens[j + 1].tag != "SF"
+    told = max((i for i, t in enumerate(tokens) if t.form == "." and t.tag == "SF"), default=-1) \
+        if text.rstrip().endswith("?") else -1
+    return next((i for i in reversed(range(told + 1, len(tokens)))
+                 if tokens[i].form in _WH_FORMS and tokens[i].tag != "VV" and not free(i)), None)
 
 
 def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> QuestionAnalysis:
@@ -253,10 +254,7 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
     """
     tokens = kiwi_tokens(text)
     forms = [t.form for t in tokens]
-    # The last wh-word is the asked one: Korean puts it next to the final predicate,
-    # and an earlier match may be part of a name (어디나지원단).
-    wh_index = next((i for i in reversed(range(len(tokens)))
-                     if forms[i] in _WH_FORMS and tokens[i].tag != "VV" and not _free_choice(tokens, i)), None)
+    wh_index = _asked_wh(tokens, text)
     wh = None if wh_index is None else tokens[wh_index].form
     after = tokens[wh_index + 1:] if wh_index is not None else []
 

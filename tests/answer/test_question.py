@@ -128,8 +128,12 @@ def test_a_wh_word_with_a_particle_has_no_head():
     ("누구라도 열람할 수 있는 곳은 어디인가?", "어디"),
     # At the end of a question 누구나 asks (누구냐).
     ("위원장은 누구나?", "누구"),
+    # In a statement before the question, 누가 is someone: the question is whether one may claim damages.
+    ("누가 제 사진을 도용해서 팔고 있어요. 손해배상을 받을 수 있나요?", None),
+    ("재단은 2016년에 세워졌어요. 누가 세웠나요?", "누구"),
+    ("재단은 언제 세워졌나. 알려줘.", "언제"),
 ])
-def test_a_free_choice_wh_word_asks_nothing(question, wh_word):
+def test_a_wh_word_meaning_any_or_some_asks_nothing(question, wh_word):
     # 누구나, 언제든, 누구든지 mean "anyone", "any time": a yes/no question, not one asking for a person or date.
     assert analyze_question(question).wh_word == wh_word
 
