@@ -142,7 +142,7 @@ def _kind_credit(analysis: QuestionAnalysis, candidate: Candidate, shape: FitSha
         return None
     if is_affiliation(candidate.text) and analysis.head != AFFILIATION:
         return None  # 행정안전부장관 소속 is no address, nor the 기관 of "어느 기관 소속인가"
-    if expected in _NAMED - {"title"} and is_statute_name(candidate.text):
+    if expected in _NAMED and expected != "title" and is_statute_name(candidate.text):
         return None  # 「유아교육법」 is no one who acts, nor where: "누가 지정하나", "어디와 협의하나"
     if analysis.units and not any(unit in candidate.text for unit in analysis.units):
         return None

@@ -82,12 +82,12 @@ def is_affiliation(text: str) -> bool:
 
 #: How a statute's name ends (「개인정보 보호법」, 「…에 관한 법률」, 「… 시행령」, 「서울특별시 … 조례」): it
 #: names an act, never a person, a body or a place, even when every word of it is a proper noun.
-_STATUTE_NAME = re.compile(r"(?:법|법률|시행령|대통령령|총리령|부령|규칙|조례)$")
+_STATUTE_ENDINGS = ("법", "법률", "시행령", "대통령령", "총리령", "부령", "규칙", "조례")
 
 
 def is_statute_name(text: str) -> bool:
     """Whether a span names an act (…법, …에 관한 법률, … 시행령, … 조례)."""
-    return bool(_STATUTE_NAME.search(text))
+    return text.endswith(_STATUTE_ENDINGS)
 
 
 def is_titled(text: str) -> bool:
@@ -138,8 +138,8 @@ def phrase_types(units: list[list[Morpheme]], name_first: bool) -> frozenset[str
     if not role and _ends_with(units[-1], _PLACE_SUFFIXES):
         types.add("place")
     if "person" not in types and all(m.tag in ("NNP", "SL", "SN") for unit in units for m in unit):
-        named = "".join(m.form for m in units[-1])
-        types.update(("title",) if is_statute_name(named) else ("organization", "place", "title"))
+        statute = is_statute_name("".join(m.form for m in units[-1]))
+        types.update(("title",) if statute else ("organization", "place", "title"))
     return frozenset(types)
 
 
