@@ -95,7 +95,7 @@ class Settings(BaseSettings):
         None, ge=0, le=2, description="With the neural answerer: the rule answer's confidence from which it is given "
         "without the reader reading; unset: the level learned with the chooser (rag/reader/weights/chooser.json); "
         "above 1: the reader reads for every short question.")
-    embed_batch_size: int = Field(16, ge=1, le=512, description="Passages embedded per batch.")
+    embed_batch_size: int = Field(16, ge=1, le=512, description="Passages embedded per batch (the int8 engine runs each alone within it).")
     # Several serving workers on few cores run faster with one thread each than with every worker
     # sizing its pools by all the CPUs (`rag serve --workers 2`, 16 clients: 112 -> 124 req/s, p99 299 -> 203 ms; bench/results).
     threads: int | None = Field(

