@@ -192,9 +192,13 @@ def train_answerer(
     examples_path: Optional[Path] = typer.Option(
         None, "--examples", help="Keep the collected candidates here (.npz) and reuse them when the file exists: "
         "they change only with the questions, retrieval or the features."),
+    recalibrate: bool = typer.Option(
+        False, "--recalibrate", help="Refit only the served weights' confidence, keeping every answer and abstention "
+        "(default --out: the package's rag/answer/weights.json)."),
 ) -> None:
     """Learn the rule answerer's ranker, confidence and threshold from KorQuAD articles 0–69, the dev sets'
-    tune halves and the short-fact questions written to learn from."""
+    tune halves and the short-fact questions written to learn from; or, with --recalibrate, only the
+    served weights' confidence."""
     import shlex
     import time
     from datetime import date
@@ -202,24 +206,27 @@ def train_answerer(
     from rag.answer.learn import CIVIC_SHARE
     from rag.answer.ranker import WEIGHTS_FILE, Weights
     from rag.answer.examples import load as load_examples, save as save_examples
-    from rag.answer.training import WITHHELD_SHARE, ask_all, civic_questions, korquad_questions, learn
+    from rag.answer.training import WITHHELD_SHARE, ask_all, civic_questions, korquad_questions, learn, recalibrated
     from rag.evaluation import load_eval_set
     from rag.terminal import read_documents
 
     from rag import korquad
 
-    if not korquad_path.is_file():
+    # Refitting the confidence learns from the civic questions alone (rag.answer.training.recalibrated).
+    if not recalibrate and not korquad_path.is_file():
         fail(f"KorQuAD data not found at {korquad_path}; pass --korquad pointing at KorQuAD_v1.0_dev.json", 2)
     if not corpus.exists():
         fail(f"documents not found at {corpus}; pass --corpus (e.g. corpus)", 2)
     # Beside the default, not over it: learned weights are served only when measured to win.
-    out = out or WEIGHTS_FILE.with_name("weights-learned.json")
+    out = out or (WEIGHTS_FILE if recalibrate else WEIGHTS_FILE.with_name("weights-learned.json"))
     baseline = Weights.load(WEIGHTS_FILE)
     started = time.perf_counter()
     sets = [Path("eval/article_dev.jsonl"), Path("eval/statute_dev.jsonl"), Path("eval/civic_dev.jsonl"),
             Path("eval/train/civic_shorts.jsonl")]
-    command = "rag train answerer " + shlex.join(["--seed", str(seed)] + (["--limit", str(limit)] if limit else []))
-    meta = {"data": ["KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs",
+    command = "rag train answerer " + shlex.join(["--seed", str(seed)] + (["--limit", str(limit)] if limit else [])
+                                                 + (["--recalibrate"] if recalibrate else []))
+    meta = {"data": [*([] if recalibrate else
+                       ["KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs"]),
                      *(f"{path} part tune, short-fact and unanswerable questions (over {corpus}/)" for path in sets)],
             "seed": seed, "command": command, "trained_on": str(date.today()),
             "civic_share": CIVIC_SHARE, "withheld_share": WITHHELD_SHARE, "baseline": baseline.source}
@@ -228,7 +235,7 @@ def train_answerer(
             errors.print(f"reusing the candidates collected in {examples_path}", highlight=False)
             examples = load_examples(examples_path)
         else:
-            documents, kq = korquad.load_korquad(korquad_path, "dev")
+            documents, kq = korquad.load_korquad(korquad_path, "dev") if not recalibrate else ([], [])
             if limit is not None:
                 kq = random.Random(seed).sample(kq, min(limit, len(kq)))
             kq_pipeline = load_pipeline(Settings(store="embedded", index_dir=index_dir or Path(tmp) / "korquad", reader="rules"))
@@ -250,7 +257,7 @@ def train_answerer(
             if examples_path is not None:
                 save_examples(examples, examples_path)
         with console.status("cross-validating and fitting…"):
-            weights = learn(examples, baseline, meta)
+            weights = (recalibrated if recalibrate else learn)(examples, baseline, meta)
     weights.meta["seconds"] = round(time.perf_counter() - started, 1)
     weights.save(out)
     cv = weights.meta["cv"]
@@ -258,6 +265,10 @@ def train_answerer(
         f"{source} {r['learned']} / {r['hand']} ({r['questions']})" for source, r in cv["top1"].items())
         + "; confidence log loss / ECE: " + ", ".join(
         f"{name} {c['log_loss']} / {c['ece']}" for name, c in cv["calibration"].items()), highlight=False)
+    if recalibrate:
+        console.print(f"confidence midpoint {weights.midpoint}, steepness {weights.steepness}; threshold "
+                      f"{weights.threshold} (where the served weights abstained: the same answers)", highlight=False)
+        return
     chosen = cv["threshold"]
     console.print(f"threshold {chosen['chosen']:.3f}: out of fold, answered {chosen['answered']}, right answers refused "
                   f"{chosen['right_refused']}, hopeless askings abstained {chosen['hopeless_abstained']}", highlight=False)

@@ -156,6 +156,35 @@ def weights_from(score: np.ndarray, evidence: np.ndarray, intercept: float, sour
                    source=source, note=note, meta=meta or {}, threshold=round(threshold, 6))
 
 
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def recalibrate(asked: Sequence[Asked], weights: Weights) -> Weights:
+    """``weights`` with their confidence refitted on ``asked`` and nothing else moved.
+
+    A one-variable logistic regression of whether each asking's best candidate is right on
+    its evidence (``weights.evidence · x``) gives the confidence's ``steepness`` and
+    ``midpoint``; the ``threshold`` becomes the new confidence at the evidence where the old
+    one met the old threshold. The confidence is monotone in the evidence either way, so
+    every answer and abstention stays as it was, and only the number shown with an answer
+    changes: the share of such answers that are right, where the hand-set logistic gave
+    0.95 and more to answers right about half the time (see :func:`cross_validate`).
+    """
+    x, y, weight = calibration_rows(asked, np.asarray(weights.score, dtype=float))
+    evidence = x @ np.asarray(weights.evidence, dtype=float)
+    slope, intercept = fit_logistic(evidence[:, None], y, weight)
+    steepness = float(slope[0])
+    if steepness <= 0:
+        raise ValueError("the evidence does not rise with being right: no confidence to refit")
+    midpoint = -intercept / steepness
+    cut = weights.midpoint + _logit(weights.threshold) / weights.steepness
+    threshold = 1 / (1 + math.exp(-steepness * (cut - midpoint)))
+    return Weights(score=weights.score, evidence=weights.evidence, midpoint=round(midpoint, 6),
+                   steepness=round(steepness, 6), source=weights.source, note=weights.note, meta=weights.meta,
+                   threshold=round(threshold, 6))
+
+
 def _confidence(weights: Weights, x: np.ndarray) -> np.ndarray:
     evidence = x @ np.asarray(weights.evidence, dtype=float)
     return 1 / (1 + np.exp(-weights.steepness * (evidence - weights.midpoint)))
@@ -202,7 +231,8 @@ def cross_validate(asked: Sequence[Asked], baseline: Weights, folds: int = 5,
     ``top1``: the share of questions (asked with their own document) whose best candidate
     is right, per source and over all; ``calibration``: log loss and ECE of the
     confidence of each asking's best candidate (withheld askings included), learned
-    against the baseline's; ``threshold``: the learned confidence's :func:`refusal_threshold`
+    against the baseline's, and the baseline's refitted (:func:`recalibrate`) on the other
+    folds; ``threshold``: the learned confidence's :func:`refusal_threshold`
     and, at it, the share of askings answered, of right answers refused and of askings no
     candidate can answer (withheld or unanswerable) abstained on. Folds:
     :class:`~sklearn.model_selection.GroupKFold`, which is deterministic.
@@ -210,7 +240,7 @@ def cross_validate(asked: Sequence[Asked], baseline: Weights, folds: int = 5,
     groups = [a.question.group for a in asked]
     hand_score = np.asarray(baseline.score, dtype=float)
     right: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"learned": [], "hand": []})
-    probs: dict[str, list[float]] = {"learned": [], "hand": []}
+    probs: dict[str, list[float]] = {"learned": [], "hand": [], "recalibrated": []}
     truth: list[int] = []
     hopeless: list[bool] = []  # the asking's candidates hold no gold answer (withheld, unanswerable)
     hand_truth: list[int] = []  # the baseline's best differs from the learned one's: its labels are its own
@@ -233,12 +263,19 @@ def cross_validate(asked: Sequence[Asked], baseline: Weights, folds: int = 5,
         hopeless += [not a.answerable for a in held if a.features]
         x_hand, y_hand, _ = calibration_rows(held, hand_score)
         probs["hand"] += _confidence(baseline, x_hand).tolist()
+        try:
+            probs["recalibrated"] += _confidence(recalibrate([asked[i] for i in train], baseline), x_hand).tolist()
+        except ValueError:  # no rising evidence in these folds: nothing refitted to measure
+            probs["recalibrated"] += [math.nan] * len(x_hand)
         hand_truth += y_hand.tolist()
     top1 = {source: {"questions": len(r["learned"]),
                      **{name: round(float(np.mean(r[name])), 4) for name in ("learned", "hand")}}
             for source, r in sorted(right.items())}
     calibration = {}
-    for name, labels in (("learned", truth), ("hand", hand_truth)):
+    for name, labels in (("learned", truth), ("hand", hand_truth), ("recalibrated", hand_truth)):
+        if any(math.isnan(p) for p in probs[name]):
+            calibration[name] = None
+            continue
         p, y = np.asarray(probs[name]), np.asarray(labels, dtype=float)
         calibration[name] = {"askings": len(p), "log_loss": round(log_loss(p, y), 4),
                              "ece": round(expected_calibration_error(p, y), 4)}

@@ -11,8 +11,8 @@ import pytest
 from rag.answer.answerer import Answerer, AnswererConfig
 from rag.answer.examples import Asked, Question, collect, label
 from rag.answer.features import FEATURES, Features
-from rag.answer.learn import (balance, best_index, cross_validate, expected_calibration_error, fit,
-                              refusal_threshold, weights_from)
+from rag.answer.learn import (balance, best_index, calibration_rows, cross_validate, expected_calibration_error,
+                              fit, recalibrate, refusal_threshold, weights_from)
 from rag.answer.ranker import Ranker, Weights, default_weights
 from rag.documents import Chunk, Document
 from rag.mentions import Mentions
@@ -153,7 +153,7 @@ def test_the_learned_threshold_refuses_few_right_answers_and_the_answerer_takes_
     weights = weights_from(*fit(asked), "learned: test", threshold=cv["threshold"]["chosen"])
     assert AnswererConfig(weights=weights).threshold == weights.threshold == round(cv["threshold"]["chosen"], 6)
     assert AnswererConfig(weights=weights, threshold=0.9).threshold == 0.9
-    assert AnswererConfig().threshold == default_weights().threshold == 0.5
+    assert AnswererConfig().threshold == default_weights().threshold  # the served file's own
 
 
 def test_balance_gives_the_minority_its_share():
@@ -193,6 +193,10 @@ def test_train_offers_the_chooser_and_the_answerer():
     assert "chooser" in result.output and "answerer" in result.output
     result = CliRunner().invoke(app, ["train", "answerer", "--korquad", "/nonexistent.json"])
     assert result.exit_code == 2
+    # Refitting the confidence needs no KorQuAD: what it misses then is the corpus.
+    result = CliRunner().invoke(app, ["train", "answerer", "--recalibrate", "--korquad", "/nonexistent.json",
+                                      "--corpus", "/nonexistent-corpus"])
+    assert result.exit_code == 2 and "documents not found" in result.output
 
 
 def test_a_given_score_is_kept_and_only_the_calibrator_is_fitted():
@@ -218,3 +222,54 @@ def test_collected_examples_fit_the_same_weights_twice_and_after_a_round_trip(tm
         [(a.question, a.features, a.labels, a.withheld) for a in first.asked]
     fitted = [weights_from(*fit(e.asked), "learned: test") for e in (first, second, reloaded)]
     assert fitted[0] == fitted[1] == fitted[2]
+
+
+def _graded(seed: int, source: str = "civic_shorts") -> list[Asked]:
+    """Synthetic askings whose best candidate (by overlap) is right with probability its overlap."""
+    rng = np.random.default_rng(seed)
+    asked = []
+    for q in range(300):
+        overlap = rng.uniform(0.0, 1.0)
+        best = Features(**{**dict.fromkeys(FEATURES, 0.0), "overlap": overlap})
+        other = Features(**{**dict.fromkeys(FEATURES, 0.0), "overlap": overlap / 2})
+        asked.append(Asked(Question(f"q{q}", ("x",), f"g{q % 10}", source), [best, other],
+                           [int(rng.uniform() < overlap), 0]))
+    return asked
+
+
+def _overconfident() -> Weights:
+    """Weights that rank by overlap and answer with a steep logistic of it, as the hand-set ones do."""
+    base = dict.fromkeys(FEATURES, 0.0)
+    return Weights(score=Features(**{**base, "overlap": 1.0}), evidence=Features(**{**base, "overlap": 1.0}),
+                   midpoint=0.3, steepness=40.0, source="hand-set", threshold=0.5)
+
+
+def test_recalibrating_keeps_every_decision_and_makes_the_confidence_the_share_right():
+    asked = _graded(4)
+    before = _overconfident()
+    after = recalibrate(asked, before)
+    assert (after.score, after.evidence, after.source) == (before.score, before.evidence, before.source)
+    x, truth, _ = calibration_rows(asked, np.asarray(before.score, dtype=float))
+    old, new = Ranker(before), Ranker(after)
+    best = [Features(*row) for row in x]
+    assert [old.decide(f, before.threshold).answered for f in best] == \
+        [new.decide(f, after.threshold).answered for f in best]
+    assert any(not old.decide(f, before.threshold).answered for f in best)  # the cut is inside the rows
+    ece = [expected_calibration_error(np.asarray([r.confidence(f) for f in best]), truth) for r in (old, new)]
+    assert ece[1] < 0.5 * ece[0], ece
+    assert recalibrate(asked, after).threshold == pytest.approx(after.threshold, abs=1e-5)  # refitting again moves nothing
+
+
+def test_recalibrated_weights_name_their_source_and_cross_validated_figures():
+    from rag.answer.examples import Examples
+    from rag.answer.training import recalibrated
+
+    civic, korquad = _graded(5), _graded(6, "korquad")
+    weights = recalibrated(Examples(civic + korquad), _overconfident(), {"command": "rag train answerer --recalibrate"})
+    assert weights.source == "hand-set; confidence refitted: rag train answerer --recalibrate"
+    calibration = weights.meta["cv"]["calibration"]
+    assert calibration["recalibrated"]["ece"] < calibration["hand"]["ece"]
+    assert weights.meta["questions"] == {"civic_shorts": len(civic)}  # KorQuAD's are left out
+    assert (weights.midpoint, weights.steepness) == (recalibrate(civic, _overconfident()).midpoint,
+                                                     recalibrate(civic, _overconfident()).steepness)
+
