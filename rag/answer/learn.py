@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -34,7 +35,7 @@ from threadpoolctl import threadpool_limits
 
 from rag.answer.examples import Asked, Question
 from rag.answer.features import FEATURES, Features
-from rag.answer.ranker import Weights
+from rag.answer.ranker import Weights, logit
 
 #: Inverse L2 strength on standardised features. Not tuned: with ~25 features and tens of
 #: thousands of rows the default barely binds, and C is no knob to turn on report figures.
@@ -156,10 +157,6 @@ def weights_from(score: np.ndarray, evidence: np.ndarray, intercept: float, sour
                    source=source, note=note, meta=meta or {}, threshold=round(threshold, 6))
 
 
-def _logit(p: float) -> float:
-    return math.log(p / (1 - p))
-
-
 def recalibrate(asked: Sequence[Asked], weights: Weights) -> Weights:
     """``weights`` with their confidence refitted on ``asked`` and nothing else moved.
 
@@ -178,11 +175,9 @@ def recalibrate(asked: Sequence[Asked], weights: Weights) -> Weights:
     if steepness <= 0:
         raise ValueError("the evidence does not rise with being right: no confidence to refit")
     midpoint = -intercept / steepness
-    cut = weights.midpoint + _logit(weights.threshold) / weights.steepness
+    cut = weights.midpoint + logit(weights.threshold) / weights.steepness
     threshold = 1 / (1 + math.exp(-steepness * (cut - midpoint)))
-    return Weights(score=weights.score, evidence=weights.evidence, midpoint=round(midpoint, 6),
-                   steepness=round(steepness, 6), source=weights.source, note=weights.note, meta=weights.meta,
-                   threshold=round(threshold, 6))
+    return replace(weights, midpoint=round(midpoint, 6), steepness=round(steepness, 6), threshold=round(threshold, 6))
 
 
 def _confidence(weights: Weights, x: np.ndarray) -> np.ndarray:

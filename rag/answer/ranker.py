@@ -80,6 +80,12 @@ def default_weights() -> Weights:
     return Weights.load()
 
 
+def logit(p: float) -> float:
+    """The log-odds of a probability, clamped away from 0 and 1 (the inverse of the confidence's logistic)."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
 def dot(weights: Features, features: Features) -> float:
     """``Σ weight × feature`` summed in feature order (so a given sum is always the same float)."""
     total = 0.0

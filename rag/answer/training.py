@@ -9,6 +9,7 @@ dev sets' ``report`` halves: those measure what this produces.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -107,14 +108,13 @@ def recalibrated(examples: Examples, baseline: Weights, meta: dict[str, Any] | N
     civic = Examples([a for a in examples.asked if a.question.source != KORQUAD])
     meta = {**_counts(civic, meta), "cv": cross_validate(civic.asked, baseline, keep_score=True)}
     refitted = recalibrate(civic.asked, baseline)
-    note = (f"Score, evidence and the abstention point: {baseline.source}. Confidence (midpoint, steepness) refitted "
+    origin = baseline.source.split("; ")[0]  # refitting refitted weights names their first source, once
+    note = (f"Score, evidence and the abstention point: {origin}. Confidence (midpoint, steepness) refitted "
             "by a one-variable logistic regression of whether the best candidate is right on its evidence, and the "
             "threshold moved with it, so that the same answers are given (rag/answer/learn.py, recalibrate). "
             "See rag/answer/WEIGHTS.md.")
-    return Weights(score=refitted.score, evidence=refitted.evidence, midpoint=refitted.midpoint,
-                   steepness=refitted.steepness, threshold=refitted.threshold,
-                   source=f"{baseline.source.split('; ')[0]}; confidence refitted: {meta.get('command', 'rag train answerer')}",
-                   note=note, meta=meta)
+    return replace(refitted, note=note, meta=meta,
+                   source=f"{origin}; confidence refitted: {meta.get('command', 'rag train answerer')}")
 
 
 def _counts(examples: Examples, meta: dict[str, Any] | None) -> dict[str, Any]:

@@ -13,7 +13,6 @@ cited by the sentence that holds it.
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 import time
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from rag.answer.definitions import read_question
 from rag.answer.kinds import PASSAGE_KINDS
 from rag.answer.models import Answer, Citation, Timings
 from rag.answer.question import QuestionAnalysis
+from rag.answer.ranker import logit
 from rag.documents import Document
 from rag.mentions import Mentions
 from rag.reader.chooser import Chooser, Proposal, features
@@ -202,7 +202,7 @@ class ReaderAnswerer:
         if answered:
             best = choice.best
             if best.from_reader:
-                citations.append(cite(documents[best.doc_id], best.start, best.end, _logit(choice.confidence)))
+                citations.append(cite(documents[best.doc_id], best.start, best.end, logit(choice.confidence)))
                 citations += [c for c in rule.citations if (c.doc_id, c.start) != (best.doc_id, citations[0].start)]
             else:
                 citations = list(rule.citations)
@@ -281,7 +281,3 @@ def _timed(read, *args, **kwargs) -> tuple[list, float]:
     spans = read(*args, **kwargs)
     return spans, (time.perf_counter() - started) * 1000
 
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
