@@ -228,8 +228,9 @@ def train_answerer(
     meta = {"data": [*([] if recalibrate else
                        ["KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs"]),
                      *(f"{path} part tune, short-fact and unanswerable questions (over {corpus}/)" for path in sets)],
-            "seed": seed, "command": command, "trained_on": str(date.today()),
-            "civic_share": CIVIC_SHARE, "withheld_share": WITHHELD_SHARE, "baseline": baseline.source}
+            "seed": seed, "command": command, "trained_on": str(date.today()), "withheld_share": WITHHELD_SHARE,
+            # KorQuAD's weight against the civic questions' (rag.answer.learn.balance), when it is asked.
+            **({} if recalibrate else {"civic_share": CIVIC_SHARE}), "baseline": baseline.source}
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-ranker-") as tmp:
         if examples_path is not None and examples_path.is_file():
             errors.print(f"reusing the candidates collected in {examples_path}", highlight=False)
@@ -238,15 +239,18 @@ def train_answerer(
             documents, kq = korquad.load_korquad(korquad_path, "dev") if not recalibrate else ([], [])
             if limit is not None:
                 kq = random.Random(seed).sample(kq, min(limit, len(kq)))
-            kq_pipeline = load_pipeline(Settings(store="embedded", index_dir=index_dir or Path(tmp) / "korquad", reader="rules"))
+            # Refitting the confidence asks no KorQuAD question: no index of its paragraphs either.
+            kq_pipeline = None if recalibrate else load_pipeline(
+                Settings(store="embedded", index_dir=index_dir or Path(tmp) / "korquad", reader="rules"))
             civic_pipeline = load_pipeline(Settings(store="embedded", index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
             with progress_bar() as progress:
-                ingest_with_progress(kq_pipeline, documents, True, progress)
+                if kq_pipeline is not None:
+                    ingest_with_progress(kq_pipeline, documents, True, progress)
                 ingest_with_progress(civic_pipeline, read_documents([corpus], progress), True, progress)
                 civic = civic_questions({path.stem: load_eval_set(path) for path in sets})
                 questions = korquad_questions(kq)
                 tasks = {name: progress.add_task(name, total=len(qs))
-                         for name, qs in (("korquad", questions), ("civic", civic))}
+                         for name, qs in (("korquad", questions), ("civic", civic)) if qs}
 
                 def on_question(name: str, n: int) -> None:
                     progress.update(tasks[name], completed=n)

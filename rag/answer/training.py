@@ -53,14 +53,17 @@ def civic_questions(sets: Mapping[str, Sequence[EvalQuestion]]) -> list[Question
     return out
 
 
-def ask_all(korquad: Pipeline, civic: Pipeline, korquad_qs: Sequence[Question], civic_qs: Sequence[Question],
+def ask_all(korquad: Pipeline | None, civic: Pipeline, korquad_qs: Sequence[Question], civic_qs: Sequence[Question],
             seed: int, progress: Callable[[str, int], None] | None = None) -> Examples:
-    """Ask the questions over their indexes (weighted by :func:`rag.answer.learn.balance`), labelled."""
+    """Ask the questions over their indexes (weighted by :func:`rag.answer.learn.balance`), labelled;
+    without a KorQuAD pipeline (refitting the confidence, :func:`recalibrated`) the civic ones only."""
     weighted = balance([*korquad_qs, *civic_qs])
     korquad_qs, civic_qs = weighted[: len(korquad_qs)], weighted[len(korquad_qs):]
-    answerer = Answerer(AnswererConfig(hits=korquad.settings.answer_hits))
-    examples = collect(korquad.retrieve, answerer, korquad_qs, WITHHELD_SHARE, seed,
-                       progress=progress and (lambda n: progress(KORQUAD, n)))
+    answerer = Answerer(AnswererConfig(hits=civic.settings.answer_hits))
+    examples = Examples([])
+    if korquad is not None:
+        examples = collect(korquad.retrieve, answerer, korquad_qs, WITHHELD_SHARE, seed,
+                           progress=progress and (lambda n: progress(KORQUAD, n)))
     examples.asked += collect(civic.retrieve, answerer, civic_qs, WITHHELD_SHARE, seed,
                               progress=progress and (lambda n: progress("civic", n))).asked
     return examples

@@ -195,6 +195,27 @@ def test_an_items_number_is_no_count():
     assert "money" in found["50억원 이상"]
 
 
+@pytest.mark.parametrize(("text", "word"), [
+    ("저작자의 실명 또는 이명이 표시된 저작물", "이명"),  # another name, not two people
+    ("일명 ‘나비’로 불리는 사업", "일명"),
+    ("인도 제국의 아삼 주를 공격했다.", "삼 주"),  # a syllable of a name, not three weeks
+    ("건곤일척의 승부를 벌였다.", "일척"),
+])
+def test_a_numeral_inside_a_word_is_no_count(text, word):
+    found = candidates(text)
+    assert "number" not in found.get(word, frozenset())
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("수천 명의 시위대가 모였다.", "수천 명"),
+    ("몇십대 생산되었다.", "몇십대"),
+    ("천만 장 이상 판매했다.", "천만 장"),
+    ("이십 명이 참석했다.", "이십 명"),
+])
+def test_a_count_in_hangul_numerals_stays_a_count(text, span):
+    assert "number" in candidates(text)[span]
+
+
 @pytest.mark.parametrize(
     ("text", "span"),
     [

@@ -199,6 +199,18 @@ def test_train_offers_the_chooser_and_the_answerer():
     assert result.exit_code == 2 and "documents not found" in result.output
 
 
+def test_refitting_the_confidence_asks_the_civic_questions_without_a_korquad_index():
+    from types import SimpleNamespace
+
+    from rag.answer.training import WITHHELD_SHARE, ask_all
+
+    civic = [q for q in QUESTIONS if q.source != "korquad"]
+    pipeline = SimpleNamespace(retrieve=_retrieve, settings=Settings())
+    asked = ask_all(None, pipeline, [], civic, seed=7).asked
+    assert [a.question.text for a in asked] == [q.text for q in civic]
+    assert asked == collect(_retrieve, Answerer(AnswererConfig(hits=Settings().answer_hits)), civic, WITHHELD_SHARE, 7).asked
+
+
 def test_a_given_score_is_kept_and_only_the_calibrator_is_fitted():
     asked = _rows(3)
     kept = np.asarray(default_weights().score, dtype=float)
