@@ -119,21 +119,25 @@ def _noun_phrases(sentence: SentenceSpan) -> list[Candidate]:
 #: Tags of a counter noun after a number (3기, 12마디, 3786가구, 아홉 등급).
 _COUNTER_TAGS = frozenset({"NNB", "NNG"})
 _MAX_COUNTER = 3
-#: Sino-Korean digits: written alone in hangul they begin a word (이명 "another name", 일명, 사명,
-#: 오표기), since a count of one to nine is written 2명 or 두 명; Kiwi reads them as numerals all the same.
+#: Sino-Korean digits: written alone in hangul before a one-syllable noun they begin a word (이명
+#: "another name", 일명, 사범, 일척), and apart from the noun they are no count ("이 영 시행": the
+#: decree's); a count of one to nine is written 2명 or 두 명. Glued to a longer counter they count
+#: (일인칭, 삼남매, 일주일). Kiwi reads them all as numerals.
 _SINO_DIGITS = frozenset("영일이삼사오육칠팔구")
 #: What may stand glued before a numeral in a count (수천 명, 몇십 대); any other syllable makes the
 #: numeral part of a word (아삼 주, 한만호, 건곤일척).
 _BEFORE_NUMERAL = frozenset("수몇")
 
 
-def _in_a_word(sentence: SentenceSpan, numeral: str, start: int) -> bool:
-    """Whether a numeral run starting at document offset ``start`` is a piece of a word, not a number
-    (a run with a digit never is)."""
+def _in_a_word(sentence: SentenceSpan, numeral: str, start: int, counter: Morpheme) -> bool:
+    """Whether a numeral run (``numeral``, from document offset ``start``) before ``counter`` is a
+    piece of a word, not a number (a run with a digit never is)."""
     if any(ch.isdigit() for ch in numeral):
         return False
+    if numeral in _SINO_DIGITS and not (counter.start == start + 1 and len(counter.form) >= 2):
+        return True
     before = sentence.text[start - sentence.start - 1] if start > sentence.start else " "
-    return numeral in _SINO_DIGITS or ("가" <= before <= "힣" and before not in _BEFORE_NUMERAL)
+    return "가" <= before <= "힣" and before not in _BEFORE_NUMERAL
 
 
 def _counts(sentence: SentenceSpan) -> list[Candidate]:
@@ -156,7 +160,7 @@ def _counts(sentence: SentenceSpan) -> list[Candidate]:
         start = morphemes[first].start
         numeral = sentence.text[start - sentence.start:number.end - sentence.start]
         if not ordinal and counter.tag in _COUNTER_TAGS and len(counter.form) <= _MAX_COUNTER \
-                and counter.start - number.end <= 1 and not _in_a_word(sentence, numeral, start):
+                and counter.start - number.end <= 1 and not _in_a_word(sentence, numeral, start, counter):
             text = sentence.text[start - sentence.start:counter.end - sentence.start]
             candidates.append(Candidate(start, counter.end, text, frozenset({"number"})))
     return candidates

@@ -200,6 +200,7 @@ def test_an_items_number_is_no_count():
     ("일명 ‘나비’로 불리는 사업", "일명"),
     ("인도 제국의 아삼 주를 공격했다.", "삼 주"),  # a syllable of a name, not three weeks
     ("건곤일척의 승부를 벌였다.", "일척"),
+    ("이 영 시행 이후 처음으로 구성한다.", "영 시행"),  # the decree's enforcement
 ])
 def test_a_numeral_inside_a_word_is_no_count(text, word):
     found = candidates(text)
@@ -211,6 +212,8 @@ def test_a_numeral_inside_a_word_is_no_count(text, word):
     ("몇십대 생산되었다.", "몇십대"),
     ("천만 장 이상 판매했다.", "천만 장"),
     ("이십 명이 참석했다.", "이십 명"),
+    ("일인칭 시점의 게임이다.", "일인칭"),
+    ("삼남매가 지분을 가졌다.", "삼남매"),
 ])
 def test_a_count_in_hangul_numerals_stays_a_count(text, span):
     assert "number" in candidates(text)[span]
