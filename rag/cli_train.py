@@ -225,23 +225,25 @@ def train_answerer(
             Path("eval/train/civic_shorts.jsonl")]
     command = "rag train answerer " + shlex.join(["--seed", str(seed)] + (["--limit", str(limit)] if limit else [])
                                                  + (["--recalibrate"] if recalibrate else []))
-    meta = {"data": [*([] if recalibrate else
-                       ["KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs"]),
-                     *(f"{path} part tune, short-fact and unanswerable questions (over {corpus}/)" for path in sets)],
+    meta = {"data": [f"{path} part tune, short-fact and unanswerable questions (over {corpus}/)" for path in sets],
             "seed": seed, "command": command, "trained_on": str(date.today()), "withheld_share": WITHHELD_SHARE,
-            # KorQuAD's weight against the civic questions' (rag.answer.learn.balance), when it is asked.
-            **({} if recalibrate else {"civic_share": CIVIC_SHARE}), "baseline": baseline.source}
+            "baseline": baseline.source}
+    if not recalibrate:
+        meta["data"].insert(0, "KorQuAD 1.0 dev (CC BY-ND 2.0 KR), articles 0-69, open-domain over all 964 paragraphs")
+        meta["civic_share"] = CIVIC_SHARE  # KorQuAD's weight against the civic questions' (rag.answer.learn.balance)
     with friendly_errors(), tempfile.TemporaryDirectory(prefix="rag-ranker-") as tmp:
         if examples_path is not None and examples_path.is_file():
             errors.print(f"reusing the candidates collected in {examples_path}", highlight=False)
             examples = load_examples(examples_path)
         else:
-            documents, kq = korquad.load_korquad(korquad_path, "dev") if not recalibrate else ([], [])
-            if limit is not None:
-                kq = random.Random(seed).sample(kq, min(limit, len(kq)))
-            # Refitting the confidence asks no KorQuAD question: no index of its paragraphs either.
-            kq_pipeline = None if recalibrate else load_pipeline(
-                Settings(store="embedded", index_dir=index_dir or Path(tmp) / "korquad", reader="rules"))
+            # Refitting the confidence asks no KorQuAD question: no data, and no index of its paragraphs.
+            kq_pipeline, documents, kq = None, [], []
+            if not recalibrate:
+                documents, kq = korquad.load_korquad(korquad_path, "dev")
+                if limit is not None:
+                    kq = random.Random(seed).sample(kq, min(limit, len(kq)))
+                kq_pipeline = load_pipeline(
+                    Settings(store="embedded", index_dir=index_dir or Path(tmp) / "korquad", reader="rules"))
             civic_pipeline = load_pipeline(Settings(store="embedded", index_dir=civic_index_dir or Path(tmp) / "civic", reader="rules"))
             with progress_bar() as progress:
                 if kq_pipeline is not None:

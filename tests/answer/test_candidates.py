@@ -197,10 +197,10 @@ def test_an_items_number_is_no_count():
 
 @pytest.mark.parametrize(("text", "word"), [
     ("저작자의 실명 또는 이명이 표시된 저작물", "이명"),  # another name, not two people
-    ("일명 ‘나비’로 불리는 사업", "일명"),
+    ("해동검도 4단 보유자로 사범증을 갖고 있다.", "사범"),  # a master, not four of anything
     ("인도 제국의 아삼 주를 공격했다.", "삼 주"),  # a syllable of a name, not three weeks
     ("건곤일척의 승부를 벌였다.", "일척"),
-    ("이 영 시행 이후 처음으로 구성한다.", "영 시행"),  # the decree's enforcement
+    ("③ 이 영 시행 전에 종전의 「위원회 규정」에 따라 한 처분은 이 영에 따라 한 것으로 본다.", "영 시행"),  # the decree's
 ])
 def test_a_numeral_inside_a_word_is_no_count(text, word):
     found = candidates(text)
