@@ -4,7 +4,8 @@ The service keeps no session state: a client sends the last turns of its convers
 each question (:class:`Turn`: the question and the answer it got), so any replica can answer.
 A follow-up without a subject of its own is read against the *topic* of those turns: the
 document the first turn named, with the term asked about in it ("개인정보 보호법에서 민감정보란?"
-→ 개인정보 보호법 민감정보), or when it named none its first noun phrase ("국가인공지능전략위원회는
+→ 개인정보 보호법 민감정보; less a short last word, the aspect asked of a name: 인공지능위원회 위원장은 →
+인공지능위원회), or when it named none its first noun phrase ("국가인공지능전략위원회는
 몇 명으로 구성되나?" → 국가인공지능전략위원회). The topic carries over the turns after it and
 changes when a turn names another document: a follow-up seldom names its own subject, and a
 noun phrase of its own (위원장, 언론사 기사) is more often the aspect it asks about than a new topic.
@@ -122,7 +123,7 @@ class _Question:
         document), else its first noun phrase; None when it has neither."""
         if self.name_spans:
             start, end = self.name_spans[0]
-            term = self._term_after(end)
+            term = _without_aspect(self._term_after(end))
             if term and len(compact_name(term)) >= _TOPIC_TERM_CHARS:
                 return f"{self.text[start:end]} {term}"
             return self.text[start:end]
@@ -158,6 +159,18 @@ class _Question:
         if self.opens_with_connective and len(tokens) > 1:
             text = text[tokens[1].start:]
         return f"{topic} {text}"
+
+
+def _without_aspect(term: str | None) -> str | None:
+    """The term without its last word when that word is an aspect (shorter than a name) of a name before it:
+    "인공지능위원회 위원장은 어떻게 정해?" is about the committee, and its next turn (위원은?) asks about
+    another of its offices. A short first word (고영향 인공지능, 비공개 결정) is a modifier: the term stays whole."""
+    if not term or " " not in term:
+        return term
+    rest, last = term.rsplit(" ", 1)
+    if len(compact_name(last)) < _OWN_NAME_CHARS <= len(compact_name(rest)):
+        return rest
+    return term
 
 
 def _noun_phrases(tokens) -> list[tuple[int, int]]:

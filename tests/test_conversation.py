@@ -54,6 +54,17 @@ def test_a_named_statute_is_the_topic_with_the_term_asked_about_but_not_the_aspe
     assert resolve("이 법은 언제부터 시행돼?", purpose, NAMES).readings == ("인공지능기본법은 언제부터 시행돼?",)
 
 
+@pytest.mark.parametrize(("opening", "topic"), [
+    # The office asked about (위원장) is an aspect of the committee, not the topic of the next turns.
+    ("인공지능기본법에서 국가인공지능전략위원회 위원장은 누가 맡아?", "인공지능기본법 국가인공지능전략위원회"),
+    ("개인정보 보호법상 개인정보 분쟁조정위원회 위원은 몇 명이야?", "개인정보 보호법 개인정보 분쟁조정위원회"),
+    # A short first word is a modifier of the term, which stays whole.
+    ("인공지능기본법에서 고영향 인공지능이란?", "인공지능기본법 고영향 인공지능"),
+])
+def test_the_last_short_word_of_a_named_term_is_the_aspect_asked(opening, topic):
+    assert resolve("임기는?", (Turn(opening, None),), NAMES).topic == topic
+
+
 def test_the_topic_carries_over_the_turns_after_it_and_changes_with_a_named_document():
     history = (Turn("서울디지털재단은 몇 년에 설립되었나?", "2016년"), Turn("근데 출범식은 어디서 했어?", "대한상공회의소"),
                Turn("출범식 장소는 어디야?", "대한상공회의소"))

@@ -280,6 +280,9 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
         nouns = [i for i, t in enumerate(tokens) if t.tag in _NOUN_TAGS]
         focus_index = nouns[-1] if nouns else None
     focus = None if focus_index is None else tokens[focus_index].form
+    # After a verb's adnominal ending or 무슨 일 is work (하는 일, 해야 할 일, 무슨 일을 해), not a day (시행일):
+    if focus == "일" and focus_index and (tokens[focus_index - 1].tag == "ETM" or forms[focus_index - 1] in ("무슨", "어떤")):
+        focus = None  # no type, and no head noun a span (15일) would end with
     role, predicate = _role_and_predicate(tokens, wh_index)
     # After 몇 the focus is a counter (년, 명), not a word the answer ends with; a
     # wh-word with a case particle (누구의 명령) is not predicated of the noun before it.
@@ -332,8 +335,7 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
         answer_type = "other"  # 취약계층의 예로 든 사람들: a list of kinds, not one name
     if asks_definition or any(t.form == "왜" and t.tag == "MAG" for t in tokens):
         answer_type = "other"  # 이용자란 무엇인가, 이름은 왜 바뀌었나: a definition or a reason, no typed span
-    kind, signals = kind_of_question(text, tokens, answer_type != "other", wh_index, focus_index, asks_term,
-                                     answer_type)
+    kind, signals = kind_of_question(text, tokens, answer_type != "other", wh_index, focus_index, asks_term, answer_type)
     return QuestionAnalysis(
         text=text, answer_type=answer_type, wh_word=wh, content_tokens=content, focus=focus, head=head,
         units=units, role=role, predicate=predicate, precision=precision, ordinal=ordinal, alias=alias,

@@ -272,6 +272,8 @@ def test_the_article_of_a_finer_reference_is_a_candidate():
         ("해당 사업자는 신고를 한다.", "해당"),
         ("나목에 해당하는 자를 말한다.", "나목"),
         ("그 당시 주민들은 떠났다.", "당시"),
+        ("유출등이 되었음을 알게 되었을 때에는 보호위원회에 신고해야 한다.", "때"),
+        ("재단은 2024년 개편 때 이름을 바꿨다.", "때"),
     ],
 )
 def test_framing_nouns_are_no_candidates(text, stop):

@@ -35,6 +35,9 @@ from rag.answer.question import analyze_question
     ("클라우드컴퓨팅법 목적 알려줘", "purpose"),
     ("윤리원칙에는 어떤 내용이 포함되나?", "list"),
     ("재단은 어떤 일을 하나요?", "list"),
+    # 일 after a verb is work, not a day (하는 일은?): a list of tasks, not a date.
+    ("개인정보 보호책임자가 하는 일은?", "list"),
+    ("분쟁조정위원회가 하는 일은?", "list"),
     ("사업자는 뭘 해야 돼?", "duty"),
     ("이용자에게 꼭 알려야 하나?", "duty"),
     ("전자서명도 효력이 있나요?", "passage"),

@@ -363,6 +363,20 @@ def test_a_one_syllable_place_noun_counts_only_alone(question, expected):
     assert analyze_question(question).answer_type == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("데이터 거래사가 하는 일은?", "other"), ("클라우드 계약 끝나면 사업자가 해야 할 일은?", "other"),
+     ("위원회가 맡은 일은 뭐야?", "other"), ("정보공개심의회는 무슨 일을 해?", "other"),
+     ("이 법의 시행일은?", "date"), ("설립 일은 언제인가?", "date"), ("재단이 개원한 날은?", "date")],
+)
+def test_a_task_is_no_day(question, expected):
+    """일 after a verb's adnominal ending or 무슨 is work (하는 일), which no date answers; 시행일 is a day."""
+    analysis = analyze_question(question)
+    assert analysis.answer_type == expected
+    if expected == "other":
+        assert analysis.head is None  # a span ending in 일 (15일) is no better an answer
+
+
 def test_a_question_asking_for_the_examples_given():
     analysis = analyze_question("법이 취약계층의 예로 든 사람들은?")
     assert analysis.asks_examples and analysis.answer_type == "other"
