@@ -147,7 +147,7 @@ class _Question:
         if self.pointer is not None:
             token = tokens[self.pointer]
             following = tokens[self.pointer + 1] if self.pointer + 1 < len(tokens) else None
-            if token.tag == "NP":  # 거기, 그건: the pronoun's word becomes the topic with its particle
+            if token.form in _PRONOUNS:  # 거기, 그건, 그중: the pronoun's word becomes the topic with its particle
                 start, end = _word(text, token.start)
                 particle = _particle(topic, following) if following and following.start < end else ""
                 return f"{text[:start]}{topic}{particle}{text[end:]}".strip()
@@ -155,7 +155,8 @@ class _Question:
             noun_end = following.start + following.len
             names_class = compact_name(topic).endswith(compact_name(following.form))
             end = noun_end if names_class else token.start + token.len
-            return f"{text[:token.start]}{topic}{text[end:]}".strip()
+            rest = text[end:] if names_class or text[end:end + 1] == " " else f" {text[end:]}"  # 그중에 → topic 중에
+            return f"{text[:token.start]}{topic}{rest}".strip()
         if self.opens_with_connective and len(tokens) > 1:
             text = text[tokens[1].start:]
         return f"{topic} {text}"
@@ -189,10 +190,10 @@ def _noun_phrases(tokens) -> list[tuple[int, int]]:
 
 def _points_back(token, tokens, i: int) -> bool:
     """A demonstrative pronoun, or a demonstrative determiner before a noun (그 위원회, 해당 기관)."""
-    if token.tag == "NP":
-        return token.form in _PRONOUNS
+    if token.form in _PRONOUNS:
+        return token.tag in {"NP", "NNG"}  # Kiwi reads 그중 ("among them") as a common noun
     if token.form in _DETERMINERS and token.tag in {"MM", "NNG"}:
-        return i + 1 < len(tokens) and tokens[i + 1].tag in {"NNG", "NNP"}
+        return i + 1 < len(tokens) and tokens[i + 1].tag in {"NNG", "NNP", "NNB"}  # 그 위원회, 그 중
     return False
 
 

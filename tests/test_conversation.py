@@ -25,6 +25,10 @@ def test_without_history_the_question_is_read_as_asked():
     ("그럼 위원장은 누가 맡나?", "국가인공지능전략위원회 위원장은 누가 맡나?"),  # a connective goes
     ("그 위원회 위원장은 누가 맡아?", "국가인공지능전략위원회 위원장은 누가 맡아?"),  # 그 + the topic's class
     ("거기 위원장은 누구야?", "국가인공지능전략위원회 위원장은 누구야?"),  # a pronoun becomes the topic
+    # 그중 ("among them", a noun to Kiwi) and 그 중 point back too, however long the name after them.
+    ("그중 민간위원 위촉 기준은 뭐야?", "국가인공지능전략위원회 민간위원 위촉 기준은 뭐야?"),
+    ("그중에 위원장은 누구야?", "국가인공지능전략위원회 중에 위원장은 누구야?"),
+    ("그 중 위원장은 누구야?", "국가인공지능전략위원회 중 위원장은 누구야?"),
 ])
 def test_a_follow_up_that_points_back_is_read_only_with_the_topic(follow_up, reading):
     assert resolve(follow_up, COMMITTEE, NAMES) == Resolution((reading,), "국가인공지능전략위원회")
