@@ -280,7 +280,7 @@ def analyze_question(text: str, ignore: Sequence[tuple[int, int]] = ()) -> Quest
         nouns = [i for i, t in enumerate(tokens) if t.tag in _NOUN_TAGS]
         focus_index = nouns[-1] if nouns else None
     focus = None if focus_index is None else tokens[focus_index].form
-    # After a verb's adnominal ending or 무슨 일 is work (하는 일, 해야 할 일, 무슨 일을 해), not a day (시행일):
+    # 일 after a verb's adnominal ending or 무슨/어떤 is work (하는 일, 해야 할 일, 무슨 일을 해), not a day (시행일):
     if focus == "일" and focus_index and (tokens[focus_index - 1].tag == "ETM" or forms[focus_index - 1] in ("무슨", "어떤")):
         focus = None  # no type, and no head noun a span (15일) would end with
     role, predicate = _role_and_predicate(tokens, wh_index)
