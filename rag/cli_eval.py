@@ -146,6 +146,8 @@ def evaluate(
                     config, "articles" if gold is not None else "chunks")
         if kinds:
             _print_kinds(set_path, kinds)
+        if reliability:
+            print_reliability(set_path, reliability)
         if calibration is not None:
             neural = isinstance(pipeline.answerer, ReaderAnswerer)
             _print_calibration(*calibration, variable=f"RAG_{'READER' if neural else 'ANSWER'}_THRESHOLD")
@@ -284,6 +286,18 @@ def _print_kinds(set_path: Path, kinds: dict[str, dict[str, float]]) -> None:
     console.print(table)
     console.print("[dim]phrases: every key phrase in the answer · section: first citation in the gold 조 · "
                   "chars: mean answer length · ECE: expected calibration error of the answers given[/]", highlight=False)
+
+
+def print_reliability(set_path: Path, rows: list[dict[str, float]]) -> None:
+    """The reliability table behind the ECE: per confidence bin of the answers given, how many,
+    their mean confidence and the share right (a calibrated answerer's two columns agree)."""
+    table = Table(title=f"{set_path.name}: confidence against being right, answers given")
+    for name in ("confidence", "answers", "mean confidence", "right"):
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(f"{row['from']:.1f}–{row['to']:.1f}", str(row["answers"]), f"{row['confidence']:.3f}",
+                      f"{row['right']:.3f}")
+    console.print(table)
 
 
 def _print_gates(unmet: list[str], failures: list[str]) -> None:
