@@ -25,7 +25,7 @@ from rag.chunking import Chunker, ChunkerConfig
 from rag.conversation import Turn, resolve
 from rag.documents import Document
 from rag.index import Index, IndexMismatchError, Manifest
-from rag.inputs import DocumentNotFoundError, checked, validate_doc_id
+from rag.inputs import DocumentNotFoundError, checked, known_doc_ids, validate_doc_id
 from rag.lexical import tokenizer_id
 from rag.mentions import Mentions
 from rag.reader.answerer import ReaderAnswerer
@@ -125,12 +125,12 @@ class Pipeline:
     ) -> Answer:
         """Answer ``question`` with a span of the indexed text and its citations, or abstain.
 
-        ``k`` is how many retrieved chunks the answerer reads (default ``settings.answer_hits``); ``doc_ids``
-        restricts the answer to those documents; ``history`` (the conversation's earlier turns, oldest first)
-        says what a follow-up is about (:mod:`rag.conversation`): its readings are answered in turn until one
-        does not abstain. Statute citations name the decree articles that implement them (:mod:`rag.references`).
+        ``k``: chunks the answerer reads (default ``settings.answer_hits``); ``doc_ids``: only these, all indexed;
+        ``history`` (earlier turns, oldest first): what a follow-up is about (:mod:`rag.conversation`), its readings
+        answered until one does not abstain. Statute citations name the decree articles implementing them.
         """
         question = checked(question, "question")
+        doc_ids = None if doc_ids is None else known_doc_ids(doc_ids, self._retriever.index.documents)
         key = self._answer_key(question, k, doc_ids, history)
         cached = self._cached(key, question_id)
         if cached is not None:

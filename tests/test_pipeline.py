@@ -115,6 +115,14 @@ def test_ask_echoes_the_id_cites_the_stored_text_and_respects_doc_ids(pipeline):
     assert answer.timings_ms.total >= answer.timings_ms.retrieve > 0
     only_b = pipeline.ask("재단은 언제 설립되었나?", doc_ids=["b"])
     assert all(c.doc_id == "b" for c in only_b.citations)
+    with pytest.raises(ValueError, match="'c'"):
+        pipeline.ask("재단은 언제 설립되었나?", doc_ids=["b", "c"])
+
+
+@pytest.mark.parametrize("question", ["", "  ", "?!", "…", "\u0000\u0001"])
+def test_a_question_without_a_letter_or_digit_is_refused(pipeline, question):
+    with pytest.raises(ValueError, match="empty|no letter or digit"):
+        pipeline.ask(question)
 
 
 def test_repeated_questions_are_answered_from_the_cache_until_a_write(pipeline):
