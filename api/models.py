@@ -93,7 +93,9 @@ class AskRequest(_Request):
     )
 
     question: NonBlankText = Field(
-        description="The question, in Korean or English; at most RAG_MAX_QUESTION_CHARS characters.",
+        description="The question, in Korean, the documents' language (the answerer reads Korean grammar: a "
+                    "question in another language is usually answered with an abstention); at most "
+                    "RAG_MAX_QUESTION_CHARS characters.",
         examples=[SEED_QUESTION],
     )
     top_k: int | None = Field(
