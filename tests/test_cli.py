@@ -4,16 +4,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from rag.answer.models import Answer
-from rag.cli_eval import print_reliability
 from rag.documents import Document
 from rag.evaluation import citation_violations
 from rag.render import ABSTAINED
-from rag.terminal import console
 
 from conftest import ROOT, NEWS
 
@@ -317,18 +314,6 @@ def test_eval_scores_a_passage_set_per_kind_of_answer(tmp_path):
     given = json.loads(result.stdout)["reliability"]
     assert given and sum(row["answers"] for row in given) == round(sum(
         metrics[kind]["answered"] * metrics[kind]["questions"] for kind in ("purpose", "short", "unanswerable")))
-
-
-def test_eval_prints_the_reliability_table_for_a_person():
-    rows = [{"from": 0.4, "to": 0.5, "answers": 3, "confidence": 0.4567, "right": 0.3333},
-            {"from": 0.9, "to": 1.0, "answers": 7, "confidence": 0.9412, "right": 1.0}]
-    with console.capture() as captured:
-        print_reliability(Path("civic_dev.jsonl"), rows)
-    text = captured.get()
-    assert "civic_dev.jsonl: confidence against being right" in text
-    lines = [line for line in text.splitlines() if "0.4–0.5" in line or "0.9–1.0" in line]
-    assert ["3", "0.457", "0.333"] == lines[0].replace("│", " ").split()[1:]
-    assert ["7", "0.941", "1.000"] == lines[1].replace("│", " ").split()[1:]
 
 
 def test_eval_scores_the_kind_set_by_its_learned_and_its_cue_rule_calls(tmp_path):
